@@ -1,0 +1,29 @@
+"""代表履职公开平台: the public site of a district people's congress and its deputies."""
+
+from __future__ import annotations
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import cli, config, db, extensions, pages, web
+from . import areas, deputies, district, opinions, proposals, reports, staff, stations  # noqa: F401  (models register on import)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder="../site/templates",
+        static_folder="../site/static",
+        instance_relative_config=True,
+    )
+    config.configure(app, test_config)
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
+    db.init_app(app)
+    extensions.init_app(app)
+    web.init_app(app)
+    cli.init_app(app)
+    app.register_blueprint(pages.bp)
+    return app

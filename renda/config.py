@@ -1,0 +1,44 @@
+"""Configuration from the environment (CONTRACT.md), with a secret key generated once per instance."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+# The largest request body we accept: an opinion is at most a few KB; a roster upload some hundred KB.
+MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+
+
+def configure(app: Flask, overrides: dict | None = None) -> None:
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    app.config.update(
+        SQLALCHEMY_DATABASE_URI=os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'portal.db'}",
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        RATELIMIT_STORAGE_URI=os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        RATELIMIT_HEADERS_ENABLED=True,
+        TRUSTED_PROXIES=int(os.environ.get("TRUSTED_PROXIES", "0")),
+        CONTENT_DIR=os.environ.get("CONTENT_DIR", str(Path(app.root_path).parent / "content")),
+        MAX_CONTENT_LENGTH=MAX_CONTENT_LENGTH,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,
+        JSON_AS_ASCII=False,
+    )
+    app.config.update(overrides or {})
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY") or _instance_secret(instance / "secret_key")
+
+
+def _instance_secret(path: Path) -> str:
+    """The key kept in `instance/secret_key`, created (mode 600) the first time it is needed."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_hex(32))
+    return path.read_text().strip()

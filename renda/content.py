@@ -1,0 +1,600 @@
+"""Loading a content folder (CONTRACT.md): every file checked, all rows upserted by key in one transaction."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from dateutil.rrule import rrulestr
+from sqlalchemy import select
+
+from .areas import Community, ElectoralDistrict, Town
+from .db import Choice, db, utcnow
+from .deputies import Activity, ActivityKind, Deputy, DeputyGroup, DeputyStatus, Gender, Level
+from .district import CongressSession, DistrictProfile
+from .proposals import STAGE_DATE_FIELDS, Proposal, ProposalEvent, ProposalKind, Result, Satisfaction, Stage, Unit
+from .reports import ReportBack, ReportStatus
+from .stations import Reception, ReceptionStatus, Station, StationKind
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+TIME = re.compile(r"^\d{2}:\d{2}$")
+
+C = TypeVar("C", bound=Choice)
+M = TypeVar("M")
+
+
+class ContentError(Exception):
+    """A problem in one place of one file; str() is `path:line: message`."""
+
+    def __init__(self, path: str, line: int, message: str) -> None:
+        super().__init__(f"{path}:{line}: {message}")
+        self.path, self.line, self.message = path, line, message
+
+
+@dataclass
+class Row:
+    """One record of a content file, with where it came from, and typed readers for its cells."""
+
+    path: str
+    line: int
+    cells: dict[str, str]
+
+    def error(self, message: str) -> ContentError:
+        return ContentError(self.path, self.line, message)
+
+    def text(self, column: str, required: bool = True, max_length: int = 200) -> str:
+        value = (self.cells.get(column) or "").strip()
+        if required and not value:
+            raise self.error(f"“{column}”不能为空")
+        if len(value) > max_length:
+            raise self.error(f"“{column}”过长（{len(value)} 字，最多 {max_length} 字）")
+        return value
+
+    def slug(self, column: str, required: bool = True) -> str:
+        value = self.text(column, required, max_length=80)
+        if value and not SLUG.match(value):
+            raise self.error(f"“{column}”的值“{value}”不是有效的标识（只能用小写字母、数字和 -）")
+        return value
+
+    def date(self, column: str, required: bool = True) -> dt.date | None:
+        value = self.text(column, required)
+        if not value:
+            return None
+        try:
+            if not DATE.match(value):
+                raise ValueError
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise self.error(f"“{column}”的值“{value}”不是有效日期（格式 YYYY-MM-DD）") from None
+
+    def time(self, column: str, required: bool = True) -> dt.time | None:
+        value = self.text(column, required)
+        if not value:
+            return None
+        try:
+            if not TIME.match(value):
+                raise ValueError
+            return dt.time.fromisoformat(value)
+        except ValueError:
+            raise self.error(f"“{column}”的值“{value}”不是有效时间（格式 HH:MM）") from None
+
+    def integer(self, column: str, required: bool = True) -> int | None:
+        value = self.text(column, required)
+        if not value:
+            return None
+        if not value.isdigit():
+            raise self.error(f"“{column}”的值“{value}”不是非负整数")
+        return int(value)
+
+    def number(self, column: str, low: float, high: float) -> float | None:
+        value = self.text(column, required=False)
+        if not value:
+            return None
+        try:
+            number = float(value)
+        except ValueError:
+            raise self.error(f"“{column}”的值“{value}”不是数字") from None
+        if not low <= number <= high:
+            raise self.error(f"“{column}”的值 {value} 超出范围（{low} 至 {high}）")
+        return number
+
+    def choice(self, column: str, enum_cls: type[C], required: bool = True) -> C | None:
+        value = self.text(column, required)
+        if not value:
+            return None
+        try:
+            return enum_cls.parse(value)  # type: ignore[return-value]
+        except ValueError as e:
+            raise self.error(f"“{column}”：{e}") from None
+
+    def yes_no(self, column: str) -> bool:
+        value = self.text(column, required=False).lower()
+        if value in ("yes", "是"):
+            return True
+        if value in ("no", "否", ""):
+            return False
+        raise self.error(f"“{column}”的值“{value}”无效（应为 yes 或 no）")
+
+    def items(self, column: str) -> list[str]:
+        return [item.strip() for item in (self.cells.get(column) or "").split(";") if item.strip()]
+
+    def ref(self, column: str, index: dict[str, M], what: str, required: bool = True) -> M | None:
+        key = self.text(column, required)
+        if not key:
+            return None
+        if key not in index:
+            raise self.error(f"“{column}”引用了不存在的{what}“{key}”")
+        return index[key]
+
+    def refs(self, column: str, index: dict[str, M], what: str) -> list[M]:
+        found = []
+        for key in self.items(column):
+            if key not in index:
+                raise self.error(f"“{column}”引用了不存在的{what}“{key}”")
+            if index[key] not in found:
+                found.append(index[key])
+        return found
+
+
+def read_csv(root: Path, name: str, columns: list[str], key: str | None) -> list[Row]:
+    """The rows of `name`, after checking its header and, if `key` is given, that keys are unique."""
+    path = root / name
+    shown = str(path)
+    if not path.is_file():
+        raise ContentError(shown, 0, "文件不存在")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise ContentError(shown, text_line(path.read_bytes()[: e.start]), "不是 UTF-8 编码") from None
+    reader = csv.reader(text.splitlines(keepends=True))
+    header = [h.strip() for h in next(reader, [])]
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise ContentError(shown, 1, "缺少列：" + "、".join(missing))
+    unknown = [h for h in header if h not in columns]
+    if unknown:
+        raise ContentError(shown, 1, "未知的列：" + "、".join(unknown))
+    rows: list[Row] = []
+    seen: dict[str, int] = {}
+    line = reader.line_num
+    for cells in reader:
+        start, line = line + 1, reader.line_num
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) != len(header):
+            raise ContentError(shown, start, f"应有 {len(header)} 列，实有 {len(cells)} 列")
+        row = Row(shown, start, dict(zip(header, cells, strict=True)))
+        if key is not None:
+            value = row.text(key)
+            if value in seen:
+                raise row.error(f"重复的“{key}”：“{value}”（第 {seen[value]} 行已有）")
+            seen[value] = start
+        rows.append(row)
+    return rows
+
+
+def text_line(prefix: bytes) -> int:
+    return prefix.count(b"\n") + 1
+
+
+def existing(model: type[M], attribute: str) -> dict[str, M]:
+    """The rows of `model` already in the database, by their key."""
+    return {getattr(obj, attribute): obj for obj in db.session.scalars(select(model))}
+
+
+def upsert(index: dict[str, M], key: str, model: type[M], **values: Any) -> M:
+    """The row with `key` (created if new) with `values` set; unchanged values leave the row unchanged."""
+    obj = index.get(key)
+    if obj is None:
+        obj = model()
+        db.session.add(obj)
+        index[key] = obj
+    for attribute, value in values.items():
+        if getattr(obj, attribute) != value:
+            setattr(obj, attribute, value)
+    return obj
+
+
+@dataclass
+class Loaded:
+    """What a load found, by kind, and whether it changed anything."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    changed: bool = False
+
+
+def load_content(root: Path) -> Loaded:
+    """Load the content folder `root` in one transaction: all of it, or on any ContentError nothing."""
+    try:
+        with db.session.no_autoflush:
+            loaded = _load(root)
+            loaded.changed = _has_changes()
+            profile = db.session.scalars(select(DistrictProfile)).one()
+            if loaded.changed or profile.data_updated_at is None:
+                profile.data_updated_at = utcnow()
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return loaded
+
+
+def _has_changes() -> bool:
+    session = db.session
+    return bool(session.new or session.deleted or any(session.is_modified(o) for o in session.dirty))
+
+
+def _load(root: Path) -> Loaded:
+    loaded = Loaded()
+    _load_district(root)
+    stations = _load_stations(root)
+    group_rows = read_csv(root, "groups.csv", ["slug", "name", "station_slug", "leader_slug", "district_codes"], "slug")
+    groups = existing(DeputyGroup, "slug")
+    for row in group_rows:
+        upsert(groups, row.slug("slug"), DeputyGroup, slug=row.slug("slug"), name=row.text("name", max_length=100),
+               station=row.ref("station_slug", stations, "联络站"))
+    districts = _load_districts(root, group_rows, groups)
+    communities = _load_areas(root, districts)
+    deputies = _load_deputies(root, districts, groups)
+    for row in group_rows:
+        leader = row.ref("leader_slug", deputies, "代表", required=False)
+        if leader is not None and leader.group is not groups[row.text("slug")]:
+            raise row.error(f"组长“{leader.slug}”不是本小组的代表")
+        upsert(groups, row.text("slug"), DeputyGroup, leader=leader)
+    _load_liaisons(root, deputies)
+    units = _load_units(root)
+    receptions = _load_receptions(root, stations, deputies)
+    activities = _load_activities(root, groups, deputies)
+    proposals = _load_proposals(root, deputies, units)
+    reports = _load_reports(root, deputies, groups)
+    loaded.counts = {
+        "stations": len(stations), "groups": len(groups), "districts": len(districts),
+        "communities": len(communities), "deputies": len(deputies), "units": len(units),
+        "receptions": len(receptions), "activities": len(activities), "proposals": len(proposals),
+        "reports": len(reports),
+    }
+    return loaded
+
+
+def _load_district(root: Path) -> None:
+    path = root / "district.yaml"
+    data = _yaml_mapping(path, path.read_text(encoding="utf-8") if path.is_file() else None, 1)
+    shown = str(path)
+
+    def required(key: str) -> str:
+        value = data.get(key)
+        if value is None or str(value).strip() == "":
+            raise ContentError(shown, _yaml_key_line(path, key), f"缺少“{key}”")
+        return str(value).strip()
+
+    profiles = db.session.scalars(select(DistrictProfile)).all()
+    index = {"district": profiles[0]} if profiles else {}
+    upsert(index, "district", DistrictProfile, name=required("name"), term=required("term"),
+           organiser=required("organiser"), contact=required("contact"), fictional=bool(data.get("fictional")))
+    sessions = existing(CongressSession, "code")
+    line = _yaml_key_line(path, "sessions")
+    entries = data.get("sessions") or []
+    if not isinstance(entries, list) or not entries:
+        raise ContentError(shown, line, "“sessions”应为会议列表")
+    seen = set()
+    for entry in entries:
+        row = Row(shown, line, {k: _yaml_cell(v) for k, v in entry.items()} if isinstance(entry, dict) else {})
+        code = row.text("code", max_length=20)
+        if code in seen:
+            raise row.error(f"重复的会议代码“{code}”")
+        seen.add(code)
+        upsert(sessions, code, CongressSession, code=code, name=row.text("name", max_length=100),
+               opened_on=row.date("opened_on"))
+
+
+def _yaml_cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _yaml_mapping(path: Path, text: str | None, first_line: int) -> dict[str, Any]:
+    shown = str(path)
+    if text is None:
+        raise ContentError(shown, 0, "文件不存在")
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = first_line + (mark.line if mark is not None else 0)
+        raise ContentError(shown, line, f"YAML 格式错误：{getattr(e, 'problem', None) or e}") from None
+    if not isinstance(data, dict):
+        raise ContentError(shown, first_line, "应为“键: 值”形式的 YAML")
+    return data
+
+
+def _yaml_key_line(path: Path, key: str) -> int:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.startswith(f"{key}:"):
+            return number
+    return 1
+
+
+def _load_stations(root: Path) -> dict[str, Station]:
+    columns = ["slug", "name", "kind", "address", "hours", "phone", "lat", "lon", "schedule",
+               "schedule_start", "schedule_end", "directions"]
+    stations = existing(Station, "slug")
+    for row in read_csv(root, "stations.csv", columns, "slug"):
+        schedule = row.text("schedule", required=False)
+        if schedule:
+            try:
+                rrulestr(schedule, dtstart=dt.datetime(2000, 1, 1))
+            except (ValueError, TypeError):
+                raise row.error(f"“schedule”的值“{schedule}”不是有效的 RRULE（例如 FREQ=MONTHLY;BYDAY=2WE）") from None
+        start, end = row.time("schedule_start", bool(schedule)), row.time("schedule_end", bool(schedule))
+        if start and end and end <= start:
+            raise row.error("“schedule_end”应晚于“schedule_start”")
+        lat, lon = row.number("lat", -90, 90), row.number("lon", -180, 180)
+        if (lat is None) != (lon is None):
+            raise row.error("“lat”和“lon”应同时填写或同时为空")
+        upsert(stations, row.slug("slug"), Station, slug=row.slug("slug"), name=row.text("name", max_length=100),
+               kind=row.choice("kind", StationKind), address=row.text("address", False),
+               hours=row.text("hours", False), phone=row.text("phone", False, 40), lat=lat, lon=lon,
+               schedule=schedule, schedule_start=start, schedule_end=end,
+               directions=row.text("directions", False, 2000))
+    return stations
+
+
+def _load_districts(root: Path, group_rows: list[Row], groups: dict[str, DeputyGroup]) -> dict[str, ElectoralDistrict]:
+    rows = read_csv(root, "districts.csv", ["code", "name", "seats"], "code")
+    codes = {row.text("code") for row in rows}
+    group_of: dict[str, DeputyGroup] = {}
+    for row in group_rows:
+        for code in row.items("district_codes"):
+            if code not in codes:
+                raise row.error(f"“district_codes”引用了不存在的选区“{code}”")
+            if code in group_of:
+                raise row.error(f"选区“{code}”已属于代表小组“{group_of[code].slug}”，一个选区只能属于一个小组")
+            group_of[code] = groups[row.text("slug")]
+    districts = existing(ElectoralDistrict, "code")
+    for row in rows:
+        code = row.text("code", max_length=20)
+        if code not in group_of:
+            raise row.error(f"选区“{code}”不属于任何代表小组（在 groups.csv 的 district_codes 中补上）")
+        upsert(districts, code, ElectoralDistrict, code=code, name=row.text("name", max_length=100),
+               seats=row.integer("seats"), group=group_of[code])
+    return districts
+
+
+def _load_areas(root: Path, districts: dict[str, ElectoralDistrict]) -> dict[str, Community]:
+    towns = existing(Town, "name")
+    communities = existing(Community, "code")
+    names: dict[str, int] = {}
+    for row in read_csv(root, "areas.csv", ["town", "community", "community_code", "district_code"], "community_code"):
+        town_name = row.text("town", max_length=100)
+        town = upsert(towns, town_name, Town, name=town_name)
+        name = row.text("community", max_length=100)
+        if (town_name, name) in names:
+            raise row.error(f"“{town_name}”下已有同名社区“{name}”（第 {names[town_name, name]} 行）")
+        names[town_name, name] = row.line
+        upsert(communities, row.text("community_code", max_length=20), Community,
+               code=row.text("community_code"), name=name, town=town,
+               district=row.ref("district_code", districts, "选区"))
+    return communities
+
+
+def _load_deputies(root: Path, districts: dict[str, ElectoralDistrict],
+                   groups: dict[str, DeputyGroup]) -> dict[str, Deputy]:
+    columns = ["slug", "name", "gender", "ethnicity", "party", "level", "district_code", "group_slug", "occupation",
+               "sector", "status", "committee_member", "photo", "bio"]
+    deputies = existing(Deputy, "slug")
+    photos = root / "photos"
+    for row in read_csv(root, "deputies.csv", columns, "slug"):
+        level = row.choice("level", Level)
+        district = row.ref("district_code", districts, "选区", required=False)
+        if district is not None and level is not Level.COUNTY:
+            raise row.error("只有区人大代表（level=county）才填写“district_code”")
+        photo = row.text("photo", required=False)
+        if photo and (Path(photo).name != photo or not (photos / photo).is_file()):
+            raise row.error(f"照片“{photo}”不在 {photos} 中")
+        upsert(deputies, row.slug("slug"), Deputy, slug=row.slug("slug"), name=row.text("name", max_length=50),
+               gender=row.choice("gender", Gender), ethnicity=row.text("ethnicity", False, 20),
+               party=row.text("party", False, 40), level=level, district=district,
+               group=row.ref("group_slug", groups, "代表小组", required=False),
+               occupation=row.text("occupation", False), sector=row.text("sector", False, 40),
+               status=row.choice("status", DeputyStatus), committee_member=row.yes_no("committee_member"),
+               photo=photo, bio=row.text("bio", False, 4000))
+    return deputies
+
+
+def _load_liaisons(root: Path, deputies: dict[str, Deputy]) -> None:
+    links: dict[Deputy, list[Deputy]] = {d: [] for d in deputies.values() if d.committee_member}
+    seen: dict[tuple[str, str], int] = {}
+    for row in read_csv(root, "liaisons.csv", ["committee_member_slug", "deputy_slug"], None):
+        member = row.ref("committee_member_slug", deputies, "代表")
+        deputy = row.ref("deputy_slug", deputies, "代表")
+        assert member is not None and deputy is not None
+        if not member.committee_member:
+            raise row.error(f"“{member.slug}”不是常委会组成人员（committee_member 应为 yes）")
+        pair = (member.slug, deputy.slug)
+        if pair in seen:
+            raise row.error(f"重复的联系关系（第 {seen[pair]} 行已有）")
+        seen[pair] = row.line
+        links[member].append(deputy)
+    for member, linked in links.items():
+        if set(member.liaison_deputies) != set(linked):
+            member.liaison_deputies = linked
+
+
+def _load_units(root: Path) -> dict[str, Unit]:
+    units = existing(Unit, "slug")
+    for row in read_csv(root, "units.csv", ["slug", "name"], "slug"):
+        upsert(units, row.slug("slug"), Unit, slug=row.slug("slug"), name=row.text("name", max_length=100))
+    return units
+
+
+def _replace_list(obj: object, attribute: str, values: list[Any]) -> None:
+    if list(getattr(obj, attribute)) != values:
+        setattr(obj, attribute, values)
+
+
+def _load_receptions(root: Path, stations: dict[str, Station], deputies: dict[str, Deputy]) -> dict[str, Reception]:
+    columns = ["id", "station_slug", "date", "start", "end", "deputy_slugs", "topic", "status", "voters", "issues"]
+    receptions = existing(Reception, "ref")
+    taken: dict[tuple[str, dt.date | None], int] = {}
+    for row in read_csv(root, "receptions.csv", columns, "id"):
+        station = row.ref("station_slug", stations, "联络站")
+        date = row.date("date")
+        status = row.choice("status", ReceptionStatus)
+        start, end = row.time("start"), row.time("end")
+        assert start and end and station is not None
+        if end <= start:
+            raise row.error("“end”应晚于“start”")
+        voters, issues = row.integer("voters", False), row.integer("issues", False)
+        if status is ReceptionStatus.PLANNED and (voters is not None or issues is not None):
+            raise row.error("计划中的接待不能填写接待人数或收集问题数")
+        slot = (station.slug, date)
+        if slot in taken:
+            raise row.error(f"同一联络站同一天已有接待（第 {taken[slot]} 行）")
+        taken[slot] = row.line
+        reception = upsert(receptions, row.text("id", max_length=120), Reception, ref=row.text("id"),
+                           station=station, date=date, start=start, end=end, topic=row.text("topic", False),
+                           status=status, voters=voters, issues=issues)
+        _replace_list(reception, "deputies", row.refs("deputy_slugs", deputies, "代表"))
+    return receptions
+
+
+def _load_activities(root: Path, groups: dict[str, DeputyGroup], deputies: dict[str, Deputy]) -> dict[str, Activity]:
+    activities = existing(Activity, "ref")
+    for row in read_csv(root, "activities.csv", ["id", "group_slug", "date", "kind", "theme", "deputy_slugs"], "id"):
+        activity = upsert(activities, row.text("id", max_length=80), Activity, ref=row.text("id"),
+                          group=row.ref("group_slug", groups, "代表小组"), date=row.date("date"),
+                          kind=row.choice("kind", ActivityKind), theme=row.text("theme"))
+        _replace_list(activity, "deputies", row.refs("deputy_slugs", deputies, "代表"))
+    return activities
+
+
+def _load_proposals(root: Path, deputies: dict[str, Deputy], units: dict[str, Unit]) -> dict[str, Proposal]:
+    columns = ["number", "session", "kind", "title", "summary", "lead_slug", "cosigner_slugs", "category", "key",
+               "supervisor_slug", "lead_unit", "co_units", *STAGE_DATE_FIELDS.values(), "stage", "result",
+               "satisfaction", "reply"]
+    sessions = existing(CongressSession, "code")
+    proposals = existing(Proposal, "number")
+    for row in read_csv(root, "proposals.csv", columns, "number"):
+        stage = row.choice("stage", Stage)
+        assert stage is not None
+        dates = _stage_dates(row, stage)
+        result = row.choice("result", Result, required=False)
+        if result is not None and stage.rank < Stage.REPLIED.rank:
+            raise row.error(f"阶段为“{stage.label}”的建议还没有答复，不能填写办理结果“result”")
+        satisfaction = row.choice("satisfaction", Satisfaction, required=False)
+        if satisfaction is not None and stage.rank < Stage.EVALUATED.rank:
+            raise row.error(f"阶段为“{stage.label}”的建议还没有评价，不能填写满意度“satisfaction”")
+        lead_unit = row.ref("lead_unit", units, "承办单位", required=False)
+        if lead_unit is None and stage.rank >= Stage.ASSIGNED.rank:
+            raise row.error("已交办的建议必须填写主办单位“lead_unit”")
+        supervisor = row.ref("supervisor_slug", deputies, "代表", required=False)
+        if supervisor is not None and not supervisor.committee_member:
+            raise row.error(f"领衔督办“{supervisor.slug}”不是常委会组成人员")
+        lead = row.ref("lead_slug", deputies, "代表")
+        cosigners = row.refs("cosigner_slugs", deputies, "代表")
+        if lead in cosigners:
+            raise row.error("领衔代表不能同时是附议代表")
+        proposal = upsert(
+            proposals, row.text("number", max_length=30), Proposal, number=row.text("number"),
+            session=row.ref("session", sessions, "会议"), kind=row.choice("kind", ProposalKind),
+            title=row.text("title", max_length=300), summary=row.text("summary", False, 4000), lead=lead,
+            category=row.text("category", False, 40), is_key=row.yes_no("key"), supervisor=supervisor,
+            lead_unit=lead_unit, stage=stage, result=result, satisfaction=satisfaction,
+            reply=row.text("reply", False, 8000), **dates,
+        )
+        _replace_list(proposal, "cosigners", cosigners)
+        _replace_list(proposal, "co_units", row.refs("co_units", units, "承办单位"))
+        _sync_imported_events(proposal, stage, dates)
+    return proposals
+
+
+def _stage_dates(row: Row, stage: Stage) -> dict[str, dt.date | None]:
+    """The dated columns: filled up to the stage, empty after it, in order."""
+    dates: dict[str, dt.date | None] = {}
+    previous: tuple[str, dt.date] | None = None
+    for each, column in STAGE_DATE_FIELDS.items():
+        reached = each.rank <= stage.rank
+        value = row.date(column, required=reached)
+        if not reached and value is not None:
+            raise row.error(f"阶段为“{stage.label}”，“{column}”应为空")
+        if value is not None and previous is not None and value < previous[1]:
+            raise row.error(f"“{column}”（{value}）早于“{previous[0]}”（{previous[1]}）")
+        if value is not None:
+            previous = (column, value)
+        dates[column] = value
+    return dates
+
+
+def _sync_imported_events(proposal: Proposal, stage: Stage, dates: dict[str, dt.date | None]) -> None:
+    """The timeline events that come from the content file: one per reached stage; staff events are kept."""
+    wanted = {(s, dates[column]) for s, column in STAGE_DATE_FIELDS.items() if s.rank <= stage.rank}
+    have = {(e.stage, e.date): e for e in proposal.events if e.staff_id is None}
+    for key, event in have.items():
+        if key not in wanted:
+            proposal.events.remove(event)
+    for each, date in sorted(wanted - have.keys(), key=lambda pair: pair[0].rank):
+        proposal.events.append(ProposalEvent(stage=each, date=date))
+
+
+FRONT_MATTER = re.compile(r"\A---\r?\n(.*?)\r?\n---\r?\n?(.*)\Z", re.S)
+
+
+def _load_reports(root: Path, deputies: dict[str, Deputy], groups: dict[str, DeputyGroup]) -> dict[str, ReportBack]:
+    reports = {r.key: r for r in db.session.scalars(select(ReportBack))}
+    found: dict[str, ReportBack] = {}
+    for path in _report_files(root / "reports"):
+        shown = str(path)
+        text = path.read_text(encoding="utf-8")
+        match = FRONT_MATTER.match(text)
+        if not match:
+            raise ContentError(shown, 1, "缺少 YAML 头信息（文件应以 --- 开始，并以 --- 结束头信息）")
+        data = _yaml_mapping(path, match.group(1), 2)
+        row = Row(shown, 1, {k: _yaml_cell(v) for k, v in data.items()})
+        unknown = set(data) - {"deputy", "group", "year", "title", "delivered_on", "venue", "attendees",
+                               "satisfied", "basic", "unsatisfied"}
+        if unknown:
+            raise row.error("未知的头信息字段：" + "、".join(sorted(unknown)))
+        deputy = row.ref("deputy", deputies, "代表", required=False)
+        group = row.ref("group", groups, "代表小组", required=False)
+        if (deputy is None) == (group is None):
+            raise row.error("头信息应填写“deputy”或“group”之一")
+        owner_slug = (deputy or group).slug  # type: ignore[union-attr]
+        year = row.integer("year")
+        if path.stem != owner_slug or path.parent.name != str(year):
+            raise row.error(f"文件应为 reports/{year}/{owner_slug}.md")
+        delivered_on = row.date("delivered_on", required=False)
+        if delivered_on is not None and delivered_on.year != year:
+            raise row.error(f"“delivered_on”（{delivered_on}）不在 {year} 年")
+        key = f"{year}/{owner_slug}"
+        found[key] = upsert(
+            reports, key, ReportBack, year=year, slug=owner_slug, deputy=deputy, group=group,
+            title=row.text("title"), delivered_on=delivered_on, venue=row.text("venue", False),
+            attendees=row.integer("attendees", False) or 0, satisfied=row.integer("satisfied", False) or 0,
+            basic=row.integer("basic", False) or 0, unsatisfied=row.integer("unsatisfied", False) or 0,
+            body=match.group(2).strip() + "\n", status=ReportStatus.PUBLISHED,
+        )
+    return found
+
+
+def _report_files(folder: Path) -> Iterator[Path]:
+    if not folder.is_dir():
+        return
+    for year in sorted(p for p in folder.iterdir() if p.is_dir()):
+        if not year.name.isdigit():
+            raise ContentError(str(year), 0, "年度文件夹的名称应为四位年份")
+        yield from sorted(year.glob("*.md"))
+
+
+def summary(loaded: Loaded) -> str:
+    return "，".join(f"{kind} {count}" for kind, count in loaded.counts.items())
+

@@ -1,0 +1,108 @@
+"""Database: the declarative base, shared column types and engine settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Annotated
+
+from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import Boolean, DateTime, Enum, Integer, MetaData, String, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+class Choice(enum.StrEnum):
+    """An enumeration stored by its code name, shown by its Chinese label."""
+
+    def __new__(cls, value: str, label: str) -> Choice:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label  # type: ignore[attr-defined]
+        return member
+
+    @classmethod
+    def parse(cls, text: str) -> Choice:
+        """The member whose code or label is `text`; ValueError otherwise."""
+        for member in cls:
+            if text in (member.value, member.label):  # type: ignore[attr-defined]
+                return member
+        allowed = "、".join(m.value for m in cls)
+        raise ValueError(f"“{text}”不是有效的取值（可用：{allowed}）")
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timestamp stored as naive UTC (SQLite has no time zones) and read back aware."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: object) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: object) -> dt.datetime | None:
+        return None if value is None else value.replace(tzinfo=dt.UTC)
+
+
+def choice(enum_cls: type[Choice]) -> Enum:
+    """A column type for a Choice: a string with a CHECK constraint on the code names."""
+    return Enum(
+        enum_cls,
+        values_callable=lambda members: [m.value for m in members],
+        native_enum=False,
+        create_constraint=True,
+        length=max(len(m.value) for m in enum_cls),
+        name=enum_cls.__name__.lower(),
+        validate_strings=True,
+    )
+
+
+intpk = Annotated[int, mapped_column(Integer, primary_key=True)]
+slug = Annotated[str, mapped_column(String(80), unique=True, index=True)]
+name = Annotated[str, mapped_column(String(100))]
+text = Annotated[str, mapped_column(String, default="")]
+flag = Annotated[bool, mapped_column(Boolean, default=False)]
+timestamp = Annotated[dt.datetime, mapped_column(UTCDateTime)]
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def init_app(app: Flask) -> None:
+    db.init_app(app)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: object, connection_record: object) -> None:
+    """WAL for concurrent readers, a busy timeout instead of 'database is locked', foreign keys on."""
+    import sqlite3
+
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()

@@ -1,0 +1,25 @@
+"""Pinyin search keys for Chinese names, computed once when a name is stored."""
+
+from __future__ import annotations
+
+import re
+
+from pypinyin import Style, lazy_pinyin
+
+_NOT_ALNUM = re.compile(r"[^0-9a-z]")
+
+
+def pinyin_keys(name: str) -> tuple[str, str]:
+    """Full pinyin and initials, lower-case ASCII without spaces: 张明华 → ('zhangminghua', 'zmh')."""
+    syllables = [s.lower() for s in lazy_pinyin(name, style=Style.NORMAL, errors="default", v_to_u=False)]
+    full = _NOT_ALNUM.sub("", "".join(syllables))
+    initials = _NOT_ALNUM.sub("", "".join(s[:1] for s in syllables))
+    return full, initials
+
+
+def normalise_query(query: str) -> str:
+    """What a typed query is compared with: lower case, spaces and punctuation dropped for ASCII input."""
+    query = query.strip().lower()
+    if query.isascii():
+        return _NOT_ALNUM.sub("", query)
+    return query

@@ -1,0 +1,52 @@
+"""Annual report-backs (述职报告) of deputies and groups to their voters."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .db import Choice, choice, db, intpk, text, timestamp, utcnow
+from .deputies import Deputy, DeputyGroup
+
+
+class ReportStatus(Choice):
+    DRAFT = "draft", "草稿"
+    PUBLISHED = "published", "已发布"
+
+
+class ReportBack(db.Model):
+    """述职报告: one per deputy (or group) and year; its public id is `<year>/<slug>`."""
+
+    __tablename__ = "report_backs"
+    __table_args__ = (
+        UniqueConstraint("year", "slug", name="uq_report_backs_year_slug"),
+        CheckConstraint("(deputy_id IS NULL) <> (group_id IS NULL)", name="deputy_or_group"),
+        CheckConstraint("attendees >= 0 AND satisfied >= 0 AND basic >= 0 AND unsatisfied >= 0",
+                        name="counts_not_negative"),
+        CheckConstraint("year BETWEEN 1950 AND 2100", name="year_plausible"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    slug: Mapped[str] = mapped_column(String(80))
+    deputy_id: Mapped[int | None] = mapped_column(ForeignKey("deputies.id"), index=True)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("deputy_groups.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    delivered_on: Mapped[dt.date | None] = mapped_column(Date)
+    venue: Mapped[str] = mapped_column(String(200), default="")
+    attendees: Mapped[int] = mapped_column(default=0)
+    satisfied: Mapped[int] = mapped_column(default=0)
+    basic: Mapped[int] = mapped_column(default=0)
+    unsatisfied: Mapped[int] = mapped_column(default=0)
+    body: Mapped[text]
+    status: Mapped[ReportStatus] = mapped_column(choice(ReportStatus), default=ReportStatus.DRAFT, index=True)
+    updated_at: Mapped[timestamp] = mapped_column(default=utcnow)
+
+    deputy: Mapped[Deputy | None] = relationship()
+    group: Mapped[DeputyGroup | None] = relationship()
+
+    @property
+    def key(self) -> str:
+        return f"{self.year}/{self.slug}"

@@ -1,0 +1,146 @@
+"""How pages are answered: one render for pages and htmx fragments, security headers, error pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .district import TZ, district_profile, today
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+ERROR_MESSAGES = {
+    400: ("请求有误", "提交的内容不完整或格式不对，或页面已过期。请返回上一页，刷新后再试。"),
+    403: ("没有权限", "您的账号无权进行此操作。如需权限，请联系系统管理员。"),
+    404: ("页面不存在", "您要找的页面不存在或已被移除。请检查网址，或从首页重新查找。"),
+    405: ("请求方式不被允许", "此页面不接受这种请求方式。请从页面上的链接或按钮进入。"),
+    413: ("提交的内容过大", "提交的内容超过了允许的大小。请缩短内容或减小上传文件后再试。"),
+    429: ("操作过于频繁", "您的操作太频繁了。请稍等几分钟后再试。"),
+    500: ("系统出现错误", "服务器暂时出了问题，我们会尽快处理。请稍后再试；如情况紧急，请拨打页脚的联系电话。"),
+    503: ("服务暂时不可用", "系统正在维护或暂时无法访问，请稍后再试。"),
+}
+
+
+def is_htmx_fragment_request() -> bool:
+    """An htmx request that wants only a part of the page: not boosted and not a history restore."""
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-Boosted") != "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def render(template: str, block: str | None = None, status: int = 200, **data: Any) -> Response:
+    """The page built from `data`, or only its `block` when htmx asks for a fragment."""
+    if block is not None and is_htmx_fragment_request():
+        body = render_block(template, block, **data)
+    else:
+        body = render_template(template, **data)
+    response = current_app.make_response((body, status))
+    if block is not None:
+        response.vary.add("HX-Request")
+    return response
+
+
+def render_block(template_name: str, block: str, **data: Any) -> str:
+    """One named block of a template, rendered with the same context as the whole page."""
+    env = current_app.jinja_env
+    template = env.get_or_select_template(template_name)
+    context = template.new_context(_template_context(data))
+    return "".join(template.blocks[block](context))
+
+
+def _template_context(data: dict[str, Any]) -> dict[str, Any]:
+    context = dict(data)
+    current_app.update_template_context(context)
+    return context
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, message: str | None = None) -> Response:
+    title, explanation = ERROR_MESSAGES.get(status, ERROR_MESSAGES[500])
+    if wants_json():
+        response = jsonify(error=message or title)
+        response.status_code = status
+        return response
+    return render("errors/error.html", status=status, code=status, title=title,
+                  explanation=message or explanation)
+
+
+def _set_security_headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    return response
+
+
+def _profile() -> Any:
+    if "district_profile" not in g:
+        try:
+            g.district_profile = district_profile()
+        except Exception:  # the error pages must render even when the database does not answer
+            current_app.logger.exception("district profile unavailable")
+            g.district_profile = None
+    return g.district_profile
+
+
+def site_name() -> str:
+    profile = _profile()
+    return f"{profile.name}人大代表履职公开平台" if profile else "人大代表履职公开平台"
+
+
+WEEKDAYS = "一二三四五六日"
+
+
+def weekday(date: Any) -> str:
+    return "周" + WEEKDAYS[date.weekday()]
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(_set_security_headers)
+    app.jinja_env.globals.update(district=_profile, site_name=site_name, weekday=weekday, today=today, TZ=TZ)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> Response:
+        return error_response(400, "页面已过期或缺少安全令牌（CSRF）。请刷新页面后重新提交。")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        status = error.code or 500
+        if status not in ERROR_MESSAGES:
+            return error  # type: ignore[return-value]
+        response = error_response(status)
+        if status == 405 and error.valid_methods:  # type: ignore[attr-defined]
+            response.headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
+        if status == 429 and getattr(error, "retry_after", None):
+            response.headers["Retry-After"] = str(error.retry_after)  # type: ignore[attr-defined]
+        return response
+
+    @app.errorhandler(Exception)
+    def server_error(error: Exception) -> Response:
+        app.logger.exception("unhandled error on %s", request.path)
+        from .db import db
+
+        db.session.rollback()
+        return error_response(500)

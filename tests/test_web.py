@@ -1,0 +1,141 @@
+"""Security headers, error pages in Chinese, fragments for htmx: what every response of the site keeps."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask, abort, request
+
+from renda.extensions import limiter
+from renda.web import render
+
+PUBLIC_PAGES = ["/", "/privacy", "/healthz", "/no-such-page"]
+
+
+@pytest.fixture
+def probe_app(app: Flask) -> Flask:
+    """The real app with a few routes that fail on purpose, to show each error page."""
+
+    @app.get("/probe/forbidden")
+    def forbidden() -> str:
+        abort(403)
+
+    @app.get("/probe/crash")
+    def crash() -> str:
+        raise RuntimeError("secret internal detail 13800138000")
+
+    @app.post("/probe/form")
+    def form() -> str:
+        return f"got {len(request.form.get('text', ''))}"
+
+    @app.get("/probe/limited")
+    @limiter.limit("2 per minute")
+    def limited() -> str:
+        return "ok"
+
+    @app.get("/probe/fragment")
+    def fragment() -> object:
+        return render("errors/error.html", block="content", code=200, title="片段", explanation="只有这一块")
+
+    return app
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_every_response_carries_the_security_headers(client, path):
+    response = client.get(path)
+    csp = response.headers["Content-Security-Policy"]
+    script_src = next(part for part in csp.split(";") if part.strip().startswith("script-src"))
+    assert "'unsafe-inline'" not in script_src and "'unsafe-eval'" not in script_src
+    assert "frame-ancestors 'none'" in csp
+    assert "default-src 'self'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_session_cookie_is_httponly_and_samesite_lax(app):
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    with app.test_request_context("/"):
+        from flask import session
+
+        session["x"] = 1
+        response = app.make_response("ok")
+        app.session_interface.save_session(app, session, response)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_unknown_page_answers_404_in_chinese(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    page = response.get_data(as_text=True)
+    assert "页面不存在" in page and "返回首页" in page
+    assert '<html lang="zh-CN">' in page
+
+
+def test_forbidden_answers_403_in_chinese(probe_app):
+    response = probe_app.test_client().get("/probe/forbidden")
+    assert response.status_code == 403
+    assert "没有权限" in response.get_data(as_text=True)
+
+
+def test_crash_answers_500_in_chinese_without_the_details(probe_app):
+    response = probe_app.test_client().get("/probe/crash")
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "系统出现错误" in page
+    assert "secret internal detail" not in page and "13800138000" not in page
+    assert "Traceback" not in page
+
+
+def test_post_without_csrf_token_answers_400_in_chinese(probe_app):
+    response = probe_app.test_client().post("/probe/form", data={"text": "hello"})
+    assert response.status_code == 400
+    assert "安全令牌" in response.get_data(as_text=True)
+
+
+def test_oversize_body_answers_413_in_chinese(probe_app):
+    body = "x" * (probe_app.config["MAX_CONTENT_LENGTH"] + 1)
+    response = probe_app.test_client().post("/probe/form", data={"text": body})
+    assert response.status_code == 413
+    assert "提交的内容过大" in response.get_data(as_text=True)
+
+
+def test_rate_limit_answers_429_in_chinese(probe_app):
+    client = probe_app.test_client()
+    assert [client.get("/probe/limited").status_code for _ in range(2)] == [200, 200]
+    response = client.get("/probe/limited")
+    assert response.status_code == 429
+    assert "操作过于频繁" in response.get_data(as_text=True)
+    assert "Retry-After" in response.headers
+
+
+def test_api_errors_are_json(client):
+    response = client.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response.is_json and "error" in response.get_json()
+
+
+def test_htmx_request_gets_the_fragment_and_a_normal_request_the_page(probe_app):
+    client = probe_app.test_client()
+    page = client.get("/probe/fragment")
+    fragment = client.get("/probe/fragment", headers={"HX-Request": "true"})
+    boosted = client.get("/probe/fragment", headers={"HX-Request": "true", "HX-Boosted": "true"})
+    assert "<html" in page.get_data(as_text=True)
+    assert "<html" not in fragment.get_data(as_text=True)
+    assert "只有这一块" in fragment.get_data(as_text=True)
+    assert "<html" in boosted.get_data(as_text=True)
+    assert "HX-Request" in fragment.headers["Vary"]
+
+
+def test_htmx_is_configured_for_the_csp_and_to_show_error_answers(client):
+    import json
+    import re
+
+    page = client.get("/").get_data(as_text=True)
+    config = json.loads(re.search(r"name=\"htmx-config\" content='([^']*)'", page).group(1))
+    assert config["allowEval"] is False and config["includeIndicatorStyles"] is False
+    assert config["allowScriptTags"] is False
+    for status in ("400", "413", "429"):
+        assert any(re.fullmatch(rule["code"], status) and rule["swap"] for rule in config["responseHandling"])
+    script = re.search(r'<script src="(/static/htmx-[\d.]+\.min\.js)" defer></script>', page).group(1)
+    assert client.get(script).status_code == 200
