@@ -216,6 +216,7 @@ def load_content(root: Path) -> Loaded:
         with db.session.no_autoflush:
             loaded = _load(root)
             loaded.changed = _has_changes()
+            db.session.flush()
             profile = db.session.scalars(select(DistrictProfile)).one()
             if loaded.changed or profile.data_updated_at is None:
                 profile.data_updated_at = utcnow()
@@ -233,7 +234,7 @@ def _has_changes() -> bool:
 
 def _load(root: Path) -> Loaded:
     loaded = Loaded()
-    _load_district(root)
+    sessions = _load_district(root)
     stations = _load_stations(root)
     group_rows = read_csv(root, "groups.csv", ["slug", "name", "station_slug", "leader_slug", "district_codes"], "slug")
     groups = existing(DeputyGroup, "slug")
@@ -252,7 +253,7 @@ def _load(root: Path) -> Loaded:
     units = _load_units(root)
     receptions = _load_receptions(root, stations, deputies)
     activities = _load_activities(root, groups, deputies)
-    proposals = _load_proposals(root, deputies, units)
+    proposals = _load_proposals(root, sessions, deputies, units)
     reports = _load_reports(root, deputies, groups)
     loaded.counts = {
         "stations": len(stations), "groups": len(groups), "districts": len(districts),
@@ -263,7 +264,7 @@ def _load(root: Path) -> Loaded:
     return loaded
 
 
-def _load_district(root: Path) -> None:
+def _load_district(root: Path) -> dict[str, CongressSession]:
     path = root / "district.yaml"
     data = _yaml_mapping(path, path.read_text(encoding="utf-8") if path.is_file() else None, 1)
     shown = str(path)
@@ -292,6 +293,7 @@ def _load_district(root: Path) -> None:
         seen.add(code)
         upsert(sessions, code, CongressSession, code=code, name=row.text("name", max_length=100),
                opened_on=row.date("opened_on"))
+    return sessions
 
 
 def _yaml_cell(value: object) -> str:
@@ -478,11 +480,11 @@ def _load_activities(root: Path, groups: dict[str, DeputyGroup], deputies: dict[
     return activities
 
 
-def _load_proposals(root: Path, deputies: dict[str, Deputy], units: dict[str, Unit]) -> dict[str, Proposal]:
+def _load_proposals(root: Path, sessions: dict[str, CongressSession], deputies: dict[str, Deputy],
+                    units: dict[str, Unit]) -> dict[str, Proposal]:
     columns = ["number", "session", "kind", "title", "summary", "lead_slug", "cosigner_slugs", "category", "key",
                "supervisor_slug", "lead_unit", "co_units", *STAGE_DATE_FIELDS.values(), "stage", "result",
                "satisfaction", "reply"]
-    sessions = existing(CongressSession, "code")
     proposals = existing(Proposal, "number")
     for row in read_csv(root, "proposals.csv", columns, "number"):
         stage = row.choice("stage", Stage)

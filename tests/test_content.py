@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -135,7 +136,7 @@ def _first_report(root: Path) -> Path:
 def _break_front_matter(root: Path) -> None:
     path = _first_report(root)
     lines = path.read_text(encoding="utf-8").splitlines()
-    lines[2] = "title: [不闭合的列表"
+    lines[2] = "title: 标题: 多了一个冒号"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -267,8 +268,9 @@ def test_backup_of_a_database_being_written_to_is_consistent(app, runner, tmp_pa
     thread = threading.Thread(target=write)
     thread.start()
     try:
-        while len(written) < 50:
-            pass
+        deadline = time.monotonic() + 30
+        while len(written) < 50 and time.monotonic() < deadline:
+            time.sleep(0.01)
         target = tmp_path / "backup.db"
         result = runner.invoke(args=["db", "backup", str(target)])
     finally:

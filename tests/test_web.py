@@ -138,4 +138,6 @@ def test_htmx_is_configured_for_the_csp_and_to_show_error_answers(client):
     for status in ("400", "413", "429"):
         assert any(re.fullmatch(rule["code"], status) and rule["swap"] for rule in config["responseHandling"])
     script = re.search(r'<script src="(/static/htmx-[\d.]+\.min\.js)" defer></script>', page).group(1)
-    assert client.get(script).status_code == 200
+    with client.get(script) as response:
+        assert response.status_code == 200
+        assert b"htmx" in response.data

@@ -1,0 +1,107 @@
+"""The schema: made by the migrations alone, matching the models, with SQLite's pragmas and on PostgreSQL too."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import flask_migrate
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.exc import IntegrityError
+
+from conftest import DEMO_CONTENT
+from renda import create_app
+from renda.content import load_content
+from renda.db import db
+from renda.deputies import Deputy
+from renda.stations import Station
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def test_migrations_build_exactly_the_models_schema(empty_app):
+    with empty_app.app_context():
+        with db.engine.connect() as connection:
+            differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
+    assert differences == []
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout(empty_app):
+    with empty_app.app_context():
+        assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert db.session.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+
+
+def test_constraints_refuse_bad_rows(app):
+    with app.app_context():
+        station = db.session.scalars(select(Station)).first()
+        with pytest.raises(IntegrityError):
+            db.session.execute(text("UPDATE stations SET kind = 'palace' WHERE id = :id"), {"id": station.id})
+        db.session.rollback()
+        with pytest.raises(IntegrityError):
+            db.session.execute(text("UPDATE deputies SET group_id = 999999 WHERE id = 1"))
+        db.session.rollback()
+        with pytest.raises(IntegrityError):
+            db.session.execute(text("INSERT INTO stations (slug, name, kind, address, hours, phone, schedule, directions)"
+                                    " VALUES (:slug, 'x', 'station', '', '', '', '', '')"),
+                               {"slug": station.slug})
+        db.session.rollback()
+
+
+def test_secret_key_is_generated_once_and_kept_private(tmp_path, monkeypatch):
+    from renda.config import _instance_secret
+
+    key_file = tmp_path / "secret_key"
+    key = _instance_secret(key_file)
+    assert len(key) == 64 and _instance_secret(key_file) == key
+    assert key_file.stat().st_mode & 0o777 == 0o600
+
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["SECRET_KEY"] == (Path(app.instance_path) / "secret_key").read_text().strip()
+    monkeypatch.setenv("SECRET_KEY", "from-the-environment")
+    assert create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).config["SECRET_KEY"] == "from-the-environment"
+
+
+@pytest.fixture
+def postgres_url():
+    """A fresh schema in the PostgreSQL server's `test` database, or a skip saying why."""
+    try:
+        engine = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as e:  # noqa: BLE001 — any failure to connect means: no server here
+        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_URL} ({type(e).__name__}); "
+                    "start it or set TEST_POSTGRES_URL to run the PostgreSQL tests")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with engine.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    yield engine, schema
+    with engine.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_migrations_and_content_load_on_postgresql(postgres_url):
+    engine, schema = postgres_url
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test",
+        "SQLALCHEMY_DATABASE_URI": POSTGRES_URL,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": f"-csearch_path={schema}"}},
+    })
+    with app.app_context():
+        flask_migrate.upgrade()
+        first = load_content(DEMO_CONTENT)
+        again = load_content(DEMO_CONTENT)
+        assert first.changed and not again.changed
+        assert db.session.scalar(select(func.count()).select_from(Deputy)) >= 200
+        assert app.test_client().get("/").status_code == 200
+        db.session.remove()
+        db.engine.dispose()
