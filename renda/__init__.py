@@ -25,5 +25,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     extensions.init_app(app)
     web.init_app(app)
     cli.init_app(app)
-    app.register_blueprint(pages.bp)
+    staff.init_app(app)
+    for area in (pages, areas, deputies, stations, reports, proposals, opinions):
+        app.register_blueprint(area.bp)
     return app

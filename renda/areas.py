@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from flask import Blueprint
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
@@ -61,3 +62,6 @@ class Community(db.Model):
     def _set_pinyin(self, key: str, value: str) -> str:
         self.pinyin, self.initials = pinyin_keys(value)
         return value
+
+
+bp = Blueprint("areas", __name__)

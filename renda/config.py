@@ -34,11 +34,20 @@ def configure(app: Flask, overrides: dict | None = None) -> None:
 
 
 def _instance_secret(path: Path) -> str:
-    """The key kept in `instance/secret_key`, created (mode 600) the first time it is needed."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as f:
-        f.write(secrets.token_hex(32))
+    """The key kept in `instance/secret_key`, created (mode 600) the first time it is needed.
+
+    Written to a private temporary file and linked into place, so that workers starting at the same
+    moment all read the one complete key.
+    """
+    if not path.exists():
+        temporary = path.with_name(f".{path.name}.{os.getpid()}")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink()
     return path.read_text().strip()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from flask import Blueprint
 from sqlalchemy import Column, Date, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
@@ -134,3 +135,6 @@ class Activity(db.Model):
 
     group: Mapped[DeputyGroup] = relationship()
     deputies: Mapped[list[Deputy]] = relationship(secondary=activity_deputies, order_by=lambda: Deputy.pinyin)
+
+
+bp = Blueprint("deputies", __name__)

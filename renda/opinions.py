@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask import Blueprint
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -83,3 +84,6 @@ class OpinionEvent(db.Model):
     note: Mapped[str] = mapped_column(String(2000), default="")
 
     opinion: Mapped[Opinion] = relationship(back_populates="events")
+
+
+bp = Blueprint("opinions", __name__)

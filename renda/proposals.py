@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask import Blueprint
 from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -144,3 +145,6 @@ class ProposalEvent(db.Model):
     recorded_at: Mapped[timestamp] = mapped_column(default=utcnow)
 
     proposal: Mapped[Proposal] = relationship(back_populates="events")
+
+
+bp = Blueprint("proposals", __name__)

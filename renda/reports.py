@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask import Blueprint
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -50,3 +51,6 @@ class ReportBack(db.Model):
     @property
     def key(self) -> str:
         return f"{self.year}/{self.slug}"
+
+
+bp = Blueprint("reports", __name__)

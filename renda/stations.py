@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrulestr
+from flask import Blueprint
 from sqlalchemy import CheckConstraint, Column, Date, Float, ForeignKey, String, Table, Time, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
@@ -172,3 +173,6 @@ def generated_ref(station: Station, date: dt.date) -> str:
 
 def _add_months(date: dt.date, months: int) -> dt.date:
     return date + relativedelta(months=months)
+
+
+bp = Blueprint("stations", __name__)

@@ -70,6 +70,80 @@ def _template_context(data: dict[str, Any]) -> dict[str, Any]:
     return context
 
 
+class BadParameter(ValueError):
+    """A query parameter that cannot be understood: 400 in the API, ignored with a notice in HTML."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(message)
+        self.name = name
+
+
+DEFAULT_PER_PAGE = 20
+MAX_PER_PAGE = 100
+TRUE_WORDS = {"1", "true", "yes"}
+FALSE_WORDS = {"0", "false", "no"}
+
+
+def query_int(name: str, default: int, low: int = 1, high: int | None = None) -> int:
+    """An integer query parameter; BadParameter when it is not one or out of range."""
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit():
+        raise BadParameter(name, f"参数 {name} 应为整数")
+    value = int(raw)
+    if value < low or (high is not None and value > high):
+        raise BadParameter(name, f"参数 {name} 应在 {low} 到 {high} 之间" if high else f"参数 {name} 至少为 {low}")
+    return value
+
+
+def query_bool(name: str) -> bool | None:
+    """A boolean query parameter (1/true/yes, 0/false/no; CONTRACT.md), None when absent."""
+    raw = request.args.get(name, "").strip().lower()
+    if not raw:
+        return None
+    if raw in TRUE_WORDS:
+        return True
+    if raw in FALSE_WORDS:
+        return False
+    raise BadParameter(name, f"参数 {name} 应为 1/true/yes 或 0/false/no")
+
+
+def page_args() -> tuple[int, int]:
+    """`page` and `per_page`. The API answers 400 to bad values; HTML pages fall back to sensible ones."""
+    if wants_json():
+        return query_int("page", 1), query_int("per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
+    try:
+        page = query_int("page", 1)
+    except BadParameter:
+        page = 1
+    try:
+        per_page = query_int("per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
+    except BadParameter:
+        per_page = DEFAULT_PER_PAGE
+    return page, per_page
+
+
+def paginate(statement: Any) -> Any:
+    """A Flask-SQLAlchemy Pagination of `statement` for the request's page; a page past the end is empty."""
+    from .db import db
+
+    page, per_page = page_args()
+    return db.paginate(statement, page=page, per_page=per_page, error_out=False, max_per_page=MAX_PER_PAGE)
+
+
+def api_list(items: list[Any], pagination: Any) -> Response:
+    """The list shape of the JSON API (CONTRACT.md)."""
+    return jsonify(items=items, total=pagination.total, page=pagination.page, per_page=pagination.per_page)
+
+
+def ref(obj: Any, key: str = "slug", label: str = "name") -> dict[str, Any] | None:
+    """A reference to another record in JSON: its key and its name (or title)."""
+    if obj is None:
+        return None
+    return {key: getattr(obj, key), label: getattr(obj, label)}
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -120,6 +194,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(district=_profile, site_name=site_name, weekday=weekday, today=today, TZ=TZ)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+
+    @app.errorhandler(BadParameter)
+    def bad_parameter(error: BadParameter) -> Response:
+        return error_response(400, str(error))
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> Response:

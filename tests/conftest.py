@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -11,7 +12,7 @@ import flask_migrate
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from renda import create_app
 from renda.content import load_content
@@ -122,3 +123,55 @@ def content_copy(tmp_path: Path) -> Path:
     target = tmp_path / "content"
     shutil.copytree(DEMO_CONTENT, target)
     return target
+
+
+class Auth:
+    """Staff accounts and signing in, for tests of the staff area (passwords are 'correct horse battery')."""
+
+    PASSWORD = "correct horse battery"
+
+    def __init__(self, app: Flask, client: FlaskClient) -> None:
+        self.app, self.client = app, client
+
+    def create(self, username: str, role: str, group_slug: str | None = None, active: bool = True) -> int:
+        from renda.deputies import DeputyGroup
+        from renda.staff import Role, StaffUser
+
+        with self.app.app_context():
+            group = None
+            if group_slug is not None:
+                group = db.session.scalars(select(DeputyGroup).where(DeputyGroup.slug == group_slug)).one()
+            user = StaffUser(username=username, role=Role(role), group=group, active=active)
+            user.set_password(self.PASSWORD)
+            db.session.add(user)
+            db.session.commit()
+            return user.id
+
+    def csrf_token(self, path: str = "/staff/login") -> str:
+        page = self.client.get(path).get_data(as_text=True)
+        match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"', page)
+        assert match, f"no CSRF token on {path}"
+        return match.group(1) or match.group(2)
+
+    def login(self, username: str, password: str | None = None) -> object:
+        return self.client.post("/staff/login", data={
+            "username": username, "password": password or self.PASSWORD, "csrf_token": self.csrf_token(),
+        })
+
+    def as_role(self, role: str, group_slug: str | None = None) -> str:
+        """Create an account with `role` (a liaison gets `group_slug`, default the first group) and sign in."""
+        if role == "liaison" and group_slug is None:
+            from renda.deputies import DeputyGroup
+
+            with self.app.app_context():
+                group_slug = db.session.scalars(select(DeputyGroup.slug).order_by(DeputyGroup.slug)).first()
+        username = f"{role}-{group_slug or 'all'}"
+        self.create(username, role, group_slug if role == "liaison" else None)
+        response = self.login(username)
+        assert response.status_code == 303, response.get_data(as_text=True)
+        return username
+
+
+@pytest.fixture
+def auth(app: Flask, client: FlaskClient) -> Auth:
+    return Auth(app, client)
