@@ -6,7 +6,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import cli, config, db, extensions, pages, web
-from . import areas, deputies, district, opinions, proposals, reports, staff, stations  # noqa: F401  (models register on import)
+from . import areas, deputies, district, opinions, proposals, reports, roster, staff, stations
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -26,6 +26,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     web.init_app(app)
     cli.init_app(app)
     staff.init_app(app)
-    for area in (pages, areas, deputies, stations, reports, proposals, opinions):
+    for area in (pages, areas, deputies, stations, reports, proposals, opinions, roster):
         app.register_blueprint(area.bp)
     return app

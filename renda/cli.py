@@ -1,19 +1,91 @@
-"""Flask commands: loading content, backing up the database, generating demo data."""
+"""Flask commands: content loading, database backup, demo data, staff accounts."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
+import sys
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from flask_migrate.cli import db as migrate_cli
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from flask_migrate.cli import db as migrate_cli
+from .db import db
+from .deputies import DeputyGroup
+from .staff import MIN_PASSWORD_LENGTH, Role, StaffUser
 
 content_cli = AppGroup("content", help="导入内容文件夹（content/）。")
 demo_cli = AppGroup("demo", help="演示数据。")
+staff_cli = AppGroup("staff", help="工作人员账号。")
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("密码", hide_input=True, confirmation_prompt=True)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise click.ClickException(f"密码至少 {MIN_PASSWORD_LENGTH} 个字符。")
+    return password
+
+
+def _staff_user(username: str) -> StaffUser:
+    user = db.session.scalars(select(StaffUser).where(func.lower(StaffUser.username) == username.lower())).first()
+    if user is None:
+        raise click.ClickException(f"没有用户名为 {username} 的账号。")
+    return user
+
+
+@staff_cli.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "editor", "liaison"]), required=True)
+@click.option("--group", "group_slug", help="联络员所属代表小组的 slug")
+@click.option("--password-stdin", is_flag=True, help="从标准输入读取密码")
+def staff_create(username: str, role: str, group_slug: str | None, password_stdin: bool) -> None:
+    """Create a staff account."""
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,50}", username):
+        raise click.ClickException("用户名只能使用字母、数字、下划线、点和连字符，最多 50 个字符。")
+    if db.session.scalars(select(StaffUser).where(func.lower(StaffUser.username) == username.lower())).first():
+        raise click.ClickException(f"用户名 {username} 已被使用。")
+    group = None
+    if role == "liaison":
+        if not group_slug:
+            raise click.ClickException("联络员必须用 --group 指定代表小组。")
+        group = db.session.scalars(select(DeputyGroup).where(DeputyGroup.slug == group_slug)).first()
+        if group is None:
+            raise click.ClickException(f"没有 slug 为 {group_slug} 的代表小组。")
+    elif group_slug:
+        raise click.ClickException("只有联络员属于代表小组；管理员和编辑不要指定 --group。")
+    user = StaffUser(username=username, role=Role(role), group=group)
+    user.set_password(_read_password(password_stdin))
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"已创建账号 {username}（{user.role.label}）。")
+
+
+@staff_cli.command("set-password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="从标准输入读取密码")
+def staff_set_password(username: str, password_stdin: bool) -> None:
+    """Set a new password; the account's open sessions end."""
+    user = _staff_user(username)
+    user.set_password(_read_password(password_stdin))
+    db.session.commit()
+    click.echo(f"已为 {user.username} 设置新密码。")
+
+
+@staff_cli.command("deactivate")
+@click.argument("username")
+def staff_deactivate(username: str) -> None:
+    """Deactivate an account: it can no longer sign in, and its open sessions end."""
+    user = _staff_user(username)
+    user.active = False
+    db.session.commit()
+    click.echo(f"已停用账号 {user.username}。")
 
 
 @content_cli.command("load")
@@ -70,3 +142,4 @@ def db_backup(path: Path) -> None:
 def init_app(app: Flask) -> None:
     app.cli.add_command(content_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(staff_cli)

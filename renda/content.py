@@ -153,8 +153,13 @@ def read_csv(root: Path, name: str, columns: list[str], key: str | None) -> list
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as e:
         raise ContentError(shown, text_line(path.read_bytes()[: e.start]), "不是 UTF-8 编码") from None
-    reader = csv.reader(text.splitlines(keepends=True))
-    header = [h.strip() for h in next(reader, [])]
+    return parse_table(shown, csv.reader(text.splitlines(keepends=True)), columns, key)
+
+
+def parse_table(shown: str, records: Iterator[list[str]], columns: list[str], key: str | None) -> list[Row]:
+    """Rows from a header and records (a csv.reader, or a spreadsheet's rows as text), checked like a file."""
+    counts_lines = hasattr(records, "line_num")  # a csv.reader knows where a record that spans lines starts
+    header = [h.strip() for h in next(records, [])]
     missing = [c for c in columns if c not in header]
     if missing:
         raise ContentError(shown, 1, "缺少列：" + "、".join(missing))
@@ -163,9 +168,10 @@ def read_csv(root: Path, name: str, columns: list[str], key: str | None) -> list
         raise ContentError(shown, 1, "未知的列：" + "、".join(unknown))
     rows: list[Row] = []
     seen: dict[str, int] = {}
-    line = reader.line_num
-    for cells in reader:
-        start, line = line + 1, reader.line_num
+    end = records.line_num if counts_lines else 1  # type: ignore[attr-defined]
+    for number, cells in enumerate(records, start=2):
+        start = end + 1 if counts_lines else number
+        end = records.line_num if counts_lines else number  # type: ignore[attr-defined]
         if not any(c.strip() for c in cells):
             continue
         if len(cells) != len(header):
@@ -389,27 +395,36 @@ def _load_areas(root: Path, districts: dict[str, ElectoralDistrict]) -> dict[str
     return communities
 
 
+DEPUTY_COLUMNS = ["slug", "name", "gender", "ethnicity", "party", "level", "district_code", "group_slug",
+                  "occupation", "sector", "status", "committee_member", "photo", "bio"]
+
+
+def deputy_values(row: Row, districts: dict[str, ElectoralDistrict], groups: dict[str, DeputyGroup],
+                  photos: Path) -> dict[str, Any]:
+    """The attributes of a Deputy from one roster row (deputies.csv, or an upload in the staff area)."""
+    level = row.choice("level", Level)
+    district = row.ref("district_code", districts, "选区", required=False)
+    if district is not None and level is not Level.COUNTY:
+        raise row.error("只有区人大代表（level=county）才填写“district_code”")
+    photo = row.text("photo", required=False)
+    if photo and (Path(photo).name != photo or not (photos / photo).is_file()):
+        raise row.error(f"照片“{photo}”不在照片文件夹中")
+    return dict(
+        slug=row.slug("slug"), name=row.text("name", max_length=50), gender=row.choice("gender", Gender),
+        ethnicity=row.text("ethnicity", False, 20), party=row.text("party", False, 40), level=level,
+        district=district, group=row.ref("group_slug", groups, "代表小组", required=False),
+        occupation=row.text("occupation", False), sector=row.text("sector", False, 40),
+        status=row.choice("status", DeputyStatus), committee_member=row.yes_no("committee_member"),
+        photo=photo, bio=row.text("bio", False, 4000),
+    )
+
+
 def _load_deputies(root: Path, districts: dict[str, ElectoralDistrict],
                    groups: dict[str, DeputyGroup]) -> dict[str, Deputy]:
-    columns = ["slug", "name", "gender", "ethnicity", "party", "level", "district_code", "group_slug", "occupation",
-               "sector", "status", "committee_member", "photo", "bio"]
     deputies = existing(Deputy, "slug")
-    photos = root / "photos"
-    for row in read_csv(root, "deputies.csv", columns, "slug"):
-        level = row.choice("level", Level)
-        district = row.ref("district_code", districts, "选区", required=False)
-        if district is not None and level is not Level.COUNTY:
-            raise row.error("只有区人大代表（level=county）才填写“district_code”")
-        photo = row.text("photo", required=False)
-        if photo and (Path(photo).name != photo or not (photos / photo).is_file()):
-            raise row.error(f"照片“{photo}”不在 {photos} 中")
-        upsert(deputies, row.slug("slug"), Deputy, slug=row.slug("slug"), name=row.text("name", max_length=50),
-               gender=row.choice("gender", Gender), ethnicity=row.text("ethnicity", False, 20),
-               party=row.text("party", False, 40), level=level, district=district,
-               group=row.ref("group_slug", groups, "代表小组", required=False),
-               occupation=row.text("occupation", False), sector=row.text("sector", False, 40),
-               status=row.choice("status", DeputyStatus), committee_member=row.yes_no("committee_member"),
-               photo=photo, bio=row.text("bio", False, 4000))
+    for row in read_csv(root, "deputies.csv", DEPUTY_COLUMNS, "slug"):
+        values = deputy_values(row, districts, groups, root / "photos")
+        upsert(deputies, values["slug"], Deputy, **values)
     return deputies
 
 

@@ -10,15 +10,16 @@ from flask import Blueprint, Flask, Response, abort, flash, redirect, request, s
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import CheckConstraint, ForeignKey, String, func, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
-from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import PasswordField, SelectField, StringField, ValidationError
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Regexp
 
 from .db import Choice, choice, db, intpk, timestamp, utcnow
 from .deputies import DeputyGroup
 from .extensions import limiter
-from .web import render
+from .web import paginate, render
 
 PASSWORD_METHOD = "scrypt"
 MIN_PASSWORD_LENGTH = 10
@@ -196,6 +197,109 @@ def logout() -> Response:
 @any_staff
 def dashboard() -> Response:
     return render("staff/dashboard.html")
+
+
+class AccountForm(FlaskForm):
+    username = StringField("用户名", validators=[
+        DataRequired("请输入用户名"), Length(max=50, message="用户名最多 50 个字符"),
+        Regexp(r"^[A-Za-z0-9_.-]+$", message="用户名只能使用字母、数字、下划线、点和连字符"),
+    ])
+    role = SelectField("角色", choices=[SelectChoice(r.value, r.label) for r in Role], validators=[DataRequired()])
+    group = SelectField("代表小组（联络员必选）", choices=[], validate_choice=False)
+    password = PasswordField("初始密码", validators=[
+        DataRequired("请设置初始密码"),
+        Length(min=MIN_PASSWORD_LENGTH, max=200, message=f"密码至少 {MIN_PASSWORD_LENGTH} 个字符"),
+    ])
+
+    def validate_group(self, field: SelectField) -> None:
+        if self.role.data == Role.LIAISON and not field.data:
+            raise ValidationError("联络员必须属于一个代表小组")
+        if field.data and db.session.get(DeputyGroup, int(field.data)) is None:
+            raise ValidationError("请选择列表中的代表小组")
+
+    def validate_username(self, field: StringField) -> None:
+        taken = db.session.scalars(
+            select(StaffUser.id).where(func.lower(StaffUser.username) == field.data.strip().lower())
+        ).first()
+        if taken is not None:
+            raise ValidationError("该用户名已被使用")
+
+
+class ConfirmForm(FlaskForm):
+    """A form with nothing but its CSRF token, for POST buttons."""
+
+
+@bp.get("/accounts")
+@role_required(Role.ADMIN)
+def accounts() -> Response:
+    users = db.session.scalars(
+        select(StaffUser).options(selectinload(StaffUser.group)).order_by(StaffUser.username)
+    ).all()
+    return render("staff/accounts.html", users=users, confirm=ConfirmForm())
+
+
+def _group_choices() -> list[SelectChoice]:
+    groups = db.session.scalars(select(DeputyGroup).order_by(DeputyGroup.slug))
+    return [SelectChoice("", "（不属于小组）")] + [SelectChoice(str(g.id), g.name) for g in groups]
+
+
+@bp.route("/accounts/new", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def account_new() -> Response:
+    form = AccountForm()
+    form.group.choices = _group_choices()
+    if form.validate_on_submit():
+        role = Role(form.role.data)
+        user = StaffUser(username=form.username.data.strip(), role=role,
+                         group_id=int(form.group.data) if form.group.data and role is Role.LIAISON else None)
+        user.set_password(form.password.data)
+        db.session.add(user)
+        db.session.flush()
+        audit("create", "staff_user", user.username, f"角色：{role.label}")
+        db.session.commit()
+        flash(f"已创建账号 {user.username}。")
+        return redirect(url_for("staff.accounts"), 303)
+    return render("staff/account_form.html", form=form, status=400 if request.method == "POST" else 200)
+
+
+@bp.post("/accounts/<int:user_id>/deactivate")
+@role_required(Role.ADMIN)
+def account_deactivate(user_id: int) -> Response:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    user = db.get_or_404(StaffUser, user_id)
+    if user.id == current_user.id:
+        flash("不能停用自己的账号。")
+        return redirect(url_for("staff.accounts"), 303)
+    if user.active:
+        user.active = False
+        audit("deactivate", "staff_user", user.username)
+        db.session.commit()
+        flash(f"已停用账号 {user.username}，其登录状态立即失效。")
+    return redirect(url_for("staff.accounts"), 303)
+
+
+@bp.get("/audit")
+@role_required(Role.ADMIN)
+def audit_log() -> Response:
+    statement = select(AuditEvent).options(selectinload(AuditEvent.staff)).order_by(AuditEvent.id.desc())
+    filters = {name: request.args.get(name, "").strip()[:120] for name in ("staff", "action", "record_type", "q")}
+    if filters["staff"]:
+        statement = statement.join(AuditEvent.staff).where(StaffUser.username == filters["staff"])
+    if filters["action"]:
+        statement = statement.where(AuditEvent.action == filters["action"])
+    if filters["record_type"]:
+        statement = statement.where(AuditEvent.record_type == filters["record_type"])
+    if filters["q"]:
+        statement = statement.where(AuditEvent.record_key.contains(filters["q"], autoescape=True))
+    actions = db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)).all()
+    record_types = db.session.scalars(select(AuditEvent.record_type).distinct().order_by(AuditEvent.record_type)).all()
+    return render("staff/audit.html", pager=paginate(statement), filters=filters, actions=actions,
+                  record_types=record_types)
+
+
+add_staff_link("staff.accounts", "账号管理", Role.ADMIN)
+add_staff_link("staff.audit_log", "操作记录", Role.ADMIN)
 
 
 def init_app(app: Flask) -> None:

@@ -1,6 +1,21 @@
-"""Staff accounts: signing in and out, the one role check, the audit trail."""
+"""Staff accounts: signing in and out, the throttle, the one role check, admin pages, the audit trail, the CLI."""
 
 from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from renda.db import db
+from renda.staff import AuditEvent, Role, StaffUser
+
+
+def audit_actions(app: Flask) -> list[tuple[str, str, str]]:
+    with app.app_context():
+        return [(e.action, e.record_type, e.record_key)
+                for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
 
 
 def test_anonymous_request_to_the_staff_area_goes_to_the_login_page(client):
@@ -13,3 +28,218 @@ def test_staff_member_signs_in_and_sees_the_dashboard(client, auth):
     auth.as_role("editor")
     page = client.get("/staff/").get_data(as_text=True)
     assert "待办" in page and "editor-all" in page
+
+
+def test_sign_in_starts_a_new_session(app, client, auth):
+    auth.create("ada", "editor")
+    with client.session_transaction() as session:
+        session["planted"] = "from before the login"
+    response = auth.login("ada")
+    assert response.status_code == 303 and response.headers["Location"] == "/staff/"
+    with client.session_transaction() as session:
+        assert "planted" not in session
+        assert session["_user_id"].startswith(f"{_user_id(app, 'ada')}:")
+
+
+def _user_id(app: Flask, username: str) -> int:
+    with app.app_context():
+        return db.session.scalars(select(StaffUser.id).where(StaffUser.username == username)).one()
+
+
+def test_wrong_password_and_unknown_user_get_the_same_answer(client, auth):
+    auth.create("ada", "editor")
+    wrong = auth.login("ada", "not the password")
+    unknown = auth.login("nobody", "not the password")
+    assert wrong.status_code == unknown.status_code == 400
+    message = "用户名或密码不正确，或账号已停用。"
+    assert message in wrong.get_data(as_text=True) and message in unknown.get_data(as_text=True)
+    assert 'value="ada"' in wrong.get_data(as_text=True)  # the username is kept, never the password
+    assert "not the password" not in wrong.get_data(as_text=True)
+
+
+def test_sixth_wrong_password_within_a_minute_gets_429(client, auth):
+    auth.create("ada", "editor")
+    statuses = [auth.login("ada", f"wrong {n}").status_code for n in range(6)]
+    assert statuses == [400] * 5 + [429]
+    assert "操作过于频繁" in auth.login("ada").get_data(as_text=True)
+
+
+def test_login_throttle_also_counts_per_username_across_addresses(app, auth):
+    auth.create("ada", "editor")
+    statuses = []
+    for n in range(6):
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"10.0.0.{n + 1}"
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                          client.get("/staff/login").get_data(as_text=True)).group(1)
+        statuses.append(client.post("/staff/login", data={
+            "username": "ADA", "password": "wrong", "csrf_token": token}).status_code)
+    assert statuses == [400] * 5 + [429]
+
+
+def test_login_without_csrf_token_gets_400(client, auth):
+    auth.create("ada", "editor")
+    response = client.post("/staff/login", data={"username": "ada", "password": auth.PASSWORD})
+    assert response.status_code == 400
+    assert client.get("/staff/").status_code == 302
+
+
+def test_deactivated_account_cannot_sign_in_and_its_sessions_stop(app, client, auth):
+    auth.create("ada", "editor")
+    assert auth.login("ada").status_code == 303
+    assert client.get("/staff/").status_code == 200
+    result = app.test_cli_runner().invoke(args=["staff", "deactivate", "ada"])
+    assert result.exit_code == 0, result.output
+    assert client.get("/staff/").status_code == 302  # the open session no longer works
+    assert auth.login("ada").status_code == 400
+
+
+def test_new_password_ends_open_sessions(app, client, auth):
+    auth.create("ada", "editor")
+    auth.login("ada")
+    result = app.test_cli_runner().invoke(args=["staff", "set-password", "ada", "--password-stdin"],
+                                          input="a brand new passphrase\n")
+    assert result.exit_code == 0, result.output
+    assert client.get("/staff/").status_code == 302
+    assert auth.login("ada", "a brand new passphrase").status_code == 303
+
+
+def test_logout_needs_a_post_with_csrf(client, auth):
+    auth.as_role("editor")
+    assert client.get("/staff/logout").status_code == 405
+    assert client.post("/staff/logout").status_code == 400
+    response = client.post("/staff/logout", data={"csrf_token": auth.csrf_token("/staff/")})
+    assert response.status_code == 303
+    assert client.get("/staff/").status_code == 302
+
+
+def test_login_redirects_only_to_staff_pages(client, auth):
+    auth.create("ada", "editor")
+    token = auth.csrf_token()
+    for target, expected in [("/staff/audit", "/staff/audit"), ("https://evil.example/", "/staff/"),
+                             ("//evil.example/staff", "/staff/")]:
+        client.post("/staff/logout", data={"csrf_token": token})
+        response = client.post(f"/staff/login?next={target}", data={
+            "username": "ada", "password": auth.PASSWORD, "csrf_token": auth.csrf_token()})
+        assert response.headers["Location"] == expected
+
+
+def _staff_rules(app: Flask) -> list:
+    return [rule for rule in app.url_map.iter_rules()
+            if rule.rule.startswith("/staff") and rule.endpoint != "staff.login"]
+
+
+def _example_url(rule) -> str:  # noqa: ANN001
+    values = {name: 1 if rule._converters[name].__class__.__name__ == "IntegerConverter" else "x"
+              for name in rule.arguments}
+    return rule.build(values, append_unknown=False)[1]
+
+
+def test_every_staff_route_uses_the_role_check(app):
+    rules = _staff_rules(app)
+    assert len(rules) >= 6
+    for rule in rules:
+        assert getattr(app.view_functions[rule.endpoint], "required_roles", None), rule.rule
+
+
+def test_every_staff_route_sends_anonymous_visitors_to_the_login_page(app, client, auth):
+    token = auth.csrf_token()  # with a valid token, so that the role check (not CSRF) is what answers
+    for rule in _staff_rules(app):
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(_example_url(rule), method=method, data={"csrf_token": token})
+            assert response.status_code == 302, (method, rule.rule, response.status_code)
+            assert response.headers["Location"].startswith("/staff/login"), rule.rule
+
+
+def test_a_liaison_cannot_reach_editor_or_admin_routes(app, client, auth):
+    auth.as_role("liaison")
+    token = auth.csrf_token("/staff/")
+    checked = 0
+    for rule in _staff_rules(app):
+        roles = app.view_functions[rule.endpoint].required_roles
+        if Role.LIAISON in roles:
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(_example_url(rule), method=method, data={"csrf_token": token})
+            assert response.status_code == 403, (method, rule.rule, response.status_code)
+            checked += 1
+    assert checked >= 5
+
+
+def test_an_editor_cannot_reach_admin_routes(app, client, auth):
+    auth.as_role("editor")
+    token = auth.csrf_token("/staff/")
+    for rule in _staff_rules(app):
+        roles = app.view_functions[rule.endpoint].required_roles
+        if roles != (Role.ADMIN,):
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            assert client.open(_example_url(rule), method=method, data={"csrf_token": token}).status_code == 403
+
+
+def test_admin_creates_an_account_and_it_is_audited(app, client, auth):
+    auth.as_role("admin")
+    page = client.get("/staff/accounts/new").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    group_id = re.search(r'<option value="(\d+)">', page).group(1)
+    response = client.post("/staff/accounts/new", data={
+        "username": "li.si", "role": "liaison", "group": group_id, "password": "long enough password",
+        "csrf_token": token})
+    assert response.status_code == 303
+    assert "li.si" in client.get("/staff/accounts").get_data(as_text=True)
+    assert ("create", "staff_user", "li.si") in audit_actions(app)
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"username": "x", "role": "liaison", "group": "", "password": "long enough password"}, "联络员必须属于一个代表小组"),
+    ({"username": "x", "role": "editor", "group": "", "password": "short"}, "密码至少"),
+    ({"username": "<script>", "role": "editor", "group": "", "password": "long enough password"}, "用户名只能使用"),
+    ({"username": "admin-all", "role": "editor", "group": "", "password": "long enough password"}, "已被使用"),
+])
+def test_bad_account_input_is_refused_with_the_input_kept(client, auth, data, message):
+    auth.as_role("admin")
+    token = auth.csrf_token("/staff/accounts/new")
+    response = client.post("/staff/accounts/new", data={**data, "csrf_token": token})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert message in page
+    assert "<script>" not in page.split("<main", 1)[1]
+    assert 'class="error-summary"' in page
+
+
+def test_admin_deactivates_an_account(app, client, auth):
+    auth.as_role("admin")
+    auth.create("bob", "editor")
+    token = auth.csrf_token("/staff/accounts")
+    response = client.post(f"/staff/accounts/{_user_id(app, 'bob')}/deactivate", data={"csrf_token": token})
+    assert response.status_code == 303
+    with app.app_context():
+        assert db.session.scalars(select(StaffUser).where(StaffUser.username == "bob")).one().active is False
+    assert ("deactivate", "staff_user", "bob") in audit_actions(app)
+    assert auth.login("bob").status_code == 400
+
+
+def test_audit_log_lists_events_and_filters_them(client, auth):
+    auth.as_role("admin")
+    auth.create("bob", "editor")
+    page = client.get("/staff/audit").get_data(as_text=True)
+    assert "login" in page and "admin-all" in page
+    filtered = client.get("/staff/audit?action=deactivate").get_data(as_text=True)
+    assert "没有符合条件的操作记录" in filtered
+
+
+def test_cli_creates_accounts_and_refuses_bad_ones(app):
+    runner = app.test_cli_runner()
+    ok = runner.invoke(args=["staff", "create", "wang", "--role", "liaison", "--group", "g-chenghu",
+                             "--password-stdin"], input="a long secret phrase\n")
+    assert ok.exit_code == 0, ok.output
+    with app.app_context():
+        user = db.session.scalars(select(StaffUser).where(StaffUser.username == "wang")).one()
+        assert user.role is Role.LIAISON and user.group.slug == "g-chenghu"
+        assert user.password_hash.startswith("scrypt:") and "a long secret phrase" not in user.password_hash
+    assert runner.invoke(args=["staff", "create", "wang", "--role", "admin", "--password-stdin"],
+                         input="a long secret phrase\n").exit_code != 0
+    assert runner.invoke(args=["staff", "create", "zhao", "--role", "liaison", "--password-stdin"],
+                         input="a long secret phrase\n").exit_code != 0
+    assert runner.invoke(args=["staff", "create", "qian", "--role", "editor", "--password-stdin"],
+                         input="short\n").exit_code != 0
