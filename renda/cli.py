@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import sqlite3
 import sys
@@ -14,13 +15,24 @@ from flask_migrate.cli import db as migrate_cli
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from .db import db
+from .db import db, utcnow
 from .deputies import DeputyGroup
+from .opinions.models import anonymise_closed
 from .staff import MIN_PASSWORD_LENGTH, Role, StaffUser
 
 content_cli = AppGroup("content", help="导入内容文件夹（content/）。")
 demo_cli = AppGroup("demo", help="演示数据。")
 staff_cli = AppGroup("staff", help="工作人员账号。")
+opinions_cli = AppGroup("opinions", help="群众意见。")
+
+
+@opinions_cli.command("anonymise")
+@click.option("--closed-before", "days", type=click.IntRange(0, None), default=180, show_default=True,
+              help="删除办结超过这么多天的意见中的姓名和手机号码")
+def opinions_anonymise(days: int) -> None:
+    """Remove name and phone from opinions closed more than DAYS ago; everything else is kept."""
+    count = anonymise_closed(utcnow() - dt.timedelta(days=days))
+    click.echo(f"已删除 {count} 条意见中的姓名和手机号码。")
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -143,3 +155,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(content_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(staff_cli)
+    app.cli.add_command(opinions_cli)

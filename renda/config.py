@@ -27,6 +27,10 @@ def configure(app: Flask, overrides: dict | None = None) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,
         JSON_AS_ASCII=False,
+        # Opinions: posts allowed per address, and the days after which a waiting opinion is overdue.
+        OPINION_RATE_LIMIT=os.environ.get("OPINION_RATE_LIMIT", "5 per minute;50 per day"),
+        OPINION_ACCEPT_DAYS=int(os.environ.get("OPINION_ACCEPT_DAYS", "5")),
+        OPINION_REPLY_DAYS=int(os.environ.get("OPINION_REPLY_DAYS", "30")),
     )
     app.config.update(overrides or {})
     if not app.config.get("SECRET_KEY"):

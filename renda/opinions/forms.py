@@ -1,0 +1,98 @@
+"""The forms of the opinion part: the resident's form, the rating, and the staff actions."""
+
+from __future__ import annotations
+
+import re
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
+
+from ..proposals import Satisfaction
+from .models import DECLINE_REASONS, OpinionCategory
+
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+class OpinionForm(FlaskForm):
+    community = StringField("所在社区或村", filters=[_strip], validators=[
+        DataRequired("请填写您所在的社区或村"), Length(max=100, message="社区或村的名称最多 100 个字"),
+    ])
+    category = SelectField(
+        "类别", choices=[SelectChoice("", "请选择")] + [SelectChoice(c.value, c.label) for c in OpinionCategory],
+        validators=[DataRequired("请选择意见的类别")],
+    )
+    subject = StringField("标题", filters=[_strip], validators=[
+        DataRequired("请填写标题"), Length(max=100, message="标题最多 100 个字"),
+    ])
+    body = TextAreaField("具体内容", filters=[_strip], validators=[
+        DataRequired("请填写具体内容"), Length(min=10, max=2000, message="具体内容应为 10 到 2000 个字"),
+    ])
+    name = StringField("姓名或称呼（选填）", filters=[_strip], validators=[
+        Optional(), Length(max=50, message="姓名最多 50 个字"),
+    ])
+    phone = StringField("手机号码", filters=[_strip], validators=[
+        DataRequired("请填写手机号码"), Regexp(MOBILE, message="请填写 11 位手机号码，例如 13812345678"),
+    ])
+    consent_pi = BooleanField("我同意本站按照《个人信息保护说明》处理我的姓名和手机号码", validators=[
+        DataRequired("需要您同意处理个人信息，才能转交您的意见"),
+    ])
+    consent_publish = BooleanField("我同意在去除个人信息后公开我的意见和答复（选填）")
+    # A field people never see or fill; software that fills every field gives itself away.
+    website = StringField("网站", validators=[Optional()])
+
+    def validate_category(self, field: SelectField) -> None:
+        if field.data not in {c.value for c in OpinionCategory}:
+            raise ValidationError("请选择列表中的类别")
+
+
+class RatingForm(FlaskForm):
+    phone_last4 = StringField("手机号码后四位", filters=[_strip], validators=[
+        DataRequired("请输入提交时所留手机号码的后四位"), Regexp(r"^\d{4}$", message="请输入 4 位数字"),
+    ])
+    rating = RadioField("您对答复是否满意？", choices=[SelectChoice(s.value, s.label) for s in Satisfaction],
+                        validators=[InputRequired("请选择满意程度")])
+
+
+class ActionForm(FlaskForm):
+    """Accept, close: nothing to fill in but the optional internal note."""
+
+    note = TextAreaField("内部备注（选填，不公开）", filters=[_strip],
+                         validators=[Optional(), Length(max=2000, message="备注最多 2000 字")])
+
+
+class ForwardForm(ActionForm):
+    unit = SelectField("交办单位", validators=[DataRequired("请选择交办单位")], validate_choice=False)
+
+
+class DeclineForm(ActionForm):
+    reason = SelectField("不予受理的理由", choices=[SelectChoice("", "请选择")] + [
+        SelectChoice(key, text) for key, text in DECLINE_REASONS.items()
+    ] + [SelectChoice("other", "其他（在下方说明）")], validators=[DataRequired("请选择理由")])
+    explanation = TextAreaField("说明（选“其他”时必填，会告知群众）", filters=[_strip],
+                                validators=[Optional(), Length(max=2000, message="说明最多 2000 字")])
+
+    def validate(self, extra_validators: dict | None = None) -> bool:
+        valid = super().validate(extra_validators)
+        # Optional() ends the field's own chain when it is empty, so the rule that ties it to the reason lives here.
+        if self.reason.data == "other" and not self.explanation.data:
+            self.explanation.errors = [*self.explanation.errors, "选择“其他”时请填写说明"]
+            return False
+        return valid
+
+
+class ReplyForm(ActionForm):
+    public_reply = TextAreaField("答复（会在查询页面向群众公开）", filters=[_strip], validators=[
+        DataRequired("请填写答复"), Length(max=4000, message="答复最多 4000 字"),
+    ])
+
+
+class PublishForm(FlaskForm):
+    public_text = TextAreaField("公开文本（去除姓名、电话、地址等个人信息后的意见内容）", filters=[_strip], validators=[
+        Optional(), Length(max=2000, message="公开文本最多 2000 字"),
+    ])

@@ -1,0 +1,168 @@
+"""What liaison staff do with the opinions routed to their group: accept, forward, decline, reply, close."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+from wtforms.fields.choices import SelectChoice
+
+from ..db import db, utcnow
+from ..proposals import Unit
+from ..staff import Role, add_staff_link, audit, role_required
+from ..web import BadParameter, paginate, query_bool, render
+from .forms import ActionForm, DeclineForm, ForwardForm, PublishForm, ReplyForm
+from .models import (
+    DECLINE_REASONS,
+    NEXT_STATUSES,
+    Opinion,
+    OpinionEvent,
+    OpinionStatus,
+    format_code,
+    is_overdue,
+    overdue_condition,
+)
+from .public import bp
+
+liaison_or_admin = role_required(Role.LIAISON)
+
+
+def opinion_for_staff(opinion_id: int) -> Opinion:
+    """The opinion, if the signed-in staff member may handle it; 404 otherwise, so ids cannot be probed."""
+    opinion = db.session.scalars(
+        select(Opinion).where(Opinion.id == opinion_id)
+        .options(joinedload(Opinion.community), joinedload(Opinion.group), joinedload(Opinion.unit),
+                 selectinload(Opinion.events).joinedload(OpinionEvent.staff))
+    ).first()
+    if opinion is None or (current_user.role is not Role.ADMIN and opinion.group_id != current_user.group_id):
+        abort(404)
+    return opinion
+
+
+@bp.get("/staff/opinions")
+@liaison_or_admin
+def queue() -> Response:
+    statement = (select(Opinion).options(joinedload(Opinion.community), joinedload(Opinion.group))
+                 .order_by(Opinion.submitted_at.desc()))
+    notices = []
+    if current_user.role is not Role.ADMIN:
+        statement = statement.where(Opinion.group_id == current_user.group_id)
+    status = request.args.get("status", "")
+    if status:
+        try:
+            statement = statement.where(Opinion.status == OpinionStatus.parse(status))
+        except ValueError:
+            notices.append("状态筛选无效，已忽略。")
+            status = ""
+    try:
+        overdue = query_bool("overdue")
+    except BadParameter:
+        overdue, notices = None, [*notices, "“超期”筛选无效，已忽略。"]
+    if overdue:
+        statement = statement.where(overdue_condition())
+    return render("opinions/staff_queue.html", pager=paginate(statement), status_filter=status, overdue=overdue,
+                  notices=notices, is_overdue=is_overdue, format_code=format_code)
+
+
+def _unit_choices() -> list[SelectChoice]:
+    units = db.session.scalars(select(Unit).order_by(Unit.name))
+    return [SelectChoice("", "请选择")] + [SelectChoice(u.slug, u.name) for u in units]
+
+
+def _forms(opinion: Opinion, **bound: FlaskForm) -> dict[str, FlaskForm]:
+    forms: dict[str, FlaskForm] = {
+        "accept": ActionForm(formdata=None, prefix="accept"),
+        "forward": ForwardForm(formdata=None, prefix="forward"),
+        "decline": DeclineForm(formdata=None, prefix="decline"),
+        "reply": ReplyForm(formdata=None, prefix="reply", public_reply=opinion.public_reply),
+        "close": ActionForm(formdata=None, prefix="close"),
+        "publish": PublishForm(formdata=None, prefix="publish", public_text=opinion.public_text),
+    }
+    forms.update(bound)
+    forms["forward"].unit.choices = _unit_choices()  # type: ignore[attr-defined]
+    return forms
+
+
+@bp.get("/staff/opinions/<int:opinion_id>")
+@liaison_or_admin
+def detail(opinion_id: int) -> Response:
+    opinion = opinion_for_staff(opinion_id)
+    reveal = request.args.get("reveal") == "1"
+    if reveal:
+        # Looking at a resident's name and phone is itself recorded.
+        audit("view_personal", "opinion", format_code(opinion.code))
+        db.session.commit()
+    return _detail_page(opinion, reveal=reveal)
+
+
+def _detail_page(opinion: Opinion, reveal: bool = False, status: int = 200, error: str | None = None,
+                 **bound: FlaskForm) -> Response:
+    return render("opinions/staff_detail.html", opinion=opinion, reveal=reveal, forms=_forms(opinion, **bound),
+                  allowed=NEXT_STATUSES[opinion.status], overdue=is_overdue(opinion), format_code=format_code,
+                  error=error, status=status)
+
+
+def _advance(opinion: Opinion, status: OpinionStatus, note: str = "") -> None:
+    opinion.status = status
+    opinion.events.append(OpinionEvent(status=status, at=utcnow(), staff_id=current_user.id, note=note or ""))
+    if status in (OpinionStatus.CLOSED, OpinionStatus.DECLINED):
+        opinion.closed_at = utcnow()
+    audit(status.value, "opinion", format_code(opinion.code), note[:200] if note else "")
+
+
+ACTIONS: dict[str, tuple[OpinionStatus | None, type[FlaskForm]]] = {
+    "accept": (OpinionStatus.ACCEPTED, ActionForm),
+    "forward": (OpinionStatus.FORWARDED, ForwardForm),
+    "decline": (OpinionStatus.DECLINED, DeclineForm),
+    "reply": (OpinionStatus.REPLIED, ReplyForm),
+    "close": (OpinionStatus.CLOSED, ActionForm),
+    "publish": (None, PublishForm),
+}
+
+
+@bp.post("/staff/opinions/<int:opinion_id>/<any(accept, forward, decline, reply, close, publish):action>")
+@liaison_or_admin
+def act(opinion_id: int, action: str) -> Response:
+    opinion = opinion_for_staff(opinion_id)
+    target, form_class = ACTIONS[action]
+    form = form_class(prefix=action)
+    if action == "forward":
+        form.unit.choices = _unit_choices()  # type: ignore[attr-defined]
+    if target is not None and target not in NEXT_STATUSES[opinion.status]:
+        return _detail_page(opinion, status=400,
+                            error=f"意见当前为“{opinion.status.label}”，不能{target.label.removeprefix('已')}。")
+    if action == "publish" and not opinion.consent_publish:
+        return _detail_page(opinion, status=400, error="提交人没有同意公开，不能公开这条意见。")
+    if not form.validate_on_submit():
+        return _detail_page(opinion, status=400, error="请修改下方标出的内容后再提交。", **{action: form})
+
+    note = getattr(form, "note", None)
+    note_text = note.data if note is not None and note.data else ""
+    if action == "forward":
+        unit = db.session.scalars(select(Unit).where(Unit.slug == form.unit.data)).first()  # type: ignore[attr-defined]
+        if unit is None:
+            form.unit.errors = ["请选择列表中的单位"]  # type: ignore[attr-defined]
+            return _detail_page(opinion, status=400, error="请修改下方标出的内容后再提交。", forward=form)
+        opinion.unit = unit
+        note_text = f"交办：{unit.name}" + (f"。{note_text}" if note_text else "")
+    elif action == "decline":
+        reason = form.reason.data  # type: ignore[attr-defined]
+        explanation = form.explanation.data or ""  # type: ignore[attr-defined]
+        opinion.public_reply = explanation if reason == "other" else DECLINE_REASONS[reason]
+        note_text = note_text or reason
+    elif action == "reply":
+        opinion.public_reply = form.public_reply.data  # type: ignore[attr-defined]
+    elif action == "publish":
+        opinion.public_text = form.public_text.data or ""  # type: ignore[attr-defined]
+        audit("publish" if opinion.public_text else "unpublish", "opinion", format_code(opinion.code))
+    if target is not None:
+        _advance(opinion, target, note_text)
+    db.session.commit()
+    flash({"accept": "已受理。", "forward": "已交办。", "decline": "已不予受理，理由会告知群众。", "reply": "已答复。",
+           "close": "已办结。", "publish": "已更新公开文本。"}[action])
+    return redirect(url_for("opinions.detail", opinion_id=opinion.id), 303)
+
+
+add_staff_link("opinions.queue", "群众意见", Role.LIAISON)

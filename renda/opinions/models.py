@@ -1,0 +1,216 @@
+"""Opinions (群众意见): the records, their tracking codes, routing and the overdue rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
+
+from flask import current_app
+from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, String, and_, case, func, or_, select
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, selectinload
+
+from ..areas import Community
+from ..db import Choice, choice, db, flag, intpk, text, timestamp, utcnow
+from ..deputies import DeputyGroup
+from ..proposals import Satisfaction, Unit
+
+if TYPE_CHECKING:
+    from ..staff import StaffUser
+
+
+class OpinionCategory(Choice):
+    URBAN = "urban", "城乡建设"
+    TRANSPORT = "transport", "交通出行"
+    EDUCATION = "education", "教育"
+    HEALTH = "health", "医疗卫生"
+    WELFARE = "welfare", "社会保障"
+    ENVIRONMENT = "environment", "生态环境"
+    COMMUNITY = "community", "社区治理"
+    ECONOMY = "economy", "经济发展"
+    OTHER = "other", "其他"
+
+
+class OpinionStatus(Choice):
+    SUBMITTED = "submitted", "已提交"
+    ACCEPTED = "accepted", "已受理"
+    FORWARDED = "forwarded", "已交办"
+    REPLIED = "replied", "已答复"
+    CLOSED = "closed", "已办结"
+    DECLINED = "declined", "不予受理"
+
+
+# What each status may move to by a staff action.
+NEXT_STATUSES: dict[OpinionStatus, tuple[OpinionStatus, ...]] = {
+    OpinionStatus.SUBMITTED: (OpinionStatus.ACCEPTED, OpinionStatus.DECLINED),
+    OpinionStatus.ACCEPTED: (OpinionStatus.FORWARDED, OpinionStatus.REPLIED, OpinionStatus.DECLINED),
+    OpinionStatus.FORWARDED: (OpinionStatus.REPLIED,),
+    OpinionStatus.REPLIED: (OpinionStatus.REPLIED, OpinionStatus.CLOSED),
+    OpinionStatus.CLOSED: (),
+    OpinionStatus.DECLINED: (),
+}
+OPEN_STATUSES = (OpinionStatus.SUBMITTED, OpinionStatus.ACCEPTED, OpinionStatus.FORWARDED)
+
+DECLINE_REASONS = {
+    "litigation": "该事项已进入诉讼、仲裁、行政复议等法定程序（涉诉涉法事项），请通过相应法定途径反映。",
+    "out_of_scope": "该事项不属于人大代表工作职责范围，建议向有关部门反映。",
+    "duplicate": "该意见与此前提交的意见重复，已合并办理。",
+    "unclear": "内容不够具体，无法办理。欢迎补充具体情况后重新提交。",
+}
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to read back over the phone
+CODE_LENGTH = 10  # 32**10 = 2**50 codes
+
+
+class Opinion(db.Model):
+    """群众意见. Name and phone are personal data: only the group's staff and admins ever see them."""
+
+    __tablename__ = "opinions"
+    __table_args__ = (
+        CheckConstraint("length(code) = 10", name="code_length"),
+    )
+
+    id: Mapped[intpk]
+    code: Mapped[str] = mapped_column(String(10), unique=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("deputy_groups.id"), index=True)
+    category: Mapped[OpinionCategory] = mapped_column(choice(OpinionCategory))
+    subject: Mapped[str] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(String(2000))
+    name: Mapped[str | None] = mapped_column(String(50))
+    phone: Mapped[str | None] = mapped_column(String(11))
+    consent_publish: Mapped[flag]
+    public_text: Mapped[text]
+    public_reply: Mapped[text]
+    status: Mapped[OpinionStatus] = mapped_column(
+        choice(OpinionStatus), default=OpinionStatus.SUBMITTED, index=True
+    )
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    rating: Mapped[Satisfaction | None] = mapped_column(choice(Satisfaction))
+    submitted_at: Mapped[timestamp] = mapped_column(default=utcnow, index=True)
+    closed_at: Mapped[timestamp | None]
+
+    community: Mapped[Community] = relationship()
+    group: Mapped[DeputyGroup] = relationship()
+    unit: Mapped[Unit | None] = relationship()
+    events: Mapped[list[OpinionEvent]] = relationship(
+        back_populates="opinion", order_by="OpinionEvent.at, OpinionEvent.id", cascade="all, delete-orphan"
+    )
+
+
+class OpinionEvent(db.Model):
+    """A dated step in an opinion's handling, with the staff member who took it."""
+
+    __tablename__ = "opinion_events"
+
+    id: Mapped[intpk]
+    opinion_id: Mapped[int] = mapped_column(ForeignKey("opinions.id", ondelete="CASCADE"), index=True)
+    status: Mapped[OpinionStatus] = mapped_column(choice(OpinionStatus))
+    at: Mapped[timestamp] = mapped_column(default=utcnow)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    note: Mapped[str] = mapped_column(String(2000), default="")
+
+    opinion: Mapped[Opinion] = relationship(back_populates="events")
+    staff: Mapped[StaffUser | None] = relationship()
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalise_code(text: str) -> str | None:
+    """A typed tracking code as stored: upper case, without hyphens or spaces; None when it cannot be one."""
+    code = re.sub(r"[\s\-－—]", "", text or "").upper()
+    if len(code) != CODE_LENGTH or any(c not in CODE_ALPHABET for c in code):
+        return None
+    return code
+
+
+def format_code(code: str) -> str:
+    return f"{code[:5]}-{code[5:]}"
+
+
+def opinion_by_code(text: str) -> Opinion | None:
+    code = normalise_code(text)
+    if code is None:
+        return None
+    return db.session.scalars(
+        select(Opinion).where(Opinion.code == code)
+        .options(selectinload(Opinion.events), joinedload(Opinion.group), joinedload(Opinion.community))
+    ).first()
+
+
+def overdue_limits() -> tuple[int, int]:
+    """Days an opinion may wait to be accepted, and to be answered (configurable)."""
+    return current_app.config["OPINION_ACCEPT_DAYS"], current_app.config["OPINION_REPLY_DAYS"]
+
+
+def overdue_condition(now: dt.datetime | None = None) -> ColumnElement[bool]:
+    """SQL for 'waits too long': not accepted within the accept limit, or not answered within the reply limit."""
+    now = now or utcnow()
+    accept_days, reply_days = overdue_limits()
+    return or_(
+        and_(Opinion.status == OpinionStatus.SUBMITTED, Opinion.submitted_at < now - dt.timedelta(days=accept_days)),
+        and_(Opinion.status.in_(OPEN_STATUSES), Opinion.submitted_at < now - dt.timedelta(days=reply_days)),
+    )
+
+
+def is_overdue(opinion: Opinion, now: dt.datetime | None = None) -> bool:
+    now = now or utcnow()
+    accept_days, reply_days = overdue_limits()
+    waited = now - opinion.submitted_at
+    if opinion.status is OpinionStatus.SUBMITTED and waited > dt.timedelta(days=accept_days):
+        return True
+    return opinion.status in OPEN_STATUSES and waited > dt.timedelta(days=reply_days)
+
+
+def counts_by_status(group_id: int | None) -> dict[OpinionStatus, int]:
+    """How many opinions wait at each status, for one group or (None) all."""
+    statement = select(Opinion.status, func.count()).group_by(Opinion.status)
+    if group_id is not None:
+        statement = statement.where(Opinion.group_id == group_id)
+    found = dict(db.session.execute(statement).all())
+    return {status: found.get(status, 0) for status in OpinionStatus}
+
+
+def overdue_opinions(group_id: int | None, limit: int = 20) -> list[Opinion]:
+    statement = (select(Opinion).where(overdue_condition()).options(joinedload(Opinion.community))
+                 .order_by(Opinion.submitted_at).limit(limit))
+    if group_id is not None:
+        statement = statement.where(Opinion.group_id == group_id)
+    return list(db.session.scalars(statement))
+
+
+def satisfaction_by_group() -> list[dict[str, object]]:
+    """Per group: how many residents rated the reply, and the share satisfied or basically satisfied."""
+    satisfied = func.sum(case((Opinion.rating.in_([Satisfaction.SATISFIED, Satisfaction.BASIC]), 1), else_=0))
+    rows = db.session.execute(
+        select(DeputyGroup, func.count(Opinion.rating), satisfied)
+        .join(Opinion, Opinion.group_id == DeputyGroup.id)
+        .where(Opinion.rating.is_not(None))
+        .group_by(DeputyGroup.id)
+        .order_by(DeputyGroup.slug)
+    ).all()
+    return [{"group": group, "rated": rated, "rate": percent(good or 0, rated)} for group, rated, good in rows]
+
+
+def percent(part: int, whole: int) -> Decimal | None:
+    """A percentage with two decimals, rounded half up; None when nothing is counted."""
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def anonymise_closed(before: dt.datetime) -> int:
+    """Remove name and phone from opinions closed (or declined) before `before`; everything else stays."""
+    opinions = db.session.scalars(
+        select(Opinion).where(Opinion.closed_at < before, or_(Opinion.name.is_not(None), Opinion.phone.is_not(None)))
+    ).all()
+    for opinion in opinions:
+        opinion.name = None
+        opinion.phone = None
+    db.session.commit()
+    return len(opinions)
+

@@ -1,0 +1,207 @@
+"""What residents do: send an opinion, get a receipt, track it, rate the reply; the public board."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, Response, abort, current_app, jsonify, redirect, request, url_for
+from sqlalchemy import exc, or_, select
+from sqlalchemy.orm import joinedload
+
+from ..areas import Community
+from ..db import db, utcnow
+from ..district import TZ
+from ..extensions import limiter
+from ..pinyin import normalise_query
+from ..web import error_response, paginate, ref, render
+from .forms import OpinionForm, RatingForm
+from .models import (
+    Opinion,
+    OpinionCategory,
+    OpinionEvent,
+    OpinionStatus,
+    format_code,
+    new_code,
+    normalise_code,
+    opinion_by_code,
+    satisfaction_by_group,
+)
+
+bp = Blueprint("opinions", __name__)
+
+LABEL = re.compile(r"^(?P<name>.+?)[（(](?P<town>.+)[)）]$")
+
+
+def match_communities(text: str, limit: int = 10) -> list[Community]:
+    """Communities for what a resident typed: an exact code, name or “name（town）” first; else partial matches."""
+    text = (text or "").strip()[:100]
+    if not text:
+        return []
+    options = (joinedload(Community.town), joinedload(Community.district))
+    exact = select(Community).options(*options)
+    label = LABEL.match(text)
+    if label:
+        exact = exact.join(Community.town).where(Community.name == label["name"].strip())
+        exact = exact.where(Community.town.has(name=label["town"].strip()))
+    else:
+        exact = exact.where(or_(Community.code == text, Community.name == text))
+    found = list(db.session.scalars(exact.limit(2)))
+    if len(found) == 1:
+        return found
+    query = normalise_query(text)
+    if not query:
+        return []
+    statement = (
+        select(Community).options(*options)
+        .where(or_(Community.name.contains(query, autoescape=True),
+                   Community.pinyin.startswith(query, autoescape=True),
+                   Community.initials.startswith(query, autoescape=True)))
+        .order_by(Community.pinyin).limit(limit)
+    )
+    return list(db.session.scalars(statement))
+
+
+def community_label(community: Community) -> str:
+    return f"{community.name}（{community.town.name}）"
+
+
+@bp.get("/opinions/new")
+def new() -> Response:
+    form = OpinionForm(formdata=None, data={"community": request.args.get("community", "")[:100]})
+    return render("opinions/new.html", form=form, route=_route_for(form.community.data))
+
+
+@bp.post("/opinions")
+@limiter.limit(lambda: current_app.config["OPINION_RATE_LIMIT"])
+def submit() -> Response:
+    form = OpinionForm()
+    community = None
+    if form.validate_on_submit():
+        matches = match_communities(form.community.data)
+        if len(matches) == 1:
+            community = matches[0]
+        else:
+            form.community.errors = list(form.community.errors) + [
+                "有多个社区或村符合，请从列表中选择一个" if matches else "没有找到这个社区或村，请检查名称"
+            ]
+    if community is None:
+        return render("opinions/new.html", form=form, route=_route_for(form.community.data), status=400)
+    if form.website.data:
+        # Filled by software, not a person: look the same as success, keep nothing.
+        return render("opinions/receipt.html", code=format_code(new_code()), group=community.district.group,
+                      station=community.district.group.station, status=200)
+    opinion = Opinion(
+        community=community, group=community.district.group, category=OpinionCategory(form.category.data),
+        subject=form.subject.data, body=form.body.data, name=form.name.data or None, phone=form.phone.data,
+        consent_publish=form.consent_publish.data, status=OpinionStatus.SUBMITTED, submitted_at=utcnow(),
+    )
+    opinion.events.append(OpinionEvent(status=OpinionStatus.SUBMITTED, at=opinion.submitted_at))
+    for _ in range(5):  # a collision of 50-bit codes is unlikely; retry rather than fail if one happens
+        opinion.code = new_code()
+        db.session.add(opinion)
+        try:
+            db.session.commit()
+            break
+        except exc.IntegrityError:
+            db.session.rollback()
+    else:
+        abort(503)
+    # Acknowledged only now, after the commit.
+    return redirect(url_for("opinions.receipt", code=format_code(opinion.code)), 303)
+
+
+@bp.get("/opinions/route")
+def route_preview() -> Response:
+    """The htmx preview under the community field: where the opinion will go, and suggestions to pick from."""
+    text = request.args.get("community", "")
+    return render("opinions/_route.html", route=_route_for(text), suggestions=match_communities(text))
+
+
+def _route_for(text: str | None) -> dict[str, object] | None:
+    matches = match_communities(text or "", limit=2)
+    if len(matches) != 1:
+        return None
+    group = matches[0].district.group
+    return {"community": matches[0], "group": group, "station": group.station}
+
+
+@bp.get("/opinions/receipt/<code>")
+def receipt(code: str) -> Response:
+    opinion = opinion_by_code(code)
+    if opinion is None:
+        abort(404)
+    return render("opinions/receipt.html", code=format_code(opinion.code), group=opinion.group,
+                  station=opinion.group.station)
+
+
+@bp.get("/opinions/track")
+def track() -> Response:
+    code = request.args.get("code", "")[:40]
+    opinion = opinion_by_code(code) if code else None
+    status = 404 if code and opinion is None else 200
+    return render("opinions/track.html", code=code, opinion=opinion, rating_form=RatingForm(formdata=None),
+                  status=status)
+
+
+@bp.post("/opinions/track/<code>/rate")
+@limiter.limit("5 per 10 minutes")
+def rate(code: str) -> Response:
+    """The resident rates the reply, proving the opinion is theirs with the phone's last four digits."""
+    opinion = opinion_by_code(code)
+    if opinion is None:
+        abort(404)
+    form = RatingForm()
+    if opinion.status not in (OpinionStatus.REPLIED, OpinionStatus.CLOSED) or opinion.rating is not None:
+        return render("opinions/track.html", code=code, opinion=opinion, rating_form=form, status=400,
+                      error="这条意见现在不能评价：还没有答复，或已经评价过。")
+    if form.validate_on_submit():
+        if opinion.phone is None or opinion.phone[-4:] != form.phone_last4.data:
+            form.phone_last4.errors = ["手机号码后四位不正确"]
+        else:
+            opinion.rating = form.rating.data
+            db.session.commit()
+            return redirect(url_for("opinions.track", code=format_code(opinion.code)) + "#rating", 303)
+    return render("opinions/track.html", code=code, opinion=opinion, rating_form=form, status=400)
+
+
+@bp.get("/opinions")
+def board() -> Response:
+    """Answered opinions whose authors consented, in the text staff wrote for the public."""
+    statement = (
+        select(Opinion)
+        .where(Opinion.consent_publish, Opinion.public_text != "",
+               Opinion.status.in_([OpinionStatus.REPLIED, OpinionStatus.CLOSED]))
+        .options(joinedload(Opinion.community), joinedload(Opinion.group))
+        .order_by(Opinion.submitted_at.desc())
+    )
+    return render("opinions/board.html", pager=paginate(statement), satisfaction=satisfaction_by_group())
+
+
+@bp.get("/api/v1/opinions/<code>")
+def api_detail(code: str) -> Response:
+    opinion = opinion_by_code(code)
+    if opinion is None:
+        return error_response(404, "没有这个回执码对应的意见")
+    return jsonify(public_view(opinion))
+
+
+def public_view(opinion: Opinion) -> dict[str, object]:
+    """What anyone holding the code may see: never the name or phone; the body only with consent."""
+    data: dict[str, object] = {
+        "code": format_code(opinion.code),
+        "status": opinion.status.value,
+        "status_label": opinion.status.label,
+        "group": ref(opinion.group),
+        "community": opinion.community.name,
+        "category": opinion.category.value,
+        "submitted_on": opinion.submitted_at.astimezone(TZ).date().isoformat(),
+        "events": [{"status": e.status.value, "date": e.at.astimezone(TZ).date().isoformat()}
+                   for e in opinion.events],
+        "public_reply": opinion.public_reply or None,
+        "rating": opinion.rating.value if opinion.rating else None,
+    }
+    if opinion.consent_publish:
+        data["subject"] = opinion.subject
+        data["body"] = opinion.body
+    return data
+

@@ -1,0 +1,211 @@
+"""Liaison staff handle the opinions of their own group; every step is dated, attributed and audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from renda.db import db, utcnow
+from renda.deputies import DeputyGroup
+from renda.opinions import Opinion, OpinionCategory, OpinionEvent, OpinionStatus
+from renda.opinions.models import format_code, new_code
+from renda.areas import Community
+from renda.staff import AuditEvent
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+def make_opinion(app: Flask, group_slug: str = "g-chenghu", days_ago: float = 0, consent: bool = False,
+                 subject: str = "路灯不亮", body: str = "楼下路灯坏了很久，希望尽快修好。", name: str = "王小明",
+                 phone: str = "13912345678", status: OpinionStatus = OpinionStatus.SUBMITTED) -> int:
+    with app.app_context():
+        group = db.session.scalars(select(DeputyGroup).where(DeputyGroup.slug == group_slug)).one()
+        community = db.session.scalars(
+            select(Community).where(Community.district.has(group_id=group.id)).order_by(Community.code)).first()
+        at = utcnow() - dt.timedelta(days=days_ago)
+        opinion = Opinion(code=new_code(), community=community, group=group, category=OpinionCategory.URBAN,
+                          subject=subject, body=body, name=name, phone=phone, consent_publish=consent,
+                          status=status, submitted_at=at)
+        opinion.events.append(OpinionEvent(status=OpinionStatus.SUBMITTED, at=at))
+        db.session.add(opinion)
+        db.session.commit()
+        return opinion.id
+
+
+def csrf(client, path: str) -> str:  # noqa: ANN001
+    return re.search(r'name="(?:\w+-)?csrf_token"[^>]* value="([^"]+)"',
+                     client.get(path).get_data(as_text=True)).group(1)
+
+
+def act(client, opinion_id: int, action: str, **data: str):  # noqa: ANN001, ANN201
+    token = csrf(client, "/staff/")
+    fields = {f"{action}-{k}": v for k, v in data.items()}
+    return client.post(f"/staff/opinions/{opinion_id}/{action}", data={f"{action}-csrf_token": token, **fields})
+
+
+def audit_rows(app: Flask) -> list[tuple[str, str, str]]:
+    with app.app_context():
+        return [(e.action, e.record_type, e.staff.username if e.staff else "")
+                for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+
+
+def test_a_liaison_sees_only_the_opinions_of_their_group(app, client, auth):
+    mine = make_opinion(app, "g-chenghu", subject="我们小组的意见")
+    theirs = make_opinion(app, "g-yueyawan", subject="别的小组的意见")
+    auth.as_role("liaison", "g-chenghu")
+    queue = client.get("/staff/opinions").get_data(as_text=True)
+    assert "我们小组的意见" in queue and "别的小组的意见" not in queue
+    assert client.get(f"/staff/opinions/{mine}").status_code == 200
+    assert client.get(f"/staff/opinions/{theirs}").status_code == 404
+    assert act(client, theirs, "accept").status_code == 404
+    assert client.get("/staff/opinions/999999").status_code == 404
+
+
+def test_an_admin_sees_every_group_and_an_editor_none(app, client, auth):
+    make_opinion(app, "g-chenghu", subject="甲组意见")
+    make_opinion(app, "g-yueyawan", subject="乙组意见")
+    auth.as_role("admin")
+    queue = client.get("/staff/opinions").get_data(as_text=True)
+    assert "甲组意见" in queue and "乙组意见" in queue
+    editor = app.test_client()
+    from conftest import Auth
+
+    Auth(app, editor).as_role("editor")
+    assert editor.get("/staff/opinions").status_code == 403
+
+
+def test_accept_forward_reply_close_each_leave_a_dated_attributed_event(app, client, auth):
+    opinion_id = make_opinion(app, consent=True)
+    username = auth.as_role("liaison", "g-chenghu")
+    assert act(client, opinion_id, "accept", note="已联系社区").status_code == 303
+    unit_slug = re.search(r'<option value="([a-z-]+)">', client.get(f"/staff/opinions/{opinion_id}")
+                          .get_data(as_text=True)).group(1)
+    assert act(client, opinion_id, "forward", unit=unit_slug).status_code == 303
+    assert act(client, opinion_id, "reply", public_reply="已转市政部门，路灯本周修复。",
+               note="内部：催办两次").status_code == 303
+    assert act(client, opinion_id, "close").status_code == 303
+    with app.app_context():
+        opinion = db.session.get(Opinion, opinion_id)
+        assert [e.status.value for e in opinion.events] == ["submitted", "accepted", "forwarded", "replied", "closed"]
+        assert all(e.staff.username == username for e in opinion.events[1:])
+        assert opinion.unit.slug == unit_slug and opinion.closed_at is not None
+        code = format_code(opinion.code)
+    assert [a for a, t, u in audit_rows(app) if t == "opinion"] == ["accepted", "forwarded", "replied", "closed"]
+    public = client.get(f"/api/v1/opinions/{code}").get_json()
+    assert public["public_reply"] == "已转市政部门，路灯本周修复。"
+    assert "催办" not in str(public)
+
+
+def test_a_step_out_of_order_is_refused_with_a_message(app, client, auth):
+    opinion_id = make_opinion(app)
+    auth.as_role("liaison", "g-chenghu")
+    response = act(client, opinion_id, "close")
+    assert response.status_code == 400
+    assert "不能" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Opinion, opinion_id).status is OpinionStatus.SUBMITTED
+
+
+def test_declining_for_litigation_tells_the_resident_why(app, client, auth):
+    opinion_id = make_opinion(app)
+    auth.as_role("liaison", "g-chenghu")
+    page = client.get(f"/staff/opinions/{opinion_id}").get_data(as_text=True)
+    assert "涉诉涉法" in page
+    assert act(client, opinion_id, "decline", reason="litigation").status_code == 303
+    with app.app_context():
+        code = format_code(db.session.get(Opinion, opinion_id).code)
+    track = client.get(f"/opinions/track?code={code}").get_data(as_text=True)
+    assert "不予受理" in track and "法定途径" in track
+
+
+def test_declining_for_another_reason_needs_an_explanation(app, client, auth):
+    opinion_id = make_opinion(app)
+    auth.as_role("liaison", "g-chenghu")
+    response = act(client, opinion_id, "decline", reason="other")
+    assert response.status_code == 400 and "请填写说明" in response.get_data(as_text=True)
+
+
+def test_action_without_csrf_token_is_refused(app, client, auth):
+    opinion_id = make_opinion(app)
+    auth.as_role("liaison", "g-chenghu")
+    assert client.post(f"/staff/opinions/{opinion_id}/accept").status_code == 400
+
+
+def test_personal_data_is_masked_until_revealed_and_revealing_is_audited(app, client, auth):
+    opinion_id = make_opinion(app)
+    auth.as_role("liaison", "g-chenghu")
+    page = client.get(f"/staff/opinions/{opinion_id}").get_data(as_text=True)
+    assert "13912345678" not in page and "139****5678" in page
+    assert ("view_personal", "opinion", "liaison-g-chenghu") not in audit_rows(app)
+    revealed = client.get(f"/staff/opinions/{opinion_id}?reveal=1").get_data(as_text=True)
+    assert "13912345678" in revealed and "王小明" in revealed
+    assert ("view_personal", "opinion", "liaison-g-chenghu") in audit_rows(app)
+
+
+def test_script_in_every_field_is_escaped_in_the_staff_queue_and_detail(app, client, auth):
+    opinion_id = make_opinion(app, subject=SCRIPT, body=SCRIPT, name=SCRIPT)
+    auth.as_role("liaison", "g-chenghu")
+    for path in ("/staff/opinions", f"/staff/opinions/{opinion_id}", f"/staff/opinions/{opinion_id}?reveal=1"):
+        page = client.get(path).get_data(as_text=True)
+        assert SCRIPT not in page and "&lt;script&gt;" in page
+
+
+def test_overdue_opinions_are_flagged_and_filtered(app, client, auth):
+    late = make_opinion(app, days_ago=6, subject="六天没人受理")
+    make_opinion(app, days_ago=1, subject="昨天提交的")
+    auth.as_role("liaison", "g-chenghu")
+    overdue = client.get("/staff/opinions?overdue=1").get_data(as_text=True)
+    assert "六天没人受理" in overdue and "昨天提交的" not in overdue
+    assert "超期" in client.get(f"/staff/opinions/{late}").get_data(as_text=True)
+    app.config["OPINION_ACCEPT_DAYS"] = 10
+    assert "六天没人受理" not in client.get("/staff/opinions?overdue=1").get_data(as_text=True)
+
+
+def test_an_accepted_opinion_is_overdue_after_the_reply_limit(app, client, auth):
+    make_opinion(app, days_ago=31, subject="一个月没答复", status=OpinionStatus.ACCEPTED)
+    auth.as_role("liaison", "g-chenghu")
+    assert "一个月没答复" in client.get("/staff/opinions?overdue=yes").get_data(as_text=True)
+
+
+def test_a_bad_filter_is_ignored_with_a_notice(app, client, auth):
+    auth.as_role("liaison", "g-chenghu")
+    response = client.get("/staff/opinions?status=nonsense&overdue=maybe&page=abc")
+    assert response.status_code == 200
+    assert "筛选无效" in response.get_data(as_text=True)
+
+
+def test_publishing_needs_consent_and_shows_only_the_redacted_text(app, client, auth):
+    refusing = make_opinion(app, consent=False, status=OpinionStatus.REPLIED)
+    consenting = make_opinion(app, consent=True, body="我是王小明，电话13912345678，路灯坏了。",
+                              status=OpinionStatus.REPLIED)
+    auth.as_role("liaison", "g-chenghu")
+    assert act(client, refusing, "publish", public_text="某小区路灯损坏").status_code == 400
+    assert act(client, consenting, "publish", public_text="居民反映某小区路灯损坏。").status_code == 303
+    board = client.get("/opinions").get_data(as_text=True)
+    assert "居民反映某小区路灯损坏。" in board and "王小明" not in board and "13912345678" not in board
+    assert ("publish", "opinion", "liaison-g-chenghu") in audit_rows(app)
+
+
+@pytest.mark.parametrize("days", [None, "30"])
+def test_anonymise_removes_name_and_phone_from_long_closed_opinions(app, days):
+    old = make_opinion(app, subject="早已办结")
+    recent = make_opinion(app, subject="刚办结")
+    with app.app_context():
+        db.session.get(Opinion, old).status = OpinionStatus.CLOSED
+        db.session.get(Opinion, old).closed_at = utcnow() - dt.timedelta(days=200)
+        db.session.get(Opinion, recent).status = OpinionStatus.CLOSED
+        db.session.get(Opinion, recent).closed_at = utcnow() - dt.timedelta(days=10)
+        db.session.commit()
+    args = ["opinions", "anonymise"] + (["--closed-before", days] if days else [])
+    result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        kept = db.session.get(Opinion, old)
+        assert (kept.name, kept.phone) == (None, None)
+        assert kept.subject == "早已办结" and kept.body and kept.status is OpinionStatus.CLOSED
+        assert db.session.get(Opinion, recent).phone == "13912345678"
+    assert "1 条" in result.output

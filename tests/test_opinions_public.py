@@ -1,0 +1,243 @@
+"""Residents send an opinion, get a receipt, track it and rate the reply; the public board; the abuse cases."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from renda.db import db
+from renda.opinions import Opinion, OpinionStatus
+from renda.opinions.models import CODE_ALPHABET, format_code
+
+COMMUNITY = "澄湖社区"  # in D01, whose group is 澄湖 group at the 澄湖 station
+GOOD = {
+    "community": COMMUNITY,
+    "category": "urban",
+    "subject": "小区门口路灯不亮",
+    "body": "澄湖社区3号楼门口的路灯坏了两个星期，晚上出行很不方便，希望尽快修好。",
+    "name": "王小明",
+    "phone": "13912345678",
+    "consent_pi": "y",
+}
+
+
+def token(client: FlaskClient, path: str = "/opinions/new") -> str:
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+def submit(client: FlaskClient, **changes: str | None):  # noqa: ANN201
+    data = {**GOOD, "csrf_token": token(client), **changes}
+    return client.post("/opinions", data={k: v for k, v in data.items() if v is not None})
+
+
+def stored(app: Flask) -> list[Opinion]:
+    with app.app_context():
+        return list(db.session.scalars(select(Opinion).order_by(Opinion.id)))
+
+
+def test_a_resident_sends_an_opinion_and_gets_a_receipt_after_the_commit(app, client):
+    response = submit(client)
+    assert response.status_code == 303
+    location = response.headers["Location"]
+    code = re.fullmatch(r"/opinions/receipt/([A-Z2-9]{5}-[A-Z2-9]{5})", location).group(1)
+    [opinion] = stored(app)
+    assert format_code(opinion.code) == code
+    assert set(opinion.code) <= set(CODE_ALPHABET)
+    with app.app_context():
+        opinion = db.session.get(Opinion, opinion.id)
+        assert opinion.group.slug == "g-chenghu" and opinion.community.name == COMMUNITY
+        assert opinion.status is OpinionStatus.SUBMITTED and len(opinion.events) == 1
+        group_name, station_name = opinion.group.name, opinion.group.station.name
+    receipt = client.get(location).get_data(as_text=True)
+    assert code in receipt and group_name in receipt and station_name in receipt
+
+
+def test_codes_are_unguessable_and_unique(app, client):
+    codes = set()
+    for n in range(5):
+        submit(client, subject=f"第{n}条")
+    for opinion in stored(app):
+        codes.add(opinion.code)
+    assert len(codes) == 5
+    assert all(not set(code) & set("01IO") for code in codes)
+
+
+@pytest.mark.parametrize(("changes", "field", "message"), [
+    ({"consent_pi": None}, "consent_pi", "需要您同意处理个人信息"),
+    ({"body": "太短了九个字符啊"}, "body", "10 到 2000 个字"),
+    ({"phone": "139123456789"}, "phone", "11 位手机号码"),
+    ({"phone": "23912345678"}, "phone", "11 位手机号码"),
+    ({"community": "火星社区"}, "community", "没有找到这个社区或村"),
+    ({"community": "东湖"}, "community", "有多个社区或村符合"),
+    ({"category": "weather"}, "category", "请选择"),
+    ({"subject": "长" * 101}, "subject", "最多 100 个字"),
+    ({"body": "长" * 2001}, "body", "10 到 2000 个字"),
+])
+def test_invalid_input_comes_back_with_everything_kept_and_a_message_by_the_field(app, client, changes, field,
+                                                                                 message):
+    response = submit(client, **changes)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert f'id="{field}-error"' in page and message in page
+    assert 'class="error-summary"' in page
+    for name in ("subject", "name", "phone"):
+        if name not in changes:
+            assert f'value="{GOOD[name]}"' in page
+    if "body" not in changes:
+        assert GOOD["body"] in page
+    assert stored(app) == []
+
+
+def test_without_csrf_token_nothing_is_stored(app, client):
+    response = client.post("/opinions", data=GOOD)
+    assert response.status_code == 400
+    assert stored(app) == []
+
+
+def test_filled_honeypot_looks_like_success_and_stores_nothing(app, client):
+    response = submit(client, website="http://spam.example")
+    assert response.status_code == 200
+    assert "回执码" in response.get_data(as_text=True)
+    assert stored(app) == []
+
+
+def test_too_many_posts_from_one_address_get_429_in_chinese(app, client):
+    statuses = [submit(client, subject=f"第{n}条").status_code for n in range(6)]
+    assert statuses == [303] * 5 + [429]
+    assert "操作过于频繁" in submit(client).get_data(as_text=True)
+    assert len(stored(app)) == 5
+
+
+def test_oversize_body_gets_413_in_chinese(client):
+    response = submit(client, body="长" * 2_000_000)
+    assert response.status_code == 413
+    assert "提交的内容过大" in response.get_data(as_text=True)
+
+
+def test_script_in_every_field_is_shown_escaped_on_the_receipt_and_track_page(app, client):
+    script = "<script>alert(1)</script>"
+    response = submit(client, subject=script, body=script * 2, name=script, consent_publish="y")
+    code = response.headers["Location"].rsplit("/", 1)[1]
+    for path in (f"/opinions/receipt/{code}", f"/opinions/track?code={code}"):
+        page = client.get(path).get_data(as_text=True)
+        assert script not in page
+    assert "&lt;script&gt;" in client.get(f"/opinions/track?code={code}").get_data(as_text=True)
+
+
+def test_route_preview_names_the_group_and_station(client):
+    page = client.get("/opinions/route?community=" + COMMUNITY, headers={"HX-Request": "true"})
+    text = page.get_data(as_text=True)
+    assert "将转交：" in text and "代表小组" in text
+    ambiguous = client.get("/opinions/route?community=东湖").get_data(as_text=True)
+    assert "将转交" not in ambiguous
+    assert ambiguous.count("<option") >= 3 and 'hx-swap-oob="true"' in ambiguous
+
+
+def test_the_form_says_who_sees_personal_data_and_about_matters_in_litigation(client):
+    page = client.get("/opinions/new").get_data(as_text=True)
+    assert "只有" in page and "代表小组的工作人员" in page
+    assert "涉诉涉法" in page
+    assert 'name="website"' in page
+
+
+def test_tracking_by_code_in_any_case_with_or_without_hyphen(app, client):
+    code = submit(client).headers["Location"].rsplit("/", 1)[1]
+    for typed in (code, code.lower(), code.replace("-", ""), f" {code.lower().replace('-', '')} "):
+        page = client.get("/opinions/track", query_string={"code": typed})
+        assert page.status_code == 200 and "已提交" in page.get_data(as_text=True)
+    unknown = client.get("/opinions/track?code=AAAAA-BBBBB")
+    assert unknown.status_code == 404 and "没有找到" in unknown.get_data(as_text=True)
+
+
+def test_api_never_shows_name_or_phone_and_the_body_only_with_consent(client):
+    private = submit(client).headers["Location"].rsplit("/", 1)[1]
+    public = submit(client, consent_publish="y").headers["Location"].rsplit("/", 1)[1]
+    hidden = client.get(f"/api/v1/opinions/{private}").get_json()
+    shown = client.get(f"/api/v1/opinions/{public.lower()}").get_json()
+    assert hidden["status"] == "submitted" and hidden["group"]["slug"] == "g-chenghu"
+    assert hidden["events"][0]["status"] == "submitted" and "body" not in hidden
+    assert shown["body"] == GOOD["body"]
+    for answer in (hidden, shown):
+        raw = json.dumps(answer, ensure_ascii=False)
+        assert GOOD["name"] not in raw and GOOD["phone"] not in raw and GOOD["phone"][-4:] not in raw
+    assert client.get("/api/v1/opinions/NOPE").status_code == 404
+
+
+def _reply(app: Flask, code: str, text: str = "路灯已于本周修复。", publish: str = "") -> None:
+    from renda.opinions.models import OpinionEvent
+    from renda.db import utcnow
+
+    with app.app_context():
+        opinion = db.session.scalars(select(Opinion).where(Opinion.code == code.replace("-", ""))).one()
+        opinion.status, opinion.public_reply, opinion.public_text = OpinionStatus.REPLIED, text, publish
+        opinion.events.append(OpinionEvent(status=OpinionStatus.REPLIED, at=utcnow()))
+        db.session.commit()
+
+
+def test_the_resident_rates_the_reply_with_the_last_four_digits(app, client):
+    code = submit(client).headers["Location"].rsplit("/", 1)[1]
+    _reply(app, code)
+    page = client.get(f"/opinions/track?code={code}").get_data(as_text=True)
+    assert "路灯已于本周修复。" in page and "评价答复" in page
+    csrf = token(client, f"/opinions/track?code={code}")
+    wrong = client.post(f"/opinions/track/{code}/rate", data={"csrf_token": csrf, "rating": "satisfied",
+                                                              "phone_last4": "0000"})
+    assert wrong.status_code == 400 and "手机号码后四位不正确" in wrong.get_data(as_text=True)
+    right = client.post(f"/opinions/track/{code}/rate", data={"csrf_token": csrf, "rating": "basic",
+                                                              "phone_last4": GOOD["phone"][-4:]})
+    assert right.status_code == 303
+    assert "您的评价：<strong>基本满意</strong>" in client.get(f"/opinions/track?code={code}").get_data(as_text=True)
+    again = client.post(f"/opinions/track/{code}/rate", data={"csrf_token": csrf, "rating": "unsatisfied",
+                                                              "phone_last4": GOOD["phone"][-4:]})
+    assert again.status_code == 400
+    board = client.get("/opinions").get_data(as_text=True)
+    assert "100.00%" in board
+
+
+def test_guessing_the_last_four_digits_is_throttled(app, client):
+    code = submit(client).headers["Location"].rsplit("/", 1)[1]
+    _reply(app, code)
+    csrf = token(client, f"/opinions/track?code={code}")
+    statuses = [client.post(f"/opinions/track/{code}/rate", data={
+        "csrf_token": csrf, "rating": "satisfied", "phone_last4": f"{n:04d}"}).status_code for n in range(6)]
+    assert statuses == [400] * 5 + [429]
+
+
+def test_an_unanswered_opinion_cannot_be_rated(client):
+    code = submit(client).headers["Location"].rsplit("/", 1)[1]
+    csrf = token(client)  # the track page offers no rating form yet; the session's token is the same
+    response = client.post(f"/opinions/track/{code}/rate", data={"csrf_token": csrf, "rating": "satisfied",
+                                                                 "phone_last4": GOOD["phone"][-4:]})
+    assert response.status_code == 400 and "不能评价" in response.get_data(as_text=True)
+
+
+def test_the_board_shows_only_the_redacted_text_of_consenting_answered_opinions(app, client):
+    body = "我叫王小明，住3号楼502，电话13912345678，楼下的路灯坏了很久。"
+    consenting = submit(client, body=body, consent_publish="y").headers["Location"].rsplit("/", 1)[1]
+    refusing = submit(client, body=body + "（不同意公开）").headers["Location"].rsplit("/", 1)[1]
+    unanswered = submit(client, body=body + "（还没答复）", consent_publish="y")
+    assert unanswered.status_code == 303
+    _reply(app, consenting, publish="居民反映某小区楼下路灯长期损坏。")
+    _reply(app, refusing, publish="")
+    board = client.get("/opinions").get_data(as_text=True)
+    assert "居民反映某小区楼下路灯长期损坏。" in board and COMMUNITY in board
+    assert body not in board and "王小明" not in board and "13912345678" not in board
+    assert board.count('class="opinion"') == 1
+
+
+def test_public_pages_and_answers_never_contain_name_or_phone(app, client):
+    response = submit(client, consent_publish="y")
+    code = response.headers["Location"].rsplit("/", 1)[1]
+    _reply(app, code, publish="居民反映路灯损坏。")
+    for path in ("/", "/opinions", f"/opinions/receipt/{code}", f"/opinions/track?code={code}",
+                 f"/api/v1/opinions/{code}", "/opinions/new", "/privacy"):
+        raw = client.get(path).get_data()
+        assert GOOD["name"].encode() not in raw, path
+        assert GOOD["phone"].encode() not in raw, path
+
