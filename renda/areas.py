@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import datetime as dt
+import difflib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint
-from sqlalchemy import CheckConstraint, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from flask import Blueprint, Response, jsonify, request
+from sqlalchemy import CheckConstraint, ForeignKey, String, case, false, func, or_, select
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, selectinload, validates
 
+from . import stations
 from .db import db, intpk, name
-from .pinyin import pinyin_keys
+from .deputies import Deputy, DeputyGroup, DeputyStatus
+from .district import today
+from .pinyin import normalise_query, pinyin_keys
+from .web import BadParameter, api_list, paginate, ref, render
 
 if TYPE_CHECKING:
-    from .deputies import Deputy, DeputyGroup
+    from .stations import ReceptionDay, Station
 
 
 class Town(db.Model):
@@ -64,4 +71,207 @@ class Community(db.Model):
         return value
 
 
+# --- finding a community ---------------------------------------------------------------------------------------
+
+# Longer input than any community name is cut here: it cannot match more, and it bounds the work per request.
+MAX_QUERY_LENGTH = 100
+SUGGESTION_LIMIT = 10
+CANDIDATE_LIMIT = 20
+
+
+def search_needle(query: str) -> str:
+    """What a typed name is compared with: pinyin input without spaces, Chinese input without blanks."""
+    needle = normalise_query(query[:MAX_QUERY_LENGTH])
+    return needle if needle.isascii() else "".join(needle.split())
+
+
+def community_matches(needle: str) -> Any:
+    """Communities whose name contains `needle`, whose pinyin contains it, or whose initials start with it."""
+    conditions = [Community.name.contains(needle, autoescape=True)]
+    if needle.isascii():
+        conditions += [Community.pinyin.contains(needle, autoescape=True),
+                       Community.initials.startswith(needle, autoescape=True)]
+    return or_(*conditions)
+
+
+def search_communities(query: str, limit: int | None = None) -> Any:
+    """A statement over the communities matching `query`, best first (prefix matches, then shorter names)."""
+    needle = search_needle(query)
+    statement = (
+        select(Community)
+        .options(joinedload(Community.town), joinedload(Community.district))
+        .where(community_matches(needle) if needle else false())
+        .order_by(
+            case((Community.name.startswith(needle, autoescape=True), 0),
+                 (Community.pinyin.startswith(needle, autoescape=True), 0), else_=1),
+            func.length(Community.name), Community.code,
+        )
+    )
+    return statement.limit(limit) if limit else statement
+
+
+@dataclass
+class Lookup:
+    """The answer to "where do I live?": one community, several candidates, or none and near names."""
+
+    query: str
+    community: Community | None = None
+    candidates: list[Community] = field(default_factory=list)
+    candidate_total: int = 0
+    suggestions: list[Community] = field(default_factory=list)
+
+    @property
+    def status(self) -> int:
+        if self.community is not None:
+            return 200
+        return 300 if self.candidates else 404
+
+
+def find_community(query: str) -> Lookup:
+    """An exact code or name wins; otherwise one match answers, several are candidates, none gets near names."""
+    text_value = query.strip()[:MAX_QUERY_LENGTH]
+    lookup = Lookup(query=text_value)
+    if not text_value:
+        return lookup
+    exact = db.session.scalars(
+        select(Community).options(joinedload(Community.town))
+        .where(or_(Community.code == text_value, Community.name == text_value))
+        .order_by(Community.code)
+    ).all()
+    by_code = [c for c in exact if c.code == text_value]
+    matches = by_code or exact
+    if not matches:
+        matches = db.session.scalars(search_communities(text_value, CANDIDATE_LIMIT + 1)).all()
+    if len(matches) == 1:
+        lookup.community = matches[0]
+    elif matches:
+        lookup.candidates = list(matches[:CANDIDATE_LIMIT])
+        lookup.candidate_total = (
+            len(matches) if len(matches) <= CANDIDATE_LIMIT
+            else db.session.scalar(select(func.count()).select_from(
+                select(Community.id).where(community_matches(search_needle(text_value))).subquery()))
+        )
+    else:
+        lookup.suggestions = near_communities(text_value)
+    return lookup
+
+
+def near_communities(query: str, limit: int = 5) -> list[Community]:
+    """The communities whose name or pinyin is closest to `query` (for a typing mistake)."""
+    rows = db.session.execute(select(Community.id, Community.name, Community.pinyin)).all()
+    needle = search_needle(query)
+    if not needle:
+        return []
+    keys: dict[str, int] = {}
+    for community_id, community_name, pinyin in rows:
+        keys.setdefault(community_name, community_id)
+        keys.setdefault(pinyin, community_id)
+    close = difflib.get_close_matches(needle, keys, n=limit * 2, cutoff=0.5)
+    ids = list(dict.fromkeys(keys[k] for k in close))[:limit]
+    if not ids:
+        return []
+    found = {c.id: c for c in db.session.scalars(
+        select(Community).options(joinedload(Community.town)).where(Community.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
+
+
+@dataclass
+class LookupAnswer:
+    """Everything a voter needs once their community is known."""
+
+    community: Community
+    district: ElectoralDistrict
+    deputies: list[Deputy]
+    group: DeputyGroup
+    station: Station
+    next_reception: ReceptionDay | None
+
+
+def answer_for(community: Community, day: dt.date) -> LookupAnswer:
+    district = db.session.scalars(
+        select(ElectoralDistrict).where(ElectoralDistrict.id == community.district_id)
+        .options(joinedload(ElectoralDistrict.group).joinedload(DeputyGroup.station),
+                 joinedload(ElectoralDistrict.group).joinedload(DeputyGroup.leader),
+                 selectinload(ElectoralDistrict.deputies).joinedload(Deputy.group))
+    ).one()
+    group = district.group
+    deputies = [d for d in district.deputies if d.status is DeputyStatus.ACTIVE]
+    return LookupAnswer(community=community, district=district, deputies=deputies, group=group,
+                        station=group.station, next_reception=stations.next_reception_at(group.station, day))
+
+
+def community_json(community: Community) -> dict[str, Any]:
+    return {"code": community.code, "name": community.name, "town": community.town.name,
+            "district_code": community.district.code}
+
+
+def candidate_json(community: Community) -> dict[str, Any]:
+    return {"code": community.code, "name": community.name, "town": community.town.name}
+
+
+def answer_json(answer: LookupAnswer) -> dict[str, Any]:
+    station = answer.station
+    return {
+        "community": {**candidate_json(answer.community), "district_code": answer.district.code},
+        "district": {"code": answer.district.code, "name": answer.district.name},
+        "deputies": [{"slug": d.slug, "name": d.name, "level": d.level.value} for d in answer.deputies],
+        "group": ref(answer.group),
+        "station": {"slug": station.slug, "name": station.name, "address": station.address,
+                    "hours": station.hours, "phone": station.phone, "geo": stations.geo_uri(station),
+                    "schedule_text": stations.schedule_text(station)},
+        "next_reception": stations.reception_json(answer.next_reception) if answer.next_reception else None,
+    }
+
+
+# --- pages and their JSON twins ----------------------------------------------------------------------------------
+
 bp = Blueprint("areas", __name__)
+
+
+@bp.get("/lookup")
+def lookup() -> Response:
+    query = request.args.get("community", "")
+    found = find_community(query) if query.strip() else None
+    answer = answer_for(found.community, today()) if found and found.community else None
+    # Several candidates are a normal answer to a person (200); "nothing found" is a 404 with near names.
+    status = 404 if found is not None and found.status == 404 else 200
+    return render("areas/lookup.html", query=query[:MAX_QUERY_LENGTH], found=found, answer=answer, status=status)
+
+
+@bp.get("/lookup/suggest")
+def suggest() -> Response:
+    """The autocomplete list under the lookup box: links to the answer for each matching community."""
+    query = request.args.get("community", "")
+    matches = db.session.scalars(search_communities(query, SUGGESTION_LIMIT)).all() if search_needle(query) else []
+    response = render("areas/_suggestions.html", query=query[:MAX_QUERY_LENGTH], matches=matches)
+    response.vary.add("HX-Request")
+    return response
+
+
+@bp.get("/api/v1/communities")
+def api_communities() -> Response:
+    query = request.args.get("q", "")
+    statement = search_communities(query) if query.strip() else (
+        select(Community).options(joinedload(Community.town), joinedload(Community.district))
+        .order_by(Community.code)
+    )
+    pager = paginate(statement)
+    return api_list([community_json(c) for c in pager.items], pager)
+
+
+@bp.get("/api/v1/lookup")
+def api_lookup() -> Response:
+    query = request.args.get("community", "")
+    if not query.strip():
+        raise BadParameter("community", "请提供参数 community（社区或村的代码、名称或拼音）")
+    found = find_community(query)
+    if found.community is not None:
+        return jsonify(answer_json(answer_for(found.community, today())))
+    if found.candidates:
+        response = jsonify(error="有多个社区或村与输入相符，请从候选中选择", candidates=[candidate_json(c) for c in found.candidates],
+                           total=found.candidate_total)
+        response.status_code = 300
+        return response
+    response = jsonify(error="没有找到这个社区或村", suggestions=[candidate_json(c) for c in found.suggestions])
+    response.status_code = 404
+    return response

@@ -1,0 +1,36 @@
+"""The deputy directory filters live as the voter types, pushes the URL, and Back restores the list."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+
+def test_typing_initials_filters_live_pushes_the_url_and_back_restores_the_list(live_server, page):
+    page.goto(f"{live_server}/deputies")
+    total = page.locator("#results h2").inner_text()
+    page.locator("#q").fill("zmh")
+    expect(page).to_have_url(re.compile(r"/deputies\?q=zmh"))
+    first = page.locator("#results .deputy-name").first
+    expect(first).to_have_text("张明华")
+    page.locator("#level").select_option("county")
+    expect(page).to_have_url(re.compile(r"level=county"))
+    expect(page.locator("#results .deputy-name").first).to_have_text("张明华")
+    page.go_back()
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/deputies$"))
+    expect(page.locator("#results h2")).to_have_text(total)
+    assert page.console_errors == []
+
+
+def test_without_javascript_the_same_filters_work_as_a_plain_form(live_server, page_without_js):
+    page = page_without_js
+    page.goto(f"{live_server}/deputies")
+    page.locator("#q").fill("zhang ming hua")
+    page.get_by_role("button", name="查找").click()
+    expect(page).to_have_url(re.compile(r"/deputies\?q=zhang\+ming\+hua"))
+    expect(page.locator("#results .deputy-name").first).to_have_text("张明华")
