@@ -6,7 +6,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import cli, config, db, extensions, pages, web
-from . import areas, deputies, district, opinions, proposals, reports, roster, staff, stations
+from . import areas, dashboard, deputies, district, opinions, proposals, reports, roster, staff, stations  # noqa: F401
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -17,6 +17,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_relative_config=True,
     )
     config.configure(app, test_config)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese as itself in JSON, not \uXXXX
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]

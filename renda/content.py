@@ -15,7 +15,7 @@ from dateutil.rrule import rrulestr
 from sqlalchemy import select
 
 from .areas import Community, ElectoralDistrict, Town
-from .db import Choice, db, utcnow
+from .db import Choice, db
 from .deputies import Activity, ActivityKind, Deputy, DeputyGroup, DeputyStatus, Gender, Level
 from .district import CongressSession, DistrictProfile
 from .proposals import STAGE_DATE_FIELDS, Proposal, ProposalEvent, ProposalKind, Result, Satisfaction, Stage, Unit
@@ -222,11 +222,7 @@ def load_content(root: Path) -> Loaded:
         with db.session.no_autoflush:
             loaded = _load(root)
             loaded.changed = _has_changes()
-            db.session.flush()
-            profile = db.session.scalars(select(DistrictProfile)).one()
-            if loaded.changed or profile.data_updated_at is None:
-                profile.data_updated_at = utcnow()
-        db.session.commit()
+        db.session.commit()  # the flush moves the district's "data updated" time when anything changed
     except BaseException:
         db.session.rollback()
         raise

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, String, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Date, String, event, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from .db import db, flag, intpk, name, text, timestamp
+from .db import db, flag, intpk, name, text, timestamp, utcnow
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -45,3 +45,20 @@ class CongressSession(db.Model):
 
 def district_profile() -> DistrictProfile | None:
     return db.session.scalars(select(DistrictProfile).limit(1)).first()
+
+
+# Records whose changes the public does not see: a resident's opinion is not "the data was updated".
+PRIVATE_TABLES = {"opinions", "opinion_events", "audit_events", "staff_users"}
+
+
+@event.listens_for(Session, "before_flush")
+def _note_public_change(session: Session, flush_context: object, instances: object) -> None:
+    """Any change to public data moves the district's "data updated" time: the footer's date, and a version."""
+    changed = [*session.new, *session.deleted, *(o for o in session.dirty if session.is_modified(o))]
+    if not any(getattr(o, "__tablename__", None) not in PRIVATE_TABLES | {"district_profile"} for o in changed):
+        return
+    known = [*session.identity_map.values(), *session.new]
+    profile = next((o for o in known if isinstance(o, DistrictProfile)), None)
+    profile = profile or session.scalars(select(DistrictProfile).limit(1)).first()
+    if profile is not None:
+        profile.data_updated_at = utcnow()

@@ -193,12 +193,6 @@ def logout() -> Response:
     return redirect(url_for("staff.login"), 303)
 
 
-@bp.get("/")
-@any_staff
-def dashboard() -> Response:
-    return render("staff/dashboard.html")
-
-
 class AccountForm(FlaskForm):
     username = StringField("用户名", validators=[
         DataRequired("请输入用户名"), Length(max=50, message="用户名最多 50 个字符"),

@@ -130,8 +130,13 @@ def _staff_rules(app: Flask) -> list:
 
 
 def _example_url(rule) -> str:  # noqa: ANN001
-    values = {name: 1 if rule._converters[name].__class__.__name__ == "IntegerConverter" else "x"
-              for name in rule.arguments}
+    """A URL the rule matches, with a value of the right kind in each variable part."""
+    values = {}
+    for name in rule.arguments:
+        converter = rule._converters[name]
+        kind = type(converter).__name__
+        values[name] = 1 if kind == "IntegerConverter" else sorted(converter.items)[0] if kind == "AnyConverter" \
+            else "2026" if name == "year" else "x"
     return rule.build(values, append_unknown=False)[1]
 
 

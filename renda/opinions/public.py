@@ -5,14 +5,13 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, Response, abort, current_app, jsonify, redirect, request, url_for
-from sqlalchemy import exc, or_, select
+from sqlalchemy import exc, select
 from sqlalchemy.orm import joinedload
 
-from ..areas import Community
+from ..areas import Community, Lookup, Town, find_community, search_communities
 from ..db import db, utcnow
 from ..district import TZ
 from ..extensions import limiter
-from ..pinyin import normalise_query
 from ..web import error_response, paginate, ref, render
 from .forms import OpinionForm, RatingForm
 from .models import (
@@ -29,39 +28,25 @@ from .models import (
 
 bp = Blueprint("opinions", __name__)
 
+SUGGESTIONS = 10
 LABEL = re.compile(r"^(?P<name>.+?)[（(](?P<town>.+)[)）]$")
 
 
-def match_communities(text: str, limit: int = 10) -> list[Community]:
-    """Communities for what a resident typed: an exact code, name or “name（town）” first; else partial matches."""
-    text = (text or "").strip()[:100]
-    if not text:
-        return []
-    options = (joinedload(Community.town), joinedload(Community.district))
-    exact = select(Community).options(*options)
-    label = LABEL.match(text)
+def community_for(text: str) -> Lookup:
+    """The community a resident named, as the lookup finds it; also reads the “name（town）” a suggestion fills in."""
+    label = LABEL.match((text or "").strip())
     if label:
-        exact = exact.join(Community.town).where(Community.name == label["name"].strip())
-        exact = exact.where(Community.town.has(name=label["town"].strip()))
-    else:
-        exact = exact.where(or_(Community.code == text, Community.name == text))
-    found = list(db.session.scalars(exact.limit(2)))
-    if len(found) == 1:
-        return found
-    query = normalise_query(text)
-    if not query:
-        return []
-    statement = (
-        select(Community).options(*options)
-        .where(or_(Community.name.contains(query, autoescape=True),
-                   Community.pinyin.startswith(query, autoescape=True),
-                   Community.initials.startswith(query, autoescape=True)))
-        .order_by(Community.pinyin).limit(limit)
-    )
-    return list(db.session.scalars(statement))
+        community = db.session.scalars(
+            select(Community).join(Community.town)
+            .where(Community.name == label["name"].strip(), Town.name == label["town"].strip())
+        ).first()
+        if community is not None:
+            return Lookup(query=text, community=community)
+    return find_community(text or "")
 
 
 def community_label(community: Community) -> str:
+    """How a suggestion names a community: “name（town）”, unique even where two towns share a name."""
     return f"{community.name}（{community.town.name}）"
 
 
@@ -77,13 +62,14 @@ def submit() -> Response:
     form = OpinionForm()
     community = None
     if form.validate_on_submit():
-        matches = match_communities(form.community.data)
-        if len(matches) == 1:
-            community = matches[0]
-        else:
-            form.community.errors = list(form.community.errors) + [
-                "有多个社区或村符合，请从列表中选择一个" if matches else "没有找到这个社区或村，请检查名称"
-            ]
+        lookup = community_for(form.community.data)
+        community = lookup.community
+        if lookup.candidates:
+            names = "、".join(community_label(c) for c in lookup.candidates[:5])
+            form.community.errors = [f"有多个社区或村符合，请写完整名称，例如：{names}"]
+        elif community is None:
+            near = "、".join(c.name for c in lookup.suggestions)
+            form.community.errors = ["没有找到这个社区或村，请检查名称" + (f"。您要找的是不是：{near}？" if near else "")]
     if community is None:
         return render("opinions/new.html", form=form, route=_route_for(form.community.data), status=400)
     if form.website.data:
@@ -114,15 +100,17 @@ def submit() -> Response:
 def route_preview() -> Response:
     """The htmx preview under the community field: where the opinion will go, and suggestions to pick from."""
     text = request.args.get("community", "")
-    return render("opinions/_route.html", route=_route_for(text), suggestions=match_communities(text))
+    suggestions = db.session.scalars(search_communities(text, SUGGESTIONS)).all()
+    return render("opinions/_route.html", route=_route_for(text), suggestions=suggestions,
+                  community_label=community_label)
 
 
 def _route_for(text: str | None) -> dict[str, object] | None:
-    matches = match_communities(text or "", limit=2)
-    if len(matches) != 1:
+    community = community_for(text or "").community if text else None
+    if community is None:
         return None
-    group = matches[0].district.group
-    return {"community": matches[0], "group": group, "station": group.station}
+    group = community.district.group
+    return {"community": community, "group": group, "station": group.station}
 
 
 @bp.get("/opinions/receipt/<code>")
