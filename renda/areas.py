@@ -11,10 +11,9 @@ from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import CheckConstraint, ForeignKey, String, case, false, func, or_, select
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, selectinload, validates
 
-from . import stations
+from . import district, stations
 from .db import db, intpk, name
 from .deputies import Deputy, DeputyGroup, DeputyStatus
-from .district import today
 from .pinyin import normalise_query, pinyin_keys
 from .web import BadParameter, api_list, paginate, ref, render
 
@@ -232,7 +231,7 @@ bp = Blueprint("areas", __name__)
 def lookup() -> Response:
     query = request.args.get("community", "")
     found = find_community(query) if query.strip() else None
-    answer = answer_for(found.community, today()) if found and found.community else None
+    answer = answer_for(found.community, district.today()) if found and found.community else None
     # Several candidates are a normal answer to a person (200); "nothing found" is a 404 with near names.
     status = 404 if found is not None and found.status == 404 else 200
     return render("areas/lookup.html", query=query[:MAX_QUERY_LENGTH], found=found, answer=answer, status=status)
@@ -266,7 +265,7 @@ def api_lookup() -> Response:
         raise BadParameter("community", "请提供参数 community（社区或村的代码、名称或拼音）")
     found = find_community(query)
     if found.community is not None:
-        return jsonify(answer_json(answer_for(found.community, today())))
+        return jsonify(answer_json(answer_for(found.community, district.today())))
     if found.candidates:
         response = jsonify(error="有多个社区或村与输入相符，请从候选中选择", candidates=[candidate_json(c) for c in found.candidates],
                            total=found.candidate_total)

@@ -11,8 +11,8 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request, sen
 from sqlalchemy import Column, Date, ForeignKey, String, Table, case, false, or_, select
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, validates
 
+from . import district
 from .db import Choice, choice, db, flag, intpk, name, slug, text
-from .district import today
 from .pinyin import pinyin_keys
 from .web import BadParameter, api_list, paginate, ref, render, wants_json
 
@@ -345,13 +345,13 @@ def deputy_record(deputy: Deputy, day: dt.date) -> DeputyRecord:
 @bp.get("/deputies/<slug>")
 def detail(slug: str) -> Response:
     deputy = deputy_or_404(slug)
-    return render("deputies/detail.html", deputy=deputy, record=deputy_record(deputy, today()))
+    return render("deputies/detail.html", deputy=deputy, record=deputy_record(deputy, district.today()))
 
 
 @bp.get("/api/v1/deputies/<slug>")
 def api_detail(slug: str) -> Response:
     deputy = deputy_or_404(slug)
-    record = deputy_record(deputy, today())
+    record = deputy_record(deputy, district.today())
     return jsonify({
         **deputy_json(deputy),
         "bio": deputy.bio,

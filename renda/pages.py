@@ -8,8 +8,8 @@ from flask import Blueprint, Response, jsonify
 from sqlalchemy import select, text
 from sqlalchemy.orm import selectinload
 
+from . import district
 from .db import db
-from .district import today
 from .reports import ReportBack, ReportStatus
 from .stations import receptions_between
 from .web import render
@@ -19,7 +19,7 @@ bp = Blueprint("pages", __name__)
 
 @bp.get("/")
 def home() -> Response:
-    day = today()
+    day = district.today()
     week_start = day - dt.timedelta(days=day.weekday())
     week_end = week_start + dt.timedelta(days=6)
     latest_reports = db.session.scalars(

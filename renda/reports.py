@@ -14,15 +14,25 @@ from flask_wtf import FlaskForm
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 from sqlalchemy import (
-    CheckConstraint, Date, ForeignKey, Integer, Select, String, UniqueConstraint, extract, func, or_, select,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    Select,
+    String,
+    UniqueConstraint,
+    extract,
+    func,
+    or_,
+    select,
 )
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from . import district
 from .db import Choice, choice, db, text, timestamp, utcnow
 from .deputies import Activity, ActivityKind, Deputy, DeputyGroup, DeputyStatus, Level
-from .district import today
 from .proposals import Satisfaction
 from .staff import Role, add_staff_link, audit, role_required
 from .web import BadParameter, api_list, error_response, page_args, paginate, query_bool, query_int, ref, render
@@ -392,7 +402,7 @@ FIRST_YEAR = 2000
 
 
 def _last_year() -> int:
-    return today().year + 1
+    return district.today().year + 1
 
 
 @bp.get("/reports")
@@ -437,7 +447,7 @@ def detail(year: int, slug: str) -> Response:
 
 @bp.get("/reports/overview")
 def overview() -> Response:
-    day = today()
+    day = district.today()
     notices = []
     try:
         year = query_int("year", day.year, FIRST_YEAR, _last_year())
@@ -606,7 +616,7 @@ def staff_list() -> Response:
 def staff_new() -> Response:
     form = ReportForm()
     if request.method == "GET":
-        form.year.data = today().year
+        form.year.data = district.today().year
     return _save(form, ReportBack(status=ReportStatus.DRAFT))
 
 

@@ -24,8 +24,7 @@ YUEYAWAN = "339001004"  # 月牙湾社区, 第三选区, 月牙湾代表小组 a
 
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
-    for module in ("renda.areas", "renda.stations", "renda.deputies"):
-        monkeypatch.setattr(f"{module}.today", lambda: DEMO_TODAY)
+    monkeypatch.setattr("renda.district.today", lambda: DEMO_TODAY)
 
 
 def test_lookup_page_has_a_form_that_works_without_javascript_and_an_autocomplete(client):

@@ -24,8 +24,7 @@ DEMO_TODAY = dt.date(2026, 11, 26)
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
     """The demo data is written around 2026-11-26; the pages compute "next" from today."""
-    for module in ("renda.deputies", "renda.stations", "renda.areas"):
-        monkeypatch.setattr(f"{module}.today", lambda: DEMO_TODAY)
+    monkeypatch.setattr("renda.district.today", lambda: DEMO_TODAY)
 
 
 def slugs_in(page: str) -> list[str]:

@@ -25,7 +25,7 @@ def test_home_page_shows_the_lookup_box_the_parts_and_the_footer(client):
 
 def test_home_page_lists_this_weeks_receptions(app, client, monkeypatch):
     monday = dt.date(2026, 11, 23)
-    monkeypatch.setattr("renda.pages.today", lambda: monday)
+    monkeypatch.setattr("renda.district.today", lambda: monday)
     with app.app_context():
         station = db.session.scalars(select(Station).order_by(Station.slug)).first()
         db.session.add(Reception(ref="probe-reception", station=station, date=monday + dt.timedelta(days=3),

@@ -33,7 +33,7 @@ OVERDUE_IN_DEMO = ["18-2-134", "18-2-131", "18-2-174", "18-2-070", "18-2-146", "
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch):
     """The demo data is dated around 2026-11-26; pin today so that 'overdue' does not drift with the calendar."""
-    monkeypatch.setattr("renda.proposals.today", lambda: TODAY)
+    monkeypatch.setattr("renda.district.today", lambda: TODAY)
 
 
 def change(app, number: str, **values) -> None:

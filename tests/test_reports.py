@@ -28,7 +28,7 @@ HOSTILE_BODY = (
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch):
     """The demo district's today, whatever the real date."""
-    monkeypatch.setattr("renda.reports.today", lambda: TODAY)
+    monkeypatch.setattr("renda.district.today", lambda: TODAY)
 
 
 def add_report(app, owner_slug: str, year: int, status: ReportStatus = ReportStatus.PUBLISHED,
@@ -303,7 +303,7 @@ def _group_row(page: str, name: str) -> str:
 
 
 def test_overview_shows_each_groups_yearly_practice(app, client, monkeypatch):
-    monkeypatch.setattr("renda.reports.today", lambda: dt.date(2026, 8, 15))
+    monkeypatch.setattr("renda.district.today", lambda: dt.date(2026, 8, 15))
     _set_up_group_year(app, "g-chenghu", 2026, [
         (dt.date(2026, 2, 1), ActivityKind.STUDY, "学习代表法"),
         (dt.date(2026, 3, 20), ActivityKind.RESEARCH, "关于社区养老的调研"),

@@ -24,8 +24,7 @@ DEMO_TODAY = dt.date(2026, 11, 26)
 
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
-    for module in ("renda.stations", "renda.areas", "renda.deputies"):
-        monkeypatch.setattr(f"{module}.today", lambda: DEMO_TODAY)
+    monkeypatch.setattr("renda.district.today", lambda: DEMO_TODAY)
 
 
 def section(page: str, heading_id: str) -> str:
@@ -140,7 +139,7 @@ def test_practice_shows_the_last_twelve_months_against_one_reception_a_month(app
 
 
 def test_this_month_without_a_held_reception_yet_is_still_running(client, monkeypatch):
-    monkeypatch.setattr("renda.stations.today", lambda: dt.date(2026, 12, 3))
+    monkeypatch.setattr("renda.district.today", lambda: dt.date(2026, 12, 3))
     practice = section(client.get("/stations/chenghu").get_data(as_text=True), "practice-heading")
     assert "本月进行中" in practice.split("2026年12月")[1].split("</tr>")[0]
     assert "（本月尚未结束）" in practice

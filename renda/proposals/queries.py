@@ -1,0 +1,241 @@
+"""The reply deadline and overdue rule, and the filtered list that the pages, the CSV and the API share."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import request
+from sqlalchemy import (
+    Date,
+    Select,
+    and_,
+    not_,
+    or_,
+    select,
+)
+from sqlalchemy.exc import CompileError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+
+from .. import district
+from ..db import db
+from ..district import CongressSession
+from ..web import BadParameter, query_bool, ref
+from .models import REPLY_MONTHS, Proposal, ProposalKind, Result, Stage, Unit, overdue_cutoff
+
+
+def overdue_condition(day: dt.date) -> ColumnElement[bool]:
+    return and_(Proposal.assigned_on.is_not(None), Proposal.replied_on.is_(None),
+                Proposal.assigned_on <= overdue_cutoff(day))
+
+
+class reply_due_sql(FunctionElement[dt.date]):
+    """The reply deadline of an assignment-date column, computed by the database.
+
+    The on-time rate compares each reply date with its own deadline. Date arithmetic differs between the
+    databases we support, so this compiles to each dialect's own form with relativedelta's meaning (clamped to
+    the month's end); tests check it against reply_due_on on both. The alternative, loading every replied
+    proposal's two dates into Python, would grow with the data.
+    """
+
+    type = Date()
+    inherit_cache = True
+    name = "reply_due"
+
+
+@compiles(reply_due_sql)
+def _reply_due_other(element: reply_due_sql, compiler: Any, **kw: Any) -> str:
+    raise CompileError(f"reply_due_sql: no date arithmetic for {compiler.dialect.name}")
+
+
+@compiles(reply_due_sql, "sqlite")
+def _reply_due_sqlite(element: reply_due_sql, compiler: Any, **kw: Any) -> str:
+    # SQLite's '+3 months' overflows (01-31 → 05-01); capping at the last day of the target month clamps it.
+    column = compiler.process(element.clauses, **kw)
+    return (f"min(date({column}, '+{REPLY_MONTHS} months'), "
+            f"date({column}, 'start of month', '+{REPLY_MONTHS + 1} months', '-1 day'))")
+
+
+@compiles(reply_due_sql, "postgresql")
+def _reply_due_postgresql(element: reply_due_sql, compiler: Any, **kw: Any) -> str:
+    # PostgreSQL's interval arithmetic already clamps to the month's end.
+    column = compiler.process(element.clauses, **kw)
+    return f"CAST(({column} + INTERVAL '{REPLY_MONTHS} months') AS DATE)"
+
+
+def on_time_condition() -> ColumnElement[bool]:
+    return and_(Proposal.replied_on.is_not(None), Proposal.replied_on <= reply_due_sql(Proposal.assigned_on))
+
+
+def overdue_proposals(limit: int | None = None) -> list[Proposal]:
+    """Proposals past their reply deadline without a reply, the longest overdue first (for the staff dashboard)."""
+    statement = (
+        select(Proposal)
+        .where(overdue_condition(district.today()))
+        .order_by(Proposal.assigned_on, Proposal.number)
+        .options(joinedload(Proposal.lead_unit), joinedload(Proposal.lead))
+    )
+    if limit is not None:
+        statement = statement.limit(limit)
+    return list(db.session.scalars(statement))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Filters of the list, its CSV export and the JSON API.
+
+@dataclass
+class FilterOptions:
+    """The values the filters can take, loaded once per request: the form offers them and the parser checks them."""
+
+    sessions: list[CongressSession]
+    units: list[Unit]
+    categories: list[str]
+
+    @classmethod
+    def load(cls) -> FilterOptions:
+        return cls(
+            sessions=list(db.session.scalars(select(CongressSession).order_by(CongressSession.opened_on.desc()))),
+            units=list(db.session.scalars(select(Unit).order_by(Unit.slug))),
+            categories=list(db.session.scalars(
+                select(Proposal.category).where(Proposal.category != "").distinct().order_by(Proposal.category)
+            )),
+        )
+
+
+@dataclass
+class Filters:
+    session: CongressSession | None = None
+    kind: ProposalKind | None = None
+    stage: Stage | None = None
+    result: Result | None = None
+    category: str | None = None
+    unit: Unit | None = None
+    overdue: bool | None = None
+    q: str = ""
+    notices: list[str] = field(default_factory=list)
+
+    def args(self) -> dict[str, str]:
+        """The filters in force as query parameters, for links to the same list in another form."""
+        values = {
+            "session": self.session.code if self.session else None,
+            "kind": self.kind, "stage": self.stage, "result": self.result, "category": self.category,
+            "unit": self.unit.slug if self.unit else None,
+            "overdue": None if self.overdue is None else ("1" if self.overdue else "0"),
+            "q": self.q or None,
+        }
+        return {key: str(value) for key, value in values.items() if value is not None}
+
+
+FILTER_LABELS = {"session": "会议", "kind": "类别", "stage": "办理阶段", "result": "办理结果", "category": "领域",
+                 "unit": "承办单位", "overdue": "是否超期"}
+
+
+def read_filters(options: FilterOptions, strict: bool) -> Filters:
+    """The filters of the request. A value that is not one of the options: BadParameter when `strict` (the API),
+    otherwise the filter is dropped and a notice says so (HTML pages)."""
+    # PostgreSQL refuses NUL in text, and no title holds one: drop it rather than fail.
+    filters = Filters(q=request.args.get("q", "").replace("\x00", "").strip())
+
+    def raw(key: str) -> str:
+        return request.args.get(key, "").strip()
+
+    def reject(key: str, value: str) -> None:
+        shown = value if len(value) <= 30 else value[:30] + "…"
+        if strict:
+            raise BadParameter(key, f"参数 {key} 的取值“{shown}”无效")
+        filters.notices.append(f"筛选条件“{FILTER_LABELS[key]}”的取值“{shown}”无效，已忽略这一条件。")
+
+    if value := raw("session"):
+        filters.session = next((s for s in options.sessions if s.code == value), None)
+        if filters.session is None:
+            reject("session", value)
+    for key, enum_cls in (("kind", ProposalKind), ("stage", Stage), ("result", Result)):
+        if value := raw(key):
+            try:
+                setattr(filters, key, enum_cls.parse(value))
+            except ValueError:
+                reject(key, value)
+    if value := raw("category"):
+        if value in options.categories:
+            filters.category = value
+        else:
+            reject("category", value)
+    if value := raw("unit"):
+        filters.unit = next((u for u in options.units if u.slug == value), None)
+        if filters.unit is None:
+            reject("unit", value)
+    try:
+        filters.overdue = query_bool("overdue")
+    except BadParameter:
+        reject("overdue", raw("overdue"))
+    return filters
+
+
+def filtered_proposals(filters: Filters, day: dt.date) -> Select[tuple[Proposal]]:
+    """The proposals the filters select, newest session first, then by number."""
+    statement = select(Proposal).join(Proposal.session)
+    if filters.session is not None:
+        statement = statement.where(Proposal.session_id == filters.session.id)
+    for column, value in ((Proposal.kind, filters.kind), (Proposal.stage, filters.stage),
+                          (Proposal.result, filters.result), (Proposal.category, filters.category)):
+        if value is not None:
+            statement = statement.where(column == value)
+    if filters.unit is not None:
+        # A unit handles what it leads and what it helps with.
+        statement = statement.where(or_(Proposal.lead_unit_id == filters.unit.id,
+                                        Proposal.co_units.any(Unit.id == filters.unit.id)))
+    if filters.overdue is not None:
+        overdue = overdue_condition(day)
+        statement = statement.where(overdue if filters.overdue else not_(overdue))
+    if filters.q:
+        statement = statement.where(or_(
+            Proposal.title.icontains(filters.q, autoescape=True),
+            Proposal.number.icontains(filters.q, autoescape=True),
+            Proposal.summary.icontains(filters.q, autoescape=True),
+        ))
+    return statement.order_by(CongressSession.opened_on.desc(), Proposal.number)
+
+
+def list_options() -> tuple[Any, ...]:
+    """What a row of the list shows, loaded with the row (the session comes from the join that orders the list)."""
+    return contains_eager(Proposal.session), joinedload(Proposal.lead), joinedload(Proposal.lead_unit)
+
+
+LIST_KEYS = ("number", "session", "kind", "title", "lead", "category", "lead_unit", "co_units", "stage", "result",
+             "satisfaction", "overdue")
+
+
+def proposal_item(p: Proposal, day: dt.date, co_units: list[Unit] | None = None) -> dict[str, Any]:
+    """A proposal as the list of the API gives it (CONTRACT.md); the CSV has the same columns."""
+    return {
+        "number": p.number,
+        "session": p.session.code,
+        "kind": p.kind.value,
+        "title": p.title,
+        "lead": ref(p.lead),
+        "category": p.category,
+        "lead_unit": ref(p.lead_unit),
+        "co_units": [ref(u) for u in (p.co_units if co_units is None else co_units)],
+        "stage": p.stage.value,
+        "result": p.result.value if p.result else None,
+        "satisfaction": p.satisfaction.value if p.satisfaction else None,
+        "overdue": p.is_overdue(day),
+    }
+
+
+def proposal_detail(p: Proposal, day: dt.date) -> dict[str, Any]:
+    return {
+        **proposal_item(p, day),
+        "summary": p.summary,
+        "key": p.is_key,
+        "cosigners": [ref(d) for d in p.cosigners],
+        "supervisor": ref(p.supervisor),
+        "reply": p.reply,
+        "due_on": p.due_on.isoformat() if p.due_on else None,
+        "days_overdue": p.days_overdue(day),
+        "events": [{"stage": e.stage.value, "date": e.date.isoformat(), "note": e.note} for e in p.events],
+    }
+

@@ -1,0 +1,163 @@
+"""The public pages of proposal handling and their JSON and CSV twins."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from flask import Blueprint, Response, abort, jsonify, request
+from sqlalchemy import (
+    select,
+)
+from sqlalchemy.orm import joinedload, selectinload
+
+from .. import district
+from ..db import db
+from ..district import CongressSession
+from ..web import BadParameter, api_list, error_response, paginate, render
+from .models import Proposal, ProposalKind, Result, Satisfaction, Stage, Unit, proposal_co_units
+from .queries import (
+    LIST_KEYS,
+    FilterOptions,
+    Filters,
+    filtered_proposals,
+    list_options,
+    proposal_detail,
+    proposal_item,
+    read_filters,
+)
+from .stats import session_stats, stats_charts
+
+# ---------------------------------------------------------------------------------------------------------------
+# Public pages and the API.
+
+bp = Blueprint("proposals", __name__)
+
+
+def _list_page(strict: bool) -> tuple[Filters, FilterOptions, Any]:
+    """The filters, their options and the requested page of the list: the data of the page and of the API."""
+    options = FilterOptions.load()
+    filters = read_filters(options, strict)
+    pager = paginate(filtered_proposals(filters, district.today()).options(*list_options(), selectinload(Proposal.co_units)))
+    return filters, options, pager
+
+
+@bp.get("/proposals")
+def index() -> Response:
+    filters, options, pager = _list_page(strict=False)
+    return render("proposals/index.html", block="results", filters=filters, options=options, pager=pager,
+                  day=district.today(), Stage=Stage, ProposalKind=ProposalKind, Result=Result)
+
+
+@bp.get("/api/v1/proposals")
+def api_index() -> Response:
+    _, _, pager = _list_page(strict=True)
+    day = district.today()
+    return api_list([proposal_item(p, day) for p in pager.items], pager)
+
+
+CSV_UNSAFE_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value: Any) -> str:
+    """A cell of the export: references by name, lists joined with ';', booleans as yes/no (as content/ has them)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        return _csv_cell(value.get("name", value.get("title")))
+    if isinstance(value, list):
+        return ";".join(_csv_cell(item) for item in value)
+    text_value = str(value)
+    # A cell starting like a formula would run as one in a spreadsheet (CSV injection).
+    return "'" + text_value if text_value.startswith(CSV_UNSAFE_START) else text_value
+
+
+@bp.get("/proposals.csv")
+def export_csv() -> Response:
+    options = FilterOptions.load()
+    filters = read_filters(options, strict=False)
+    day = district.today()
+    statement = filtered_proposals(filters, day)
+    proposals = list(db.session.scalars(statement.options(*list_options())).unique())
+    # The co-units of the whole list in one query (selectinload would send one per 500 proposals).
+    ids = statement.with_only_columns(Proposal.id).order_by(None)
+    co_units: dict[int, list[Unit]] = {}
+    for proposal_id, unit in db.session.execute(
+        select(proposal_co_units.c.proposal_id, Unit)
+        .join(Unit, Unit.id == proposal_co_units.c.unit_id)
+        .where(proposal_co_units.c.proposal_id.in_(ids))
+        .order_by(Unit.slug)
+    ):
+        co_units.setdefault(proposal_id, []).append(unit)
+    buffer = io.StringIO()
+    buffer.write("\ufeff")  # the byte-order mark makes Excel read UTF-8
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(LIST_KEYS)
+    for p in proposals:
+        item = proposal_item(p, day, co_units.get(p.id, []))
+        writer.writerow([_csv_cell(item[key]) for key in LIST_KEYS])
+    response = Response(buffer.getvalue(), mimetype="text/csv")
+    response.charset = "utf-8"
+    response.headers["Content-Disposition"] = "attachment; filename=proposals.csv"
+    return response
+
+
+def get_proposal(number: str) -> Proposal:
+    """The proposal with its particulars and timeline loaded, or 404."""
+    if "\x00" in number:  # PostgreSQL would refuse the query; no number holds one
+        abort(404)
+    proposal = db.session.scalars(
+        select(Proposal).where(Proposal.number == number).options(
+            joinedload(Proposal.session), joinedload(Proposal.lead), joinedload(Proposal.supervisor),
+            joinedload(Proposal.lead_unit), selectinload(Proposal.cosigners), selectinload(Proposal.co_units),
+            selectinload(Proposal.events),
+        )
+    ).first()
+    if proposal is None:
+        abort(404)
+    return proposal
+
+
+@bp.get("/proposals/<number>")
+def detail(number: str) -> Response:
+    return render("proposals/detail.html", proposal=get_proposal(number), day=district.today())
+
+
+@bp.get("/api/v1/proposals/<number>")
+def api_detail(number: str) -> Response:
+    return jsonify(proposal_detail(get_proposal(number), district.today()))
+
+
+def _stats_session(strict: bool) -> tuple[list[CongressSession], CongressSession | None, str | None]:
+    """The sessions, the one asked for (default: the latest), and a notice when the one asked for is unknown."""
+    sessions = list(db.session.scalars(select(CongressSession).order_by(CongressSession.opened_on.desc())))
+    code = request.args.get("session", "").strip()
+    chosen = next((s for s in sessions if s.code == code), None) if code else None
+    notice = None
+    if code and chosen is None:
+        shown = code if len(code) <= 30 else code[:30] + "…"
+        if strict:
+            raise BadParameter("session", f"参数 session 的取值“{shown}”无效")
+        notice = f"没有编号为“{shown}”的会议，下面显示最近一次会议的统计。"
+    return sessions, chosen or (sessions[0] if sessions else None), notice
+
+
+@bp.get("/proposals/stats")
+def stats() -> Response:
+    sessions, session, notice = _stats_session(strict=False)
+    data = session_stats(session, district.today()) if session else None
+    return render("proposals/stats.html", sessions=sessions, session=session, notice=notice, stats=data,
+                  charts=stats_charts(data) if data else None, Result=Result, ProposalKind=ProposalKind,
+                  Satisfaction=Satisfaction)
+
+
+@bp.get("/api/v1/proposals/stats")
+def api_stats() -> Response:
+    _, session, _ = _stats_session(strict=True)
+    if session is None:
+        return error_response(404, "还没有任何会议的建议数据")
+    return jsonify(session_stats(session, district.today()).as_json())
+

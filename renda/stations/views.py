@@ -1,0 +1,210 @@
+"""The public pages of stations and receptions, their JSON twins and calendars."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from flask import Blueprint, Response, abort, jsonify, request
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from .. import district
+from ..db import db
+from ..deputies import DeputyGroup
+from ..district import district_profile
+from ..web import BadParameter, api_list, page_args, paginate, ref, render, wants_json
+from .feeds import calendar_response, reception_calendar, reception_json, station_json
+from .models import RULE_HORIZON_MONTHS, ReceptionDay, ReceptionStatus, Station, StationKind
+from .schedule import (
+    add_months,
+    geo_uri,
+    next_receptions,
+    past_receptions,
+    reception_practice,
+    receptions_between,
+    schedule_text,
+    stationed_deputies,
+    upcoming_receptions,
+)
+
+# --- public pages and their JSON twins --------------------------------------------------------------------------
+
+bp = Blueprint("stations", __name__)
+
+
+def station_or_404(slug_value: str) -> Station:
+    station = db.session.scalars(
+        select(Station).where(Station.slug == slug_value)
+        .options(selectinload(Station.groups).joinedload(DeputyGroup.leader),
+                 selectinload(Station.groups).selectinload(DeputyGroup.deputies))
+    ).first()
+    if station is None:
+        abort(404)
+    return station
+
+
+@bp.get("/stations")
+def index() -> Response:
+    day = district.today()
+    pager = paginate(
+        select(Station).order_by(Station.slug)
+        .options(selectinload(Station.groups).joinedload(DeputyGroup.leader))
+    )
+    stations = list(pager.items)
+    nexts = next_receptions(stations, day)
+    practice = reception_practice(stations, day)
+    return render("stations/index.html", pager=pager, stations=stations, nexts=nexts, practice=practice,
+                  schedule_text=schedule_text, kinds=StationKind)
+
+
+@bp.get("/api/v1/stations")
+def api_index() -> Response:
+    pager = paginate(select(Station).order_by(Station.slug).options(selectinload(Station.groups)))
+    stations = list(pager.items)
+    nexts = next_receptions(stations, district.today())
+    return api_list([station_json(s, nexts.get(s.id)) for s in stations], pager)
+
+
+def station_page_data(station: Station) -> dict[str, Any]:
+    day = district.today()
+    upcoming = upcoming_receptions(day, station)
+    return {
+        "station": station,
+        "upcoming": upcoming,
+        "next_reception": next((d for d in upcoming if d.status is ReceptionStatus.PLANNED), None),
+        "past": past_receptions(station, day),
+        "practice": reception_practice([station], day)[station.id],
+        "deputies": stationed_deputies(station),
+        "schedule": schedule_text(station),
+        "geo": geo_uri(station),
+    }
+
+
+@bp.get("/stations/<slug>")
+def detail(slug: str) -> Response:
+    return render("stations/detail.html", **station_page_data(station_or_404(slug)))
+
+
+@bp.get("/api/v1/stations/<slug>")
+def api_detail(slug: str) -> Response:
+    data = station_page_data(station_or_404(slug))
+    station = data["station"]
+    return jsonify({
+        **station_json(station, data["next_reception"]),
+        "directions": station.directions,
+        "deputies": [ref(d) for d in data["deputies"]],
+        "upcoming": [reception_json(d) for d in data["upcoming"]],
+        "practice": [{"month": m.month.strftime("%Y-%m"), "held": m.held, "met": m.met} for m in data["practice"]],
+    })
+
+
+def calendar_window(day: dt.date) -> tuple[dt.date, dt.date]:
+    """What the calendar feeds cover: three months back to three months ahead."""
+    return add_months(day, -3), add_months(day, RULE_HORIZON_MONTHS)
+
+
+@bp.get("/stations/<slug>.ics")
+def calendar(slug: str) -> Response:
+    station = station_or_404(slug)
+    day = district.today()
+    days = receptions_between(*calendar_window(day), day, station)
+    body = reception_calendar(days, f"{station.name}接待日", f"renda-station-{station.slug}")
+    return calendar_response(body, f"{station.slug}.ics")
+
+
+@bp.get("/receptions.ics")
+def district_calendar() -> Response:
+    day = district.today()
+    days = receptions_between(*calendar_window(day), day)
+    profile = district_profile()
+    name = f"{profile.name if profile else ''}人大代表接待选民日"
+    return calendar_response(reception_calendar(days, name, "renda-district-receptions"), "receptions.ics")
+
+
+MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def month_arg(day: dt.date) -> tuple[dt.date, str | None]:
+    """The first day of `?month=YYYY-MM` (this month when absent), and a notice when it made no sense."""
+    raw = request.args.get("month", "").strip()
+    if not raw:
+        return day.replace(day=1), None
+    match = MONTH.match(raw)
+    if match and 2000 <= int(match.group(1)) <= 2100 and 1 <= int(match.group(2)) <= 12:
+        return dt.date(int(match.group(1)), int(match.group(2)), 1), None
+    if wants_json():
+        raise BadParameter("month", "参数 month 应为 YYYY-MM 格式的月份")
+    return day.replace(day=1), "月份格式不对（应为 YYYY-MM），已显示本月。"
+
+
+def station_filter() -> tuple[Station | None, str | None]:
+    """The `?station=` filter: a station, or None; an unknown one is a notice in HTML and 404 in JSON."""
+    key = request.args.get("station", "").strip()
+    if not key:
+        return None, None
+    found = db.session.scalars(select(Station).where(Station.slug == key[:80])).first()
+    if found is None:
+        if wants_json():
+            abort(404)
+        return None, "没有找到这个联络站，已显示全区的接待安排。"
+    return found, None
+
+
+@bp.get("/receptions")
+def month_view() -> Response:
+    day = district.today()
+    first, month_notice = month_arg(day)
+    station, station_notice = station_filter()
+    last = add_months(first, 1) - dt.timedelta(days=1)
+    days = receptions_between(first, last, day, station)
+    by_date: dict[dt.date, list[ReceptionDay]] = {}
+    for each in days:
+        by_date.setdefault(each.date, []).append(each)
+    return render(
+        "stations/receptions.html", block="results", month=first, by_date=by_date, count=len(days),
+        station=station, stations=db.session.scalars(select(Station).order_by(Station.slug)).all(),
+        notices=[n for n in (month_notice, station_notice) if n],
+        previous_month=add_months(first, -1), next_month=add_months(first, 1), month_last=last, today_date=day,
+    )
+
+
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_date(raw: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(raw) if DATE.match(raw) else None
+    except ValueError:
+        return None
+
+
+def date_arg(name: str, default: dt.date) -> dt.date:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return default
+    parsed = parse_date(raw)
+    if parsed is None:
+        raise BadParameter(name, f"参数 {name} 应为 YYYY-MM-DD 格式的日期")
+    return parsed
+# The longest span one request of the reception list may cover, so its cost stays bounded.
+MAX_SPAN_DAYS = 400
+
+
+@bp.get("/api/v1/receptions")
+def api_receptions() -> Response:
+    day = district.today()
+    page, per_page = page_args()
+    start = date_arg("from", day)
+    end = date_arg("to", add_months(start, RULE_HORIZON_MONTHS))
+    if end < start:
+        raise BadParameter("to", "参数 to 不能早于 from")
+    if (end - start).days > MAX_SPAN_DAYS:
+        raise BadParameter("to", f"from 到 to 最多 {MAX_SPAN_DAYS} 天")
+    station, _ = station_filter()
+    days = receptions_between(start, end, day, station)
+    window = days[(page - 1) * per_page: page * per_page]
+    return jsonify(items=[reception_json(d) for d in window], total=len(days), page=page, per_page=per_page)
+
+
