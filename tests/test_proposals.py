@@ -22,8 +22,9 @@ from renda.db import db
 from renda.district import CongressSession
 from renda.proposals import (
     LIST_KEYS, Proposal, ProposalEvent, Result, Satisfaction, Stage, Unit, overdue_cutoff, overdue_proposals,
-    percent, reply_due_on, reply_due_sql,
+    reply_due_on, reply_due_sql,
 )
+from renda.rates import percent
 from renda.staff import AuditEvent
 
 TODAY = dt.date(2026, 11, 26)  # the demo district's today

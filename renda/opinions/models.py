@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
-from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
 from flask import current_app
@@ -16,6 +15,7 @@ from ..areas import Community
 from ..db import Choice, choice, db, flag, intpk, text, timestamp, utcnow
 from ..deputies import DeputyGroup
 from ..proposals import Satisfaction, Unit
+from ..rates import percent
 
 if TYPE_CHECKING:
     from ..staff import StaffUser
@@ -194,13 +194,6 @@ def satisfaction_by_group() -> list[dict[str, object]]:
         .order_by(DeputyGroup.slug)
     ).all()
     return [{"group": group, "rated": rated, "rate": percent(good or 0, rated)} for group, rated, good in rows]
-
-
-def percent(part: int, whole: int) -> Decimal | None:
-    """A percentage with two decimals, rounded half up; None when nothing is counted."""
-    if not whole:
-        return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def anonymise_closed(before: dt.datetime) -> int:

@@ -16,11 +16,10 @@ from .models import (
     reply_due_on,
 )
 from .queries import LIST_KEYS, overdue_proposals, reply_due_sql
-from .stats import percent
 from .views import bp
 
 __all__ = [
     "LIST_KEYS", "STAGE_DATE_FIELDS", "Proposal", "ProposalEvent", "ProposalKind", "Result", "Satisfaction",
-    "Stage", "Unit", "bp", "overdue_cutoff", "overdue_proposals", "percent", "proposal_co_units",
+    "Stage", "Unit", "bp", "overdue_cutoff", "overdue_proposals", "proposal_co_units",
     "proposal_cosigners", "reply_due_on", "reply_due_sql",
 ]

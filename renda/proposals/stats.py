@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -15,23 +15,13 @@ from sqlalchemy import (
 
 from ..db import db
 from ..district import CongressSession
+from ..rates import percent, rate_json
 from ..web import ref
 from .models import Proposal, ProposalKind, Result, Satisfaction, Stage, Unit
 from .queries import on_time_condition, overdue_condition
 
 # ---------------------------------------------------------------------------------------------------------------
 # Statistics per session, computed by the database with GROUP BY.
-
-def percent(part: int, whole: int) -> Decimal | None:
-    """`part` of `whole` in percent, two decimals rounded half up (as a work report states it); None of nothing."""
-    if not whole:
-        return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
-def rate_json(value: Decimal | None) -> float | None:
-    return None if value is None else float(value)
-
 
 @dataclass
 class UnitStats:
