@@ -21,7 +21,6 @@ from .models import (
     OpinionStatus,
     format_code,
     new_code,
-    normalise_code,
     opinion_by_code,
     satisfaction_by_group,
 )
