@@ -209,3 +209,12 @@ def test_anonymise_removes_name_and_phone_from_long_closed_opinions(app, days):
         assert kept.subject == "早已办结" and kept.body and kept.status is OpinionStatus.CLOSED
         assert db.session.get(Opinion, recent).phone == "13912345678"
     assert "1 条" in result.output
+
+
+def test_script_in_the_published_text_and_reply_is_escaped_on_the_public_board(app, client, auth):
+    opinion_id = make_opinion(app, consent=True, subject=SCRIPT, body=SCRIPT, status=OpinionStatus.ACCEPTED)
+    auth.as_role("liaison", "g-chenghu")
+    assert act(client, opinion_id, "reply", public_reply=SCRIPT).status_code == 303
+    assert act(client, opinion_id, "publish", public_text=SCRIPT).status_code == 303
+    board = client.get("/opinions").get_data(as_text=True)
+    assert SCRIPT not in board and board.count("&lt;script&gt;") >= 2
