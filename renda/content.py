@@ -89,7 +89,7 @@ class Row:
         value = self.text(column, required)
         if not value:
             return None
-        if not value.isdigit():
+        if not (value.isascii() and value.isdigit()):
             raise self.error(f"“{column}”的值“{value}”不是非负整数")
         return int(value)
 

@@ -135,7 +135,7 @@ login_manager.session_protection = "strong"
 @login_manager.user_loader
 def load_user(user_id: str) -> StaffUser | None:
     account_id, _, fingerprint = user_id.partition(":")
-    if not account_id.isdigit():
+    if not (account_id.isascii() and account_id.isdigit()):
         return None
     user = db.session.get(StaffUser, int(account_id))
     if user is None or not user.active or user.password_hash[-16:] != fingerprint:
