@@ -34,3 +34,4 @@ def test_without_javascript_the_same_filters_work_as_a_plain_form(live_server, p
     page.get_by_role("button", name="查找").click()
     expect(page).to_have_url(re.compile(r"/deputies\?q=zhang\+ming\+hua"))
     expect(page.locator("#results .deputy-name").first).to_have_text("张明华")
+    assert page.console_errors == []

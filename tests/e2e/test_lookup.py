@@ -28,6 +28,15 @@ def expected_next_day(app: Flask) -> str:
         return day.date.strftime("%m月%d日")
 
 
+def open_a_deputy(page: object) -> None:
+    """From the answer, the voter opens one of their deputies: the page says when they next receive voters."""
+    deputy = page.locator(".lookup-answer .deputy-list .deputy-name").first
+    name = deputy.inner_text()
+    deputy.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(name)
+    expect(page.locator("section[aria-labelledby=next-heading] .reception")).to_be_visible()
+
+
 def test_typing_part_of_a_name_and_picking_the_suggestion_shows_the_next_reception(live_app, live_server, page):
     page.goto(f"{live_server}/lookup")
     page.locator("#community").press_sequentially("月牙", delay=60)
@@ -39,6 +48,7 @@ def test_typing_part_of_a_name_and_picking_the_suggestion_shows_the_next_recepti
     expect(next_reception).to_contain_text(expected_next_day(live_app))
     expect(next_reception).to_contain_text("澄湖街道人大代表联络站")
     expect(page.locator("h2#answer-heading")).to_have_text("月牙湾社区（澄湖街道）")
+    open_a_deputy(page)
     assert page.console_errors == []
 
 
@@ -58,6 +68,8 @@ def test_the_same_journey_without_javascript_uses_the_plain_form(live_app, live_
     next_reception = page.locator(".next-reception .reception")
     expect(next_reception).to_contain_text(expected_next_day(live_app))
     expect(page.locator("#community-suggestions a")).to_have_count(0)  # no autocomplete without JavaScript
+    open_a_deputy(page)
+    assert page.console_errors == []
 
 
 def test_without_javascript_an_ambiguous_name_lists_candidates_to_pick_from(live_app, live_server, page_without_js):
@@ -70,3 +82,4 @@ def test_without_javascript_an_ambiguous_name_lists_candidates_to_pick_from(live
     page.get_by_role("link", name=re.compile("^西岭社区")).click()
     expect(page.locator("h2#answer-heading")).to_have_text("西岭社区（西岭镇）")
     expect(page.locator(".next-reception .reception")).to_be_visible()
+    assert page.console_errors == []
