@@ -2,8 +2,9 @@
 
 One server and one database serve the whole run: tests that write make their own records (a fresh staff
 account, an opinion with a unique subject, a report for a year nobody has), so they never meet each other's.
-The real rate limits hold, per address, for the whole run, so it stays within them: it signs in twice
-(5 a minute allowed) and posts the opinion form four times (5 a minute allowed).
+The login limit holds as configured, per address, for the whole run, so it signs in only twice (5 a minute
+allowed); the opinion limit is raised, since every journey posts from the same address (its 429 is tested
+in tests/test_opinions_public.py).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 def live_app(demo_database: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     path = tmp_path_factory.mktemp("live") / "portal.db"
     copy_database(demo_database, path)
-    app = make_app(path)
+    app = make_app(path, OPINION_RATE_LIMIT="100 per minute")
     yield app
     with app.app_context():
         db.engine.dispose()
