@@ -19,6 +19,8 @@ def configure(app: Flask, overrides: dict | None = None) -> None:
         SQLALCHEMY_DATABASE_URI=os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'portal.db'}",
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         RATELIMIT_STORAGE_URI=os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Keeps the counters of sites (or test runs) that share one Redis apart.
+        RATELIMIT_KEY_PREFIX=os.environ.get("RATELIMIT_KEY_PREFIX", ""),
         RATELIMIT_HEADERS_ENABLED=True,
         TRUSTED_PROXIES=int(os.environ.get("TRUSTED_PROXIES", "0")),
         CONTENT_DIR=os.environ.get("CONTENT_DIR", str(Path(app.root_path).parent / "content")),

@@ -124,6 +124,8 @@ def district_calendar() -> Response:
 
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+# The years a month or date parameter may name: near the ends of the calendar, adding months would overflow.
+YEARS = range(2000, 2101)
 
 
 def month_arg(day: dt.date) -> tuple[dt.date, str | None]:
@@ -132,7 +134,7 @@ def month_arg(day: dt.date) -> tuple[dt.date, str | None]:
     if not raw:
         return day.replace(day=1), None
     match = MONTH.match(raw)
-    if match and 2000 <= int(match.group(1)) <= 2100 and 1 <= int(match.group(2)) <= 12:
+    if match and int(match.group(1)) in YEARS and 1 <= int(match.group(2)) <= 12:
         return dt.date(int(match.group(1)), int(match.group(2)), 1), None
     if wants_json():
         raise BadParameter("month", "参数 month 应为 YYYY-MM 格式的月份")
@@ -185,8 +187,8 @@ def date_arg(name: str, default: dt.date) -> dt.date:
     if not raw:
         return default
     parsed = parse_date(raw)
-    if parsed is None:
-        raise BadParameter(name, f"参数 {name} 应为 YYYY-MM-DD 格式的日期")
+    if parsed is None or parsed.year not in YEARS:
+        raise BadParameter(name, f"参数 {name} 应为 {YEARS[0]} 到 {YEARS[-1]} 年间 YYYY-MM-DD 格式的日期")
     return parsed
 # The longest span one request of the reception list may cover, so its cost stays bounded.
 MAX_SPAN_DAYS = 400
