@@ -5,7 +5,7 @@ FLASK   := $(VENV)/bin/flask --app app
 PORT    ?= 5000
 WORKERS ?= 2
 
-.PHONY: run test bench chromium clean
+.PHONY: run test bench chromium wrk clean
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -33,6 +33,17 @@ chromium:
 
 test: $(VENV)/.test chromium
 	$(PYTHON) -m pytest
+
+# Debian's wrk, the load client of the benchmark; installed only when missing and we may (root).
+wrk:
+	@if ! command -v wrk >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk; \
+	  else echo "wrk is missing and we are not root: apt-get install wrk, then make bench" >&2; exit 1; fi; \
+	fi
+
+# The load benchmark (CONTRACT.md "Benchmarks"), loopback only, bounded in time; BENCH_ARGS=--help lists options.
+bench: $(VENV)/.runtime wrk
+	$(PYTHON) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -8,6 +8,7 @@ from flask import Flask, Response, current_app, g, jsonify, render_template, req
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from . import cache
 from .district import TZ, district_profile, today
 
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -84,16 +85,21 @@ TRUE_WORDS = {"1", "true", "yes"}
 FALSE_WORDS = {"0", "false", "no"}
 
 
+# The largest integer a query parameter may hold when its own bound is not given: past 2**63 SQL overflows.
+MAX_QUERY_INT = 10**9
+
+
 def query_int(name: str, default: int, low: int = 1, high: int | None = None) -> int:
     """An integer query parameter; BadParameter when it is not one or out of range."""
     raw = request.args.get(name, "").strip()
     if not raw:
         return default
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):  # "²".isdigit() is true, but int() refuses it
         raise BadParameter(name, f"参数 {name} 应为整数")
     value = int(raw)
-    if value < low or (high is not None and value > high):
-        raise BadParameter(name, f"参数 {name} 应在 {low} 到 {high} 之间" if high else f"参数 {name} 至少为 {low}")
+    high = MAX_QUERY_INT if high is None else high
+    if value < low or value > high:
+        raise BadParameter(name, f"参数 {name} 应在 {low} 到 {high} 之间")
     return value
 
 
@@ -189,7 +195,19 @@ def weekday(date: Any) -> str:
     return "周" + WEEKDAYS[date.weekday()]
 
 
+def _refuse_nul() -> Response | None:
+    """No key, slug, code or text holds NUL, and PostgreSQL refuses it in a query: answer before any query runs."""
+    if "\x00" in request.path:
+        return error_response(404)
+    for values in (request.args, request.form):
+        if any("\x00" in value for _, value in values.items(multi=True)):
+            return error_response(400, "请求中含有不允许的控制字符。")
+    return None
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(_refuse_nul)
+    cache.init_app(app)  # public pages served from each process's cache, invalidated by every write
     app.after_request(_set_security_headers)
     app.jinja_env.globals.update(district=_profile, site_name=site_name, weekday=weekday, today=today, TZ=TZ)
     app.jinja_env.trim_blocks = True

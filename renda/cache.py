@@ -1,0 +1,222 @@
+"""Public responses kept in each app process, keyed by a data version that every committed write moves."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from flask import Flask, Response, current_app, g, request, session
+from sqlalchemy import event, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
+
+from .db import db, intpk
+from .district import today
+from .extensions import limiter
+
+# Tables no public page shows: writing them leaves every public page as it was.
+UNSEEN_TABLES = {"audit_events"}
+# The request headers that change what render() answers (the whole page or an htmx fragment).
+HTMX_HEADERS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request")
+DEFAULT_ENTRIES = 1000
+DEFAULT_BYTES = 16 * 1024 * 1024
+
+
+class DataVersion(db.Model):
+    """The one row whose number moves with every committed write to public data (made by the migration)."""
+
+    __tablename__ = "data_version"
+
+    id: Mapped[intpk]
+    version: Mapped[int] = mapped_column(default=0)
+
+
+_table = DataVersion.__table__
+_bump = update(_table).values(version=_table.c.version + 1)
+
+
+def _has_public_changes(session: Session) -> bool:
+    changed = [*session.new, *session.deleted, *(o for o in session.dirty if session.is_modified(o))]
+    return any(getattr(o, "__tablename__", None) not in UNSEEN_TABLES for o in changed)
+
+
+@event.listens_for(Session, "before_flush")
+def _move_version_on_flush(session: Session, flush_context: object, instances: object) -> None:
+    """A flush with net changes moves the version in its own transaction: seen when, and only if, it commits."""
+    if _has_public_changes(session):
+        session.connection().execute(_bump)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _move_version_on_bulk_write(state: ORMExecuteState) -> None:
+    """ORM-level INSERT/UPDATE/DELETE statements skip the flush: they move the version themselves."""
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.bind_mapper, "local_table", None)
+        if getattr(table, "name", None) not in UNSEEN_TABLES | {_table.name}:
+            state.session.connection().execute(_bump)
+
+
+VERSION_SQL = "SELECT version FROM data_version WHERE id = 1"
+
+
+def read_version() -> int | None:
+    """The committed data version, or None when it cannot be read (then nothing is cached).
+
+    One statement on the DB-API cursor of the session's own connection: it is on the path of every
+    cached answer, where SQLAlchemy's statement machinery would cost as much as the rest of the hit.
+    The pages' own queries then run on the same connection, after it, so they never see older data.
+    """
+    try:
+        cursor = db.session.connection().connection.cursor()
+        try:
+            cursor.execute(VERSION_SQL)
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+    except (SQLAlchemyError, db.engine.dialect.loaded_dbapi.Error):
+        db.session.rollback()
+        return None
+    return None if row is None else int(row[0])
+
+
+V = TypeVar("V", bound=Callable[..., Any])
+
+
+def never_cached(view: V) -> V:
+    """Mark a view whose answers must never come from, or go into, the public cache."""
+    view.public_cache = False  # type: ignore[attr-defined]
+    return view
+
+
+@dataclass(frozen=True)
+class Entry:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+class ResponseCache:
+    """A bounded LRU of whole responses for one data version; a new version empties it."""
+
+    def __init__(self, max_entries: int, max_bytes: int) -> None:
+        self.max_entries, self.max_bytes = max_entries, max_bytes
+        self.version: int | None = None
+        self.entries: OrderedDict[str, Entry] = OrderedDict()
+        self.size = 0
+        self.lock = threading.Lock()
+
+    def _switch(self, version: int) -> None:
+        if version != self.version:
+            self.entries.clear()
+            self.size, self.version = 0, version
+
+    def get(self, version: int, key: str) -> Entry | None:
+        with self.lock:
+            self._switch(version)
+            entry = self.entries.get(key)
+            if entry is not None:
+                self.entries.move_to_end(key)
+            return entry
+
+    def put(self, version: int, key: str, entry: Entry) -> None:
+        if len(entry.body) > self.max_bytes // 8:  # one huge export must not push out everything else
+            return
+        with self.lock:
+            if version != self.version:  # the data moved while this page was made: keep it out
+                return
+            old = self.entries.pop(key, None)
+            self.size -= len(old.body) if old else 0
+            self.entries[key] = entry
+            self.size += len(entry.body)
+            while len(self.entries) > self.max_entries or self.size > self.max_bytes:
+                _, evicted = self.entries.popitem(last=False)
+                self.size -= len(evicted.body)
+
+
+def _cache() -> ResponseCache | None:
+    return current_app.extensions.get("public_cache")
+
+
+def _request_key() -> str | None:
+    """The cache key of this request, or None when it must be answered afresh."""
+    if request.method not in ("GET", "HEAD") or request.endpoint in (None, "static"):
+        return None
+    if request.path == "/staff" or request.path.startswith("/staff/"):
+        return None
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "public_cache", True) is False:
+        return None
+    # A signed-in user, or a message waiting to be shown, makes the page someone's own.
+    if "_user_id" in session or "_flashes" in session or _remember_cookie() in request.cookies:
+        return None
+    # Pages depend on "today" (next reception, overdue): the day is part of the key.
+    parts = [request.method, request.scheme, request.host, request.full_path, today().isoformat()]
+    parts += [request.headers.get(name, "") for name in HTMX_HEADERS]
+    return "\x1f".join(parts)
+
+
+def _remember_cookie() -> str:
+    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+
+
+def _etag(version: int, key: str) -> str:
+    return f"{version}-{hashlib.blake2b(key.encode(), digest_size=10).hexdigest()}"
+
+
+def _serve_from_cache() -> Response | None:
+    cache = _cache()
+    key = _request_key() if cache is not None else None
+    if key is None:
+        return None
+    version = read_version()
+    if version is None:
+        return None
+    g.public_cache = (version, key)
+    entry = cache.get(version, key)  # type: ignore[union-attr]
+    if entry is None:
+        return None
+    g.public_cache_hit = True
+    response = current_app.response_class(entry.body, status=entry.status, headers=entry.headers)
+    return response.make_conditional(request)
+
+
+def _is_cacheable(response: Response) -> bool:
+    """Only an answer that is the same for every visitor: a 200 that sets no cookie and holds no CSRF token."""
+    if response.status_code != 200 or response.is_streamed or response.direct_passthrough:
+        return False
+    if session.modified or "Set-Cookie" in response.headers:
+        return False
+    if current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token") in g:  # a form's token is the session's own
+        return False
+    user = g.get("_login_user")
+    if user is not None and user.is_authenticated:
+        return False
+    if limiter.current_limits:  # a copy would answer without counting against the visitor's limit
+        return False
+    return all(header.lower() in {h.lower() for h in HTMX_HEADERS} for header in response.vary)
+
+
+def _store(response: Response) -> Response:
+    noted = g.get("public_cache")
+    if noted is None or g.get("public_cache_hit") or not _is_cacheable(response):
+        return response
+    version, key = noted
+    response.set_etag(_etag(version, key))
+    response.headers["Cache-Control"] = "no-cache"  # browsers keep it but ask again: a write shows at once
+    headers = [(k, v) for k, v in response.headers.items() if k.lower() not in ("content-length", "set-cookie")]
+    _cache().put(version, key, Entry(response.status_code, headers, response.get_data()))  # type: ignore[union-attr]
+    return response.make_conditional(request)
+
+
+def init_app(app: Flask) -> None:
+    """Serve public GETs from the cache; PUBLIC_CACHE_ENTRIES=0 turns it off (e.g. to measure pages afresh)."""
+    entries = int(app.config.get("PUBLIC_CACHE_ENTRIES", DEFAULT_ENTRIES))
+    if entries > 0:
+        size = int(app.config.get("PUBLIC_CACHE_BYTES", DEFAULT_BYTES))
+        app.extensions["public_cache"] = ResponseCache(entries, size)
+    app.before_request(_serve_from_cache)
+    app.after_request(_store)

@@ -1,0 +1,394 @@
+"""Public answers come from each process's cache until a write moves the data version; never anyone's own page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.cookiejar
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from flask import Flask, flash, redirect
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy import event, select, update
+
+from conftest import DEMO_CONTENT, ROOT, Auth, copy_database, free_port, make_app
+from renda import cache
+from renda.cache import DataVersion, Entry, ResponseCache
+from renda.content import load_content
+from renda.db import db
+from renda.deputies import Deputy
+from renda.opinions import Opinion, OpinionEvent, OpinionStatus
+from renda.reports import ReportBack
+from renda.staff import AuditEvent
+
+PUBLIC_KINDS = [
+    "/deputies?level=county",  # HTML
+    "/api/v1/deputies?per_page=5",  # JSON
+    "/proposals.csv?stage=replied",  # CSV
+    "/stations/chenghu.ics",  # iCalendar
+    "/healthz",
+]
+
+
+def version(app: Flask) -> int:
+    with app.app_context():
+        return db.session.scalars(select(DataVersion.version)).one()
+
+
+@pytest.fixture
+def sqlite_statements(app: Flask) -> Iterator[list[str]]:
+    """Every statement SQLite itself runs, the version read on the raw cursor included."""
+    seen: list[str] = []
+    with app.app_context():
+        engine = db.engine
+    engine.dispose()  # new connections, so that each one gets the trace
+
+    def trace(dbapi_connection, record) -> None:  # noqa: ANN001
+        dbapi_connection.set_trace_callback(seen.append)
+
+    event.listen(engine, "connect", trace)
+    yield seen
+    event.remove(engine, "connect", trace)
+
+
+def test_a_cached_page_is_served_without_rendering_again(client, count_queries, sqlite_statements):
+    first = client.get("/deputies")
+    rendered = count_queries.count
+    assert first.status_code == 200 and rendered >= 3
+    sqlite_statements.clear()
+    second = client.get("/deputies")
+    assert second.get_data() == first.get_data()
+    assert count_queries.count == rendered  # no statement of the page's own
+    # What reaches the database for a cached answer: the pool's liveness check and the version, nothing else.
+    assert [s for s in sqlite_statements if s != "SELECT 1"] == [cache.VERSION_SQL]
+
+
+@pytest.mark.parametrize("path", PUBLIC_KINDS)
+def test_pages_api_csv_and_calendars_are_cached_with_an_etag(client, count_queries, path):
+    first = client.get(path)
+    assert first.status_code == 200
+    assert first.headers["Cache-Control"] == "no-cache" and first.headers["ETag"]
+    before = count_queries.count
+    second = client.get(path)
+    assert count_queries.count == before
+    assert second.get_data() == first.get_data() and second.headers["ETag"] == first.headers["ETag"]
+    assert second.headers["Content-Type"] == first.headers["Content-Type"]
+    assert second.headers["Content-Security-Policy"] == first.headers["Content-Security-Policy"]
+
+
+def test_a_page_and_its_htmx_fragment_are_kept_apart(client):
+    page = client.get("/deputies?q=zhang").get_data(as_text=True)
+    fragment = client.get("/deputies?q=zhang", headers={"HX-Request": "true"}).get_data(as_text=True)
+    boosted = client.get("/deputies?q=zhang", headers={"HX-Request": "true", "HX-Boosted": "true"})
+    assert "<html" in page and "<html" not in fragment and "张" in fragment
+    assert boosted.get_data(as_text=True) == page
+    assert client.get("/deputies?q=zhang").get_data(as_text=True) == page
+    assert client.get("/deputies?q=zhang&page=1").status_code == 200  # another query string, another entry
+
+
+def test_head_is_answered_from_the_cache_too(client, count_queries):
+    length = len(client.get("/stations").get_data())
+    before = count_queries.count
+    head = client.head("/stations")
+    head_again = client.head("/stations")
+    assert head.status_code == head_again.status_code == 200 and head_again.get_data() == b""
+    assert int(head_again.headers["Content-Length"]) == length
+    assert count_queries.count - before <= before  # the first HEAD may render; the second does not
+    queries = count_queries.count
+    client.head("/stations")
+    assert count_queries.count == queries
+
+
+def test_conditional_get_is_304_until_a_write_then_200_with_a_new_etag(app, client):
+    first = client.get("/deputies/zhang-minghua")
+    etag = first.headers["ETag"]
+    not_modified = client.get("/deputies/zhang-minghua", headers={"If-None-Match": etag})
+    assert not_modified.status_code == 304 and not_modified.get_data() == b""
+    assert not_modified.headers["ETag"] == etag
+    with app.app_context():
+        deputy = db.session.scalars(select(Deputy).where(Deputy.slug == "zhang-minghua")).one()
+        deputy.occupation = "澄湖社区党委书记（新任）"
+        db.session.commit()
+    changed = client.get("/deputies/zhang-minghua", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    assert "澄湖社区党委书记（新任）" in changed.get_data(as_text=True)
+    again = client.get("/deputies/zhang-minghua", headers={"If-None-Match": changed.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_a_staff_edit_of_a_reception_shows_on_the_public_pages_at_once(app, client, auth):
+    visitor = app.test_client()
+    for path in ("/stations/chenghu", "/api/v1/stations/chenghu", "/stations/chenghu.ics"):
+        assert "春节前走访" not in visitor.get(path).get_data(as_text=True)
+        assert visitor.get(path).headers["ETag"]  # now in the cache
+    auth.as_role("editor")
+    path = "/staff/receptions/chenghu-2027-01-25/edit"
+    response = client.post(path, data={
+        "csrf_token": auth.csrf_token(path), "date": "2027-01-25", "start": "14:00", "end": "16:30",
+        "topic": "春节前走访困难群众意见征集", "status": "planned", "voters": "", "issues": "",
+        "deputies": ["zhang-minghua"],
+    })
+    assert response.status_code == 303
+    for path in ("/stations/chenghu", "/api/v1/stations/chenghu", "/stations/chenghu.ics"):
+        assert "春节前走访" in visitor.get(path).get_data(as_text=True), path
+
+
+def test_unpublishing_a_report_takes_it_off_every_public_page_at_once(app, client, auth):
+    visitor = app.test_client()
+    assert visitor.get("/reports/2026/zhang-minghua").status_code == 200
+    assert "/reports/2026/zhang-minghua" in visitor.get("/reports").get_data(as_text=True)
+    assert visitor.get("/api/v1/reports?deputy=zhang-minghua").get_json()["total"] == 1
+    auth.as_role("editor")
+    with app.app_context():
+        report_id = db.session.scalars(select(ReportBack.id).where(ReportBack.slug == "zhang-minghua")).one()
+    token = auth.csrf_token(f"/staff/reports/{report_id}/edit")
+    assert client.post(f"/staff/reports/{report_id}/unpublish", data={"csrf_token": token}).status_code == 303
+    assert visitor.get("/reports/2026/zhang-minghua").status_code == 404
+    assert "/reports/2026/zhang-minghua" not in visitor.get("/reports").get_data(as_text=True)
+    assert visitor.get("/api/v1/reports?deputy=zhang-minghua").get_json()["total"] == 0
+
+
+def csrf_token_of(page: str) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+def replied_opinion(app: Flask) -> str:
+    """An answered opinion, whose track page offers the rating form; its code."""
+    client = app.test_client()
+    response = client.post("/opinions", data={
+        "csrf_token": csrf_token_of(client.get("/opinions/new").get_data(as_text=True)),
+        "community": "澄湖社区", "category": "urban", "subject": "路灯不亮",
+        "body": "澄湖社区3号楼门口的路灯坏了两个星期。", "phone": "13912345678", "consent_pi": "y",
+    })
+    assert response.status_code == 303
+    with app.app_context():
+        opinion = db.session.scalars(select(Opinion)).one()
+        opinion.status, opinion.public_reply = OpinionStatus.REPLIED, "已修复。"
+        opinion.events.append(OpinionEvent(status=OpinionStatus.REPLIED, at=opinion.submitted_at))
+        db.session.commit()
+        return opinion.code
+
+
+def test_pages_with_a_form_token_are_never_cached(app):
+    @app.get("/probe/token")
+    def token_only() -> str:  # a token and nothing else: no template, so nothing else touches the session
+        return f'<input name="csrf_token" type="hidden" value="{generate_csrf()}">'
+
+    code = replied_opinion(app)
+    for path in ("/opinions/new", f"/opinions/track?code={code}", "/staff/login", "/probe/token"):
+        tokens = []
+        for client in (app.test_client(), app.test_client()):
+            pages = [client.get(path) for _ in range(2)]  # the second one with a session already there
+            assert all(page.status_code == 200 and "ETag" not in page.headers for page in pages), path
+            tokens.append({csrf_token_of(page.get_data(as_text=True)) for page in pages})
+        assert not tokens[0] & tokens[1], path  # each visitor gets a token of their own session
+
+
+def test_a_signed_in_user_always_gets_a_fresh_page(client, auth, count_queries):
+    assert client.get("/deputies").headers["ETag"]  # cached for visitors
+    auth.as_role("editor")
+    before = count_queries.count
+    response = client.get("/deputies")
+    assert response.status_code == 200 and "ETag" not in response.headers
+    assert count_queries.count - before >= 3  # made afresh, not taken from the cache
+    assert "ETag" not in client.get("/staff/receptions").headers
+
+
+def test_a_waiting_message_is_shown_instead_of_the_cached_page(app, client):
+    @app.get("/probe/flash")
+    def flash_and_go() -> object:
+        flash("已保存。")
+        return redirect("/deputies")
+
+    assert "已保存。" not in client.get("/deputies").get_data(as_text=True)
+    response = client.get("/probe/flash", follow_redirects=True)
+    assert "已保存。" in response.get_data(as_text=True) and "ETag" not in response.headers
+    assert "已保存。" not in client.get("/deputies").get_data(as_text=True)  # shown once, then the shared page
+
+
+def test_errors_are_made_afresh_every_time(client, count_queries):
+    for _ in range(2):
+        before = count_queries.count
+        response = client.get("/deputies/no-such-deputy")
+        assert response.status_code == 404 and "ETag" not in response.headers
+        assert count_queries.count > before
+
+
+def test_a_page_is_made_again_on_the_next_day(client, count_queries, monkeypatch):
+    client.get("/receptions")
+    before = count_queries.count
+    client.get("/receptions")
+    assert count_queries.count == before
+    monkeypatch.setattr(cache, "today", lambda: dt.date(2099, 1, 1))
+    client.get("/receptions")
+    assert count_queries.count > before  # "upcoming" and "overdue" depend on the day
+
+
+def test_the_version_moves_on_every_committed_write_and_only_then(app):
+    start = version(app)
+    with app.app_context():
+        assert not load_content(DEMO_CONTENT).changed  # loading the same content again changes nothing
+        deputy = db.session.scalars(select(Deputy)).first()
+        deputy.bio = deputy.bio  # the same value: nothing changes
+        db.session.commit()
+        deputy.bio += "。"
+        db.session.flush()
+        db.session.rollback()  # a write that is not committed moves nothing
+        db.session.add(AuditEvent(action="view", record_type="opinion", record_key="X"))  # on no public page
+        db.session.commit()
+        assert version(app) == start
+        db.session.execute(update(Deputy).where(Deputy.id == deputy.id).values(occupation="退休"))
+        db.session.commit()
+        assert version(app) == start + 1  # an ORM bulk statement, without a flush
+    with app.app_context():
+        assert load_content(DEMO_CONTENT).changed  # puts the occupation back
+    assert version(app) == start + 2
+    replied_opinion(app)  # a resident's opinion (one transaction), then its answer (another)
+    assert version(app) >= start + 4
+
+
+def test_the_cache_is_bounded_and_forgets_the_least_recently_used():
+    store = ResponseCache(max_entries=2, max_bytes=800)
+    for key in ("a", "b"):
+        store.put(1, key, Entry(200, [], b"x" * 10)) if store.get(1, key) is None else None
+    assert store.get(1, "a") is not None  # "a" is now the most recently used
+    store.put(1, "c", Entry(200, [], b"x" * 10))
+    assert store.get(1, "b") is None and store.get(1, "a") and store.get(1, "c")
+    store.put(1, "big", Entry(200, [], b"x" * 101))  # more than an eighth of the room: not kept
+    assert store.get(1, "big") is None
+    store.put(1, "d", Entry(200, [], b"x" * 100))
+    store.put(1, "e", Entry(200, [], b"x" * 100))
+    assert store.size <= 800 and len(store.entries) <= 2
+    assert store.get(2, "e") is None and not store.entries  # a new version empties it
+    store.put(1, "late", Entry(200, [], b"x"))  # made from older data while the version moved
+    assert store.get(2, "late") is None
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_write_shows_at_once_too(pg_app):
+    client = pg_app.test_client()
+    etag = client.get("/deputies/zhang-minghua").headers["ETag"]
+    assert client.get("/deputies/zhang-minghua", headers={"If-None-Match": etag}).status_code == 304
+    with pg_app.app_context():
+        deputy = db.session.scalars(select(Deputy).where(Deputy.slug == "zhang-minghua")).one()
+        deputy.occupation = "澄湖社区党委书记（新任）"
+        db.session.commit()
+    changed = client.get("/deputies/zhang-minghua", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    assert "澄湖社区党委书记（新任）" in changed.get_data(as_text=True)
+
+
+def test_the_cache_can_be_turned_off(demo_database, tmp_path):
+    copy_database(demo_database, tmp_path / "portal.db")
+    app = make_app(tmp_path / "portal.db", PUBLIC_CACHE_ENTRIES=0)
+    client = app.test_client()
+    assert "ETag" not in client.get("/deputies").headers
+    with app.app_context():
+        db.engine.dispose()
+
+
+# --- Every app process: gunicorn with two workers ---------------------------------------------------------
+
+@pytest.fixture
+def two_workers(demo_database: Path, tmp_path: Path) -> Iterator[tuple[str, Path, int]]:
+    """gunicorn with two workers over a copy of the demo, an editor account, and the id of a published report."""
+    database = tmp_path / "portal.db"
+    copy_database(demo_database, database)
+    app = make_app(database)
+    Auth(app, app.test_client()).create("editor-http", "editor")
+    with app.app_context():
+        report_id = db.session.scalars(select(ReportBack.id).where(ReportBack.slug == "zhang-minghua")).one()
+        db.engine.dispose()
+    port, log = free_port(), tmp_path / "access.log"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "SECRET_KEY": "cache-test"}
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
+         "--no-control-socket", "--access-logfile", str(log), "--access-logformat", "%(p)s %(r)s %(s)s",
+         "app:app"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=2):
+                break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail("gunicorn did not start: " + process.stderr.read().decode()[-2000:])
+    yield base, log, report_id
+    process.terminate()
+    process.wait(timeout=20)
+    process.stderr.close()
+
+
+def fetch(url: str) -> tuple[str, str]:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.read().decode(), response.headers.get("ETag", "")
+
+
+def served_by_worker(log: Path, request_line: str) -> dict[str, int]:
+    """Per worker (process id), how many times it answered `request_line` with 200."""
+    served: dict[str, int] = {}
+    for line in log.read_text().splitlines():
+        pid, _, rest = line.partition(" ")
+        if rest == f"{request_line} 200":
+            served[pid] = served.get(pid, 0) + 1
+    return served
+
+
+def load_both_workers(base: str, log: Path, path: str, times: int) -> list[tuple[str, str]]:
+    """Parallel requests, in rounds, until each of the two workers has answered `path` `times` more times."""
+    line = f"GET {path} HTTP/1.1"
+    before = served_by_worker(log, line)
+    answers: list[tuple[str, str]] = []
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for _ in range(25):
+            answers += pool.map(fetch, [base + path] * 12)
+            time.sleep(0.1)  # the access log line is written after the answer
+            served = served_by_worker(log, line)
+            if len(served) == 2 and all(count - before.get(pid, 0) >= times for pid, count in served.items()):
+                return answers
+    pytest.fail(f"the two workers did not both answer {path}: {served_by_worker(log, line)}")
+
+
+def test_a_staff_write_shows_at_once_in_every_worker(two_workers):
+    base, log, report_id = two_workers
+    report = "/reports/2026/zhang-minghua"
+    warm = load_both_workers(base, log, "/reports", times=3)
+    assert all(report in page for page, _ in warm)
+    assert len({etag for _, etag in warm}) == 1  # both workers answer the same cached page
+
+    # An editor signs in and unpublishes the report, through the app.
+    editor = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    def editor_open(path: str, data: dict[str, str] | None = None) -> str:
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        with editor.open(base + path, body, timeout=10) as response:
+            return response.read().decode()
+
+    login_page = editor_open("/staff/login")
+    editor_open("/staff/login", {"username": "editor-http", "password": Auth.PASSWORD,
+                                 "csrf_token": csrf_token_of(login_page)})
+    form = editor_open(f"/staff/reports/{report_id}/edit")
+    editor_open(f"/staff/reports/{report_id}/unpublish", {"csrf_token": csrf_token_of(form)})
+
+    after = load_both_workers(base, log, "/reports", times=3)
+    assert not any(report in page for page, _ in after), "a worker answered from its old cache"
+    assert warm[0][1] not in {etag for _, etag in after}
+    with pytest.raises(urllib.error.HTTPError) as gone:
+        fetch(base + report)
+    assert gone.value.code == 404
+    gone.value.close()
