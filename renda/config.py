@@ -15,9 +15,11 @@ MAX_CONTENT_LENGTH = 2 * 1024 * 1024
 def configure(app: Flask, overrides: dict | None = None) -> None:
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'portal.db'}"
     app.config.update(
-        SQLALCHEMY_DATABASE_URI=os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'portal.db'}",
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        SQLALCHEMY_DATABASE_URI=database_url,
+        # A server's connection can drop between requests; a SQLite file cannot, so it needs no ping.
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": not database_url.startswith("sqlite")},
         RATELIMIT_STORAGE_URI=os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         # Keeps the counters of sites (or test runs) that share one Redis apart.
         RATELIMIT_KEY_PREFIX=os.environ.get("RATELIMIT_KEY_PREFIX", ""),

@@ -126,8 +126,13 @@ def track() -> Response:
     code = request.args.get("code", "")[:40]
     opinion = opinion_by_code(code) if code else None
     status = 404 if code and opinion is None else 200
-    return render("opinions/track.html", code=code, opinion=opinion, rating_form=RatingForm(formdata=None),
-                  status=status)
+    # The rating form (and so a session's CSRF token) only where it is offered: the rest can be cached.
+    rating_form = RatingForm(formdata=None) if opinion is not None and can_be_rated(opinion) else None
+    return render("opinions/track.html", code=code, opinion=opinion, rating_form=rating_form, status=status)
+
+
+def can_be_rated(opinion: Opinion) -> bool:
+    return opinion.status in (OpinionStatus.REPLIED, OpinionStatus.CLOSED) and opinion.rating is None
 
 
 @bp.post("/opinions/track/<code>/rate")
@@ -138,7 +143,7 @@ def rate(code: str) -> Response:
     if opinion is None:
         abort(404)
     form = RatingForm()
-    if opinion.status not in (OpinionStatus.REPLIED, OpinionStatus.CLOSED) or opinion.rating is not None:
+    if not can_be_rated(opinion):
         return render("opinions/track.html", code=code, opinion=opinion, rating_form=form, status=400,
                       error="这条意见现在不能评价：还没有答复，或已经评价过。")
     if form.validate_on_submit():
