@@ -436,3 +436,35 @@ class Auth:
 @pytest.fixture
 def auth(app: Flask, client: FlaskClient) -> Auth:
     return Auth(app, client)
+
+
+@pytest.fixture(scope="session")
+def scaled_app(empty_database: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """The app over a district ten times the demo's, built once per run; read-only, for query counts."""
+    import datetime as dt
+
+    from renda.demo import write_demo
+
+    folder = tmp_path_factory.mktemp("scaled")
+    write_demo(folder / "content", scale=10, today=dt.date(2026, 11, 26))
+    copy_database(empty_database, folder / "scaled.db")
+    app = make_app(folder / "scaled.db", CONTENT_DIR=str(folder / "content"))
+    with app.app_context():
+        load_content(folder / "content")
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def queries_for(app: Flask, url: str, status: int = 200) -> int:
+    """The number of SQL statements one GET of `url` sends (and that it answers `status`)."""
+    counter = QueryCounter()
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", counter)
+    try:
+        response = app.test_client().get(url)
+    finally:
+        event.remove(engine, "before_cursor_execute", counter)
+    assert response.status_code == status, url
+    return counter.count

@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from flask import Flask
-from sqlalchemy import event, select
+from sqlalchemy import select
 
-from conftest import QueryCounter, copy_database, make_app
+from conftest import queries_for
 from renda.areas import Community
-from renda.content import load_content
 from renda.db import db
-from renda.demo import write_demo
 from renda.stations import Reception, ReceptionStatus
 
 DEMO_TODAY = dt.date(2026, 11, 26)
@@ -180,32 +175,6 @@ def test_bad_paging_on_the_lookup_page_is_harmless(client):
 
 
 # --- SQL queries per page, on the demo district and on one ten times larger -------------------------------------
-
-@pytest.fixture(scope="module")
-def scaled_app(empty_database: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    folder = tmp_path_factory.mktemp("scaled")
-    write_demo(folder / "content", scale=10, today=DEMO_TODAY)
-    copy_database(empty_database, folder / "scaled.db")
-    app = make_app(folder / "scaled.db", CONTENT_DIR=str(folder / "content"))
-    with app.app_context():
-        load_content(folder / "content")
-    yield app
-    with app.app_context():
-        db.engine.dispose()
-
-
-def queries_for(app: Flask, url: str, status: int = 200) -> int:
-    counter = QueryCounter()
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", counter)
-    try:
-        response = app.test_client().get(url)
-    finally:
-        event.remove(engine, "before_cursor_execute", counter)
-    assert response.status_code == status, url
-    return counter.count
-
 
 @pytest.mark.parametrize("url, status, limit", [
     ("/lookup", 200, 1),

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from flask import Flask
 from icalendar import Calendar
-from sqlalchemy import event, select
+from sqlalchemy import select
 
-from conftest import QueryCounter, copy_database, make_app
-from renda.content import load_content
+from conftest import queries_for
 from renda.db import db
-from renda.demo import write_demo
 from renda.staff import AuditEvent
 from renda.stations import Reception, ReceptionStatus, Station, describe_schedule, receptions_between
 
@@ -455,32 +451,6 @@ def test_new_reception_at_an_unknown_station_is_404(client, auth):
 
 
 # --- SQL queries per page, on the demo district and on one ten times larger -------------------------------------
-
-@pytest.fixture(scope="module")
-def scaled_app(empty_database: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    folder = tmp_path_factory.mktemp("scaled")
-    write_demo(folder / "content", scale=10, today=DEMO_TODAY)
-    copy_database(empty_database, folder / "scaled.db")
-    app = make_app(folder / "scaled.db", CONTENT_DIR=str(folder / "content"))
-    with app.app_context():
-        load_content(folder / "content")
-    yield app
-    with app.app_context():
-        db.engine.dispose()
-
-
-def queries_for(app: Flask, url: str) -> int:
-    counter = QueryCounter()
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", counter)
-    try:
-        response = app.test_client().get(url)
-    finally:
-        event.remove(engine, "before_cursor_execute", counter)
-    assert response.status_code == 200, url
-    return counter.count
-
 
 @pytest.mark.parametrize("url, limit", [
     ("/stations", 8),
