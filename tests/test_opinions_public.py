@@ -241,3 +241,9 @@ def test_public_pages_and_answers_never_contain_name_or_phone(app, client):
         assert GOOD["name"].encode() not in raw, path
         assert GOOD["phone"].encode() not in raw, path
 
+
+
+def test_full_width_digits_are_not_a_phone_number(app, client):
+    response = submit(client, phone="１３９１２３４５６７８")
+    assert response.status_code == 400 and "11 位手机号码" in response.get_data(as_text=True)
+    assert stored(app) == []

@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Re
 from ..proposals import Satisfaction
 from .models import DECLINE_REASONS, OpinionCategory
 
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
+MOBILE = re.compile(r"^1[3-9][0-9]{9}$")  # ASCII digits only: \d would take full-width ones
 
 
 def _strip(value: str | None) -> str | None:
@@ -53,7 +53,7 @@ class OpinionForm(FlaskForm):
 
 class RatingForm(FlaskForm):
     phone_last4 = StringField("手机号码后四位", filters=[_strip], validators=[
-        DataRequired("请输入提交时所留手机号码的后四位"), Regexp(r"^\d{4}$", message="请输入 4 位数字"),
+        DataRequired("请输入提交时所留手机号码的后四位"), Regexp(r"^[0-9]{4}$", message="请输入 4 位数字"),
     ])
     rating = RadioField("您对答复是否满意？", choices=[SelectChoice(s.value, s.label) for s in Satisfaction],
                         validators=[InputRequired("请选择满意程度")])
