@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from . import cache
-from .district import TZ, district_profile, today
+from .district import TZ, district_profile
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -209,7 +209,7 @@ def init_app(app: Flask) -> None:
     app.before_request(_refuse_nul)
     cache.init_app(app)  # public pages served from each process's cache, invalidated by every write
     app.after_request(_set_security_headers)
-    app.jinja_env.globals.update(district=_profile, site_name=site_name, weekday=weekday, today=today, TZ=TZ)
+    app.jinja_env.globals.update(district=_profile, site_name=site_name, weekday=weekday, TZ=TZ)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
