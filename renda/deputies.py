@@ -246,14 +246,29 @@ def deputy_json(deputy: Deputy) -> dict[str, Any]:
 bp = Blueprint("deputies", __name__)
 
 
+def scope_districts(filters: DirectoryFilters) -> list[areas.ElectoralDistrict]:
+    """The districts the district filter offers: those of the chosen group (a district alone chooses its group).
+
+    A group covers a handful of districts, so the choice stays short however large the district is. A district
+    outside the chosen group (left over when the visitor switched groups) is dropped with a notice.
+    """
+    if filters.district is not None and filters.group is not None and filters.district.group_id != filters.group.id:
+        filters.notices.append(f"{filters.district.name}不属于{filters.group.name}，已只按代表小组查找。")
+        filters.district = None
+    if filters.group is None and filters.district is not None:
+        filters.group = filters.district.group
+    return list(filters.group.districts) if filters.group else []
+
+
 @bp.get("/deputies")
 def index() -> Response:
     filters = directory_filters()
+    districts = scope_districts(filters)
     pager = paginate(directory_statement(filters))
     return render(
         "deputies/index.html", block="results", pager=pager, filters=filters, levels=list(Level),
-        groups=db.session.scalars(select(DeputyGroup).order_by(DeputyGroup.slug)).all(),
-        districts=db.session.scalars(select(areas.ElectoralDistrict).order_by(areas.ElectoralDistrict.code)).all(),
+        groups=db.session.execute(select(DeputyGroup.slug, DeputyGroup.name).order_by(DeputyGroup.slug)).all(),
+        districts=districts,
         sectors=db.session.scalars(select(Deputy.sector).where(Deputy.sector != "").distinct()
                                    .order_by(Deputy.sector)).all(),
     )

@@ -46,9 +46,9 @@ def is_htmx_fragment_request() -> bool:
 
 
 def render(template: str, block: str | None = None, status: int = 200, **data: Any) -> Response:
-    """The page built from `data`, or only its `block` when htmx asks for a fragment."""
+    """The page built from `data`, or only its `block` when htmx asks for a fragment (`fragment` is then true)."""
     if block is not None and is_htmx_fragment_request():
-        body = render_block(template, block, **data)
+        body = render_block(template, block, fragment=True, **data)
     else:
         body = render_template(template, **data)
     response = current_app.make_response((body, status))

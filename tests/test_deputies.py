@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import re
 
 import pytest
@@ -92,6 +93,66 @@ def test_live_filtering_answers_htmx_with_the_results_only(client):
     assert "HX-Request" in fragment.headers["Vary"]
     boosted = client.get("/deputies?q=zmh", headers={"HX-Request": "true", "HX-Boosted": "true"})
     assert "<html" in boosted.get_data(as_text=True)
+
+
+def district_choice(page: str) -> list[str]:
+    """The district codes the district filter offers (the empty "all districts" choice left out)."""
+    field = page.split('id="district-field"', 1)[1].split("</select>", 1)[0]
+    return re.findall(r'<option value="([^"]+)"', field)
+
+
+def group_districts(app, slug: str) -> list[str]:
+    from renda.areas import ElectoralDistrict
+    from renda.deputies import DeputyGroup
+
+    with app.app_context():
+        return db.session.scalars(select(ElectoralDistrict.code).join(DeputyGroup)
+                                  .where(DeputyGroup.slug == slug).order_by(ElectoralDistrict.code)).all()
+
+
+def test_the_district_choice_offers_the_chosen_groups_districts_only(app, client):
+    page = client.get("/deputies").get_data(as_text=True)
+    assert district_choice(page) == [] and "先选代表小组" in page
+    chenghu = group_districts(app, "g-chenghu")
+    assert 1 < len(chenghu) < 10
+    page = client.get("/deputies?group=g-chenghu").get_data(as_text=True)
+    assert district_choice(page) == chenghu and "先选代表小组" not in page
+    # A district alone chooses its group: both show as chosen, and the district's neighbours are offered.
+    page = client.get(f"/deputies?district={chenghu[-1]}").get_data(as_text=True)
+    assert district_choice(page) == chenghu
+    assert '<option value="g-chenghu" selected>' in page and f'<option value="{chenghu[-1]}" selected>' in page
+    assert f"group=g-chenghu&amp;district={chenghu[-1]}" in page  # the JSON twin link keeps both
+
+
+def test_live_results_bring_the_district_choice_of_the_group_just_chosen(app, client):
+    fragment = client.get("/deputies?group=g-chenghu", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'id="district-field" hx-swap-oob="true"' in fragment
+    assert district_choice(fragment) == group_districts(app, "g-chenghu")
+    assert "hx-swap-oob" not in client.get("/deputies?group=g-chenghu").get_data(as_text=True)
+
+
+def test_a_district_of_another_group_is_dropped_with_a_notice(app, client):
+    other = group_districts(app, "g-donghu")[0]
+    only_group = client.get("/api/v1/deputies?group=g-chenghu").get_json()["total"]
+    page = client.get(f"/deputies?group=g-chenghu&district={other}").get_data(as_text=True)
+    assert "不属于澄湖代表小组，已只按代表小组查找" in page
+    assert f"共 {only_group} 位" in page
+    assert district_choice(page) == group_districts(app, "g-chenghu") and " selected>第" not in page
+    # The API takes the conditions as given: together they match nobody.
+    assert client.get(f"/api/v1/deputies?group=g-chenghu&district={other}").get_json()["total"] == 0
+
+
+def test_the_directory_page_does_not_list_every_district_of_a_large_area(app, scaled_app):
+    """At ten times the districts the filter still offers one group's handful, so the page grows only by the
+    group names."""
+    from renda.areas import ElectoralDistrict
+
+    with scaled_app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(ElectoralDistrict)) >= 400
+    small = app.test_client().get("/deputies").get_data()
+    large = scaled_app.test_client().get("/deputies").get_data()
+    assert district_choice(large.decode()) == []
+    assert len(gzip.compress(large)) < 1.5 * len(gzip.compress(small))  # listing every district: 1.8×
 
 
 @pytest.mark.parametrize("args", ["page=abc", "per_page=10000", "page=0", "per_page=-5", "page=99999"])

@@ -35,3 +35,20 @@ def test_without_javascript_the_same_filters_work_as_a_plain_form(live_server, p
     expect(page).to_have_url(re.compile(r"/deputies\?q=zhang\+ming\+hua"))
     expect(page.locator("#results .deputy-name").first).to_have_text("张明华")
     assert page.console_errors == []
+
+
+def test_choosing_a_group_offers_its_districts_and_a_district_narrows_the_list(live_server, page):
+    page.goto(f"{live_server}/deputies")
+    districts = page.locator("#district option")
+    expect(districts).to_have_count(1)  # only "all districts" until a group is chosen
+    page.locator("#group").select_option("g-chenghu")
+    expect(page).to_have_url(re.compile(r"group=g-chenghu"))
+    expect(districts).to_have_text(["全部选区", "第一选区", "第二选区"])
+    page.locator("#district").focus()  # by keyboard, as a voter without a mouse would
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    expect(page).to_have_url(re.compile(r"district=D02"))
+    expect(page.locator("#results .meta-line", has_text="第一选区")).to_have_count(0)
+    expect(page.locator("#results .meta-line", has_text="第二选区").first).to_be_visible()
+    expect(page.locator("#district")).to_be_focused()  # the choice was replaced, the focus stayed
+    assert page.console_errors == []
