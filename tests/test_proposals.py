@@ -254,6 +254,77 @@ def test_pages_do_not_repeat_or_skip_proposals(client):
     assert len(numbers) == 36 and len(set(numbers)) == 36
 
 
+def walk(client, query: str, per_page: int) -> list[str]:
+    """The numbers of every page of the JSON list, in the order the pages give them."""
+    numbers, page = [], 1
+    while True:
+        data = api(client, f"/api/v1/proposals?{query}&per_page={per_page}&page={page}")
+        if not data["items"]:
+            return numbers
+        numbers += [item["number"] for item in data["items"]]
+        assert len(numbers) <= data["total"]
+        page += 1
+
+
+def newest_session_first(app, *conditions) -> list[str]:
+    with app.app_context():
+        return db.session.scalars(select(Proposal.number).join(Proposal.session).where(*conditions)
+                                  .order_by(CongressSession.opened_on.desc(), Proposal.number)).all()
+
+
+def test_pages_run_newest_session_first_then_by_number_across_session_boundaries(app, client):
+    from renda.proposals import ProposalKind
+
+    with app.app_context():
+        # Sessions added last, one opened before all others and one after: the order follows the date, not the row.
+        lead = db.session.scalars(select(Proposal.lead_id)).first()
+        for code, opened in (("17-5", dt.date(2021, 1, 12)), ("18-3", dt.date(2027, 1, 10))):
+            session = CongressSession(code=code, name=f"会议{code}", opened_on=opened)
+            db.session.add(Proposal(number=f"{code}-001", session=session, kind=ProposalKind.SUGGESTION,
+                                    title="关于测试排序的建议", lead_id=lead, stage=Stage.SUBMITTED, submitted_on=opened))
+        db.session.commit()
+    everything = newest_session_first(app)
+    assert everything[0] == "18-3-001" and everything[-1] == "17-5-001" and len(everything) == 244
+    for per_page in (7, 20, 100):  # 7 and 20 straddle the sessions at different places
+        assert walk(client, "", per_page) == everything
+    suggestions = newest_session_first(app, Proposal.kind == ProposalKind.SUGGESTION)
+    assert walk(client, "kind=suggestion", 9) == suggestions
+    assert api(client, "/api/v1/proposals?kind=suggestion&per_page=9")["total"] == len(suggestions)
+    # The HTML list and the CSV give the same order.
+    page = client.get("/proposals?page=2&per_page=7").get_data(as_text=True)
+    assert re.findall(r'href="/proposals/([\d-]+)"', page)[:7] == everything[7:14]
+    rows = list(csv.reader(io.StringIO(client.get("/proposals.csv").data.decode("utf-8-sig"))))
+    assert [row[0] for row in rows[1:]] == everything
+
+
+def test_list_queries_do_not_grow_with_the_data(app, scaled_app):
+    from conftest import queries_for
+
+    with scaled_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Proposal)) >= 2000
+    for url in ("/proposals", "/proposals?page=9", "/api/v1/proposals?stage=closed&page=3"):
+        assert queries_for(app, url) == queries_for(scaled_app, url), url
+
+
+def test_a_page_of_the_list_is_read_without_sorting_every_proposal(scaled_app):
+    """SQLite's plan of each statement of a list page: none sorts the proposals (it reads the index in order)."""
+    from sqlalchemy import event
+
+    sent = []
+    with scaled_app.app_context():
+        engine = db.engine
+    listener = lambda conn, cursor, statement, params, context, many: sent.append((statement, params))  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert scaled_app.test_client().get("/api/v1/proposals?page=3").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    with engine.connect() as connection:
+        plans = [" / ".join(row[-1] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params))
+                 for statement, params in sent if "FROM proposals" in statement and "LIMIT" in statement]
+    assert plans and all("ix_proposals_session_id_number" in plan and "B-TREE" not in plan for plan in plans), plans
+
+
 @pytest.mark.parametrize("q", ["%", "_", "' OR 1=1 --", "\"; DROP TABLE proposals; --", "\\", "x" * 1000])
 def test_metacharacters_and_long_queries_are_taken_literally(client, q):
     data = api(client, "/api/v1/proposals?" + _encode(q=q))

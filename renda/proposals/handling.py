@@ -8,9 +8,7 @@ from typing import Any
 from flask import Response, flash, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import (
-    select,
-)
+from sqlalchemy import select
 from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
@@ -18,9 +16,9 @@ from wtforms.validators import Length, Optional
 from .. import district
 from ..db import db
 from ..staff import Role, StaffUser, add_staff_link, audit, role_required
-from ..web import paginate, render
+from ..web import render
 from .models import Proposal, ProposalEvent, Result, Satisfaction, Stage, Unit
-from .queries import FilterOptions, filtered_proposals, list_options, read_filters
+from .queries import FilterOptions, filtered_proposals, list_options, list_page, read_filters
 from .views import bp, get_proposal
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -173,7 +171,7 @@ def apply_form(form: ProposalForm, p: Proposal, units: dict[str, Unit], day: dt.
 def staff_list() -> Response:
     options = FilterOptions.load()
     filters = read_filters(options, strict=False)
-    pager = paginate(filtered_proposals(filters, district.today()).options(*list_options()))
+    pager = list_page(filtered_proposals(filters, district.today()), options.sessions, *list_options())
     return render("proposals/staff_list.html", block="results", filters=filters, options=options, pager=pager,
                   day=district.today(), Stage=Stage)
 

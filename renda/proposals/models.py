@@ -10,6 +10,7 @@ from sqlalchemy import (
     Column,
     Date,
     ForeignKey,
+    Index,
     String,
     Table,
 )
@@ -130,11 +131,13 @@ class Proposal(db.Model):
         CheckConstraint(
             "satisfaction IS NULL OR stage IN ('evaluated', 'closed')", name="satisfaction_after_evaluation"
         ),
+        # The list reads a session's proposals in number order along this index (queries.SessionPagination).
+        Index("ix_proposals_session_id_number", "session_id", "number"),
     )
 
     id: Mapped[intpk]
     number: Mapped[str] = mapped_column(String(30), unique=True)
-    session_id: Mapped[int] = mapped_column(ForeignKey("congress_sessions.id"), index=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("congress_sessions.id"))
     kind: Mapped[ProposalKind] = mapped_column(choice(ProposalKind), index=True)
     title: Mapped[str] = mapped_column(String(300))
     summary: Mapped[text]

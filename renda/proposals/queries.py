@@ -7,14 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import request
-from sqlalchemy import (
-    Date,
-    Select,
-    and_,
-    not_,
-    or_,
-    select,
-)
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Date, Select, and_, func, not_, or_, select
 from sqlalchemy.exc import CompileError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import contains_eager, joinedload
@@ -23,7 +17,7 @@ from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 from .. import district
 from ..db import db
 from ..district import CongressSession
-from ..web import BadParameter, query_bool, ref
+from ..web import MAX_PER_PAGE, BadParameter, page_args, query_bool, ref
 from .models import REPLY_MONTHS, Proposal, ProposalKind, Result, Stage, Unit, overdue_cutoff
 
 
@@ -175,8 +169,8 @@ def read_filters(options: FilterOptions, strict: bool) -> Filters:
 
 
 def filtered_proposals(filters: Filters, day: dt.date) -> Select[tuple[Proposal]]:
-    """The proposals the filters select, newest session first, then by number."""
-    statement = select(Proposal).join(Proposal.session)
+    """The proposals the filters select, in no order: `newest_first` orders the whole list, `list_page` pages it."""
+    statement = select(Proposal)
     if filters.session is not None:
         statement = statement.where(Proposal.session_id == filters.session.id)
     for column, value in ((Proposal.kind, filters.kind), (Proposal.stage, filters.stage),
@@ -196,12 +190,57 @@ def filtered_proposals(filters: Filters, day: dt.date) -> Select[tuple[Proposal]
             Proposal.number.icontains(filters.q, autoescape=True),
             Proposal.summary.icontains(filters.q, autoescape=True),
         ))
-    return statement.order_by(CongressSession.opened_on.desc(), Proposal.number)
+    return statement
 
 
 def list_options() -> tuple[Any, ...]:
-    """What a row of the list shows, loaded with the row (the session comes from the join that orders the list)."""
-    return contains_eager(Proposal.session), joinedload(Proposal.lead), joinedload(Proposal.lead_unit)
+    """What a row of the list shows besides its session (FilterOptions has loaded the sessions already)."""
+    return joinedload(Proposal.lead), joinedload(Proposal.lead_unit)
+
+
+def newest_first(statement: Select[tuple[Proposal]]) -> Select[tuple[Proposal]]:
+    """The whole list in the order of the pages: newest session first, then by number (the CSV export)."""
+    return (statement.join(Proposal.session).options(contains_eager(Proposal.session))
+            .order_by(CongressSession.opened_on.desc(), Proposal.number))
+
+
+class SessionPagination(Pagination):
+    """A page of the list, newest session first and by number within a session, read session by session.
+
+    Ordering by the session's opening date, a column of another table, makes the database sort every matching
+    proposal to return twenty. Sessions are few, so one grouped count says how many match in each, and the page
+    is read from the one session it falls in (or the two it straddles) along the index on (session, number).
+    """
+
+    def _query_items(self) -> list[Any]:
+        statement, sessions = self._query_args["select"], self._query_args["sessions"]
+        counts = dict(db.session.execute(
+            statement.with_only_columns(Proposal.session_id, func.count()).group_by(Proposal.session_id)).all())
+        self._total = sum(counts.values())
+        items: list[Any] = []
+        skip = self._query_offset
+        for session in sessions:
+            matching = counts.get(session.id, 0)
+            if skip >= matching:
+                skip -= matching
+                continue
+            items += db.session.scalars(
+                statement.where(Proposal.session_id == session.id).options(*self._query_args["options"])
+                .order_by(Proposal.number).offset(skip).limit(self.per_page - len(items))).unique()
+            skip = 0
+            if len(items) == self.per_page:
+                break
+        return items
+
+    def _query_count(self) -> int:
+        return self._total
+
+
+def list_page(statement: Select[tuple[Proposal]], sessions: list[CongressSession], *options: Any) -> Pagination:
+    """The request's page of the filtered list (`sessions` newest first, as FilterOptions has them)."""
+    page, per_page = page_args()
+    return SessionPagination(select=statement, sessions=sessions, options=options, page=page, per_page=per_page,
+                             max_per_page=MAX_PER_PAGE, error_out=False)
 
 
 LIST_KEYS = ("number", "session", "kind", "title", "lead", "category", "lead_unit", "co_units", "stage", "result",

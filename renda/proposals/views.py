@@ -7,15 +7,13 @@ import io
 from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, request
-from sqlalchemy import (
-    select,
-)
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import district
 from ..db import db
 from ..district import CongressSession
-from ..web import BadParameter, api_list, error_response, paginate, render
+from ..web import BadParameter, api_list, error_response, render
 from .models import Proposal, ProposalKind, Result, Satisfaction, Stage, Unit, proposal_co_units
 from .queries import (
     LIST_KEYS,
@@ -23,6 +21,8 @@ from .queries import (
     Filters,
     filtered_proposals,
     list_options,
+    list_page,
+    newest_first,
     proposal_detail,
     proposal_item,
     read_filters,
@@ -39,7 +39,8 @@ def _list_page(strict: bool) -> tuple[Filters, FilterOptions, Any]:
     """The filters, their options and the requested page of the list: the data of the page and of the API."""
     options = FilterOptions.load()
     filters = read_filters(options, strict)
-    pager = paginate(filtered_proposals(filters, district.today()).options(*list_options(), selectinload(Proposal.co_units)))
+    pager = list_page(filtered_proposals(filters, district.today()), options.sessions,
+                      *list_options(), selectinload(Proposal.co_units))
     return filters, options, pager
 
 
@@ -81,9 +82,9 @@ def export_csv() -> Response:
     filters = read_filters(options, strict=False)
     day = district.today()
     statement = filtered_proposals(filters, day)
-    proposals = list(db.session.scalars(statement.options(*list_options())).unique())
+    proposals = list(db.session.scalars(newest_first(statement).options(*list_options())).unique())
     # The co-units of the whole list in one query (selectinload would send one per 500 proposals).
-    ids = statement.with_only_columns(Proposal.id).order_by(None)
+    ids = statement.with_only_columns(Proposal.id)
     co_units: dict[int, list[Unit]] = {}
     for proposal_id, unit in db.session.execute(
         select(proposal_co_units.c.proposal_id, Unit)
