@@ -126,7 +126,20 @@ def add_staff_link(endpoint: str, label: str, *roles: Role) -> None:
     if all(existing[0] != endpoint for existing in STAFF_LINKS):
         STAFF_LINKS.append((endpoint, label, roles))
 
-login_manager = LoginManager()
+
+class StaffLoginManager(LoginManager):
+    """Flask-Login with its strong session protection applied to signed-in sessions only.
+
+    Flask-Login checks every session that holds anything; a visitor's session holds only a form's CSRF token,
+    and the check would clear it of sign-in keys it does not have, and the remember cookie it never got, on
+    every page: a Set-Cookie each time, which also keeps the page out of the public cache.
+    """
+
+    def _session_protection_failed(self) -> bool:
+        return "_user_id" in session and super()._session_protection_failed()
+
+
+login_manager = StaffLoginManager()
 login_manager.login_view = "staff.login"
 login_manager.login_message = "请先登录。"
 login_manager.session_protection = "strong"

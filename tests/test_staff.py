@@ -46,6 +46,21 @@ def _user_id(app: Flask, username: str) -> int:
         return db.session.scalars(select(StaffUser.id).where(StaffUser.username == username)).one()
 
 
+def test_a_signed_in_session_taken_to_another_browser_is_signed_out(client, auth):
+    auth.as_role("editor")
+    assert client.get("/staff/").status_code == 200
+    stolen = client.get("/staff/", headers={"User-Agent": "another browser"})
+    assert stolen.status_code == 302 and "/staff/login" in stolen.headers["Location"]
+    assert client.get("/staff/").status_code == 302  # the session was cleared, not only refused once
+
+
+def test_a_visitor_holding_a_form_token_is_not_sent_a_cookie_on_every_page(client):
+    assert "Set-Cookie" in client.get("/opinions/new").headers  # the session that holds the form's token
+    for path in ("/opinions/new", "/deputies", "/proposals", "/opinions/new"):
+        response = client.get(path)
+        assert response.status_code == 200 and "Set-Cookie" not in response.headers, path
+
+
 def test_wrong_password_and_unknown_user_get_the_same_answer(client, auth):
     auth.create("ada", "editor")
     wrong = auth.login("ada", "not the password")
