@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, request, session
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
@@ -97,6 +98,11 @@ class Entry:
     status: int
     headers: list[tuple[str, str]]
     body: bytes
+    with_token: bool = False  # the body holds TOKEN_HOLE where each visitor's own CSRF token goes
+
+
+# Stands in a stored body for the visitor's CSRF token; no page holds a NUL, so it cannot meet real content.
+TOKEN_HOLE = b"\x00csrf-token\x00"
 
 
 class ResponseCache:
@@ -180,17 +186,23 @@ def _serve_from_cache() -> Response | None:
     if entry is None:
         return None
     g.public_cache_hit = True
-    response = current_app.response_class(entry.body, status=entry.status, headers=entry.headers)
+    body = entry.body
+    if entry.with_token:  # this visitor's own token, made (and kept in the session) as rendering the form would
+        body = body.replace(TOKEN_HOLE, generate_csrf().encode())
+    response = current_app.response_class(body, status=entry.status, headers=entry.headers)
     return response.make_conditional(request)
 
 
+def _token_field() -> str:
+    return current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+
+
 def _is_cacheable(response: Response) -> bool:
-    """Only an answer that is the same for every visitor: a 200 that sets no cookie and holds no CSRF token."""
+    """Only an answer that is the same for every visitor but for a form's CSRF token: a 200 that sets no cookie,
+    for a visitor whose session holds nothing but that token (the session cookie itself is set later)."""
     if response.status_code != 200 or response.is_streamed or response.direct_passthrough:
         return False
-    if session.modified or "Set-Cookie" in response.headers:
-        return False
-    if current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token") in g:  # a form's token is the session's own
+    if "Set-Cookie" in response.headers or set(session) - {_token_field()}:
         return False
     user = g.get("_login_user")
     if user is not None and user.is_authenticated:
@@ -205,10 +217,14 @@ def _store(response: Response) -> Response:
     if noted is None or g.get("public_cache_hit") or not _is_cacheable(response):
         return response
     version, key = noted
-    response.set_etag(_etag(version, key))
+    body, token = response.get_data(), g.get(_token_field())
     response.headers["Cache-Control"] = "no-cache"  # browsers keep it but ask again: a write shows at once
-    headers = [(k, v) for k, v in response.headers.items() if k.lower() not in ("content-length", "set-cookie")]
-    _cache().put(version, key, Entry(response.status_code, headers, response.get_data()))  # type: ignore[union-attr]
+    if token is None:
+        response.set_etag(_etag(version, key))
+    else:  # each visitor gets the page with a token of their own, so it has no ETag
+        body = body.replace(token.encode(), TOKEN_HOLE)
+    headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-length"]
+    _cache().put(version, key, Entry(response.status_code, headers, body, token is not None))  # type: ignore[union-attr]
     return response.make_conditional(request)
 
 

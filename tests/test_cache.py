@@ -162,14 +162,15 @@ def csrf_token_of(page: str) -> str:
     return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
 
 
+OPINION = {"community": "澄湖社区", "category": "urban", "subject": "路灯不亮", "phone": "13912345678",
+           "body": "澄湖社区3号楼门口的路灯坏了两个星期。", "consent_pi": "y"}
+
+
 def replied_opinion(app: Flask) -> str:
     """An answered opinion, whose track page offers the rating form; its code."""
     client = app.test_client()
     response = client.post("/opinions", data={
-        "csrf_token": csrf_token_of(client.get("/opinions/new").get_data(as_text=True)),
-        "community": "澄湖社区", "category": "urban", "subject": "路灯不亮",
-        "body": "澄湖社区3号楼门口的路灯坏了两个星期。", "phone": "13912345678", "consent_pi": "y",
-    })
+        **OPINION, "csrf_token": csrf_token_of(client.get("/opinions/new").get_data(as_text=True))})
     assert response.status_code == 303
     with app.app_context():
         opinion = db.session.scalars(select(Opinion)).one()
@@ -179,19 +180,38 @@ def replied_opinion(app: Flask) -> str:
         return opinion.code
 
 
-def test_pages_with_a_form_token_are_never_cached(app):
+def test_form_pages_come_from_the_cache_with_each_visitors_own_token(app, count_queries):
     @app.get("/probe/token")
     def token_only() -> str:  # a token and nothing else: no template, so nothing else touches the session
         return f'<input name="csrf_token" type="hidden" value="{generate_csrf()}">'
 
     code = replied_opinion(app)
-    for path in ("/opinions/new", f"/opinions/track?code={code}", "/staff/login", "/probe/token"):
-        tokens = []
+    for path in ("/opinions/new", f"/opinions/track?code={code}", "/probe/token"):
+        tokens, bodies = [], []
         for client in (app.test_client(), app.test_client()):
             pages = [client.get(path) for _ in range(2)]  # the second one with a session already there
             assert all(page.status_code == 200 and "ETag" not in page.headers for page in pages), path
             tokens.append({csrf_token_of(page.get_data(as_text=True)) for page in pages})
+            bodies += [page.get_data(as_text=True).replace(csrf_token_of(page.get_data(as_text=True)), "")
+                       for page in pages]
         assert not tokens[0] & tokens[1], path  # each visitor gets a token of their own session
+        assert len(set(bodies)) == 1, path  # and the same page around it
+    before = count_queries.count
+    third = app.test_client()
+    form = third.get("/opinions/new")
+    assert count_queries.count == before  # made from the stored page: nothing rendered, nothing read
+    assert "Set-Cookie" in form.headers  # the new visitor's session, which holds the token
+    # The token in a stored page is the visitor's own: it is accepted from them and refused from anyone else.
+    token = csrf_token_of(form.get_data(as_text=True))
+    assert app.test_client().post("/opinions", data={**OPINION, "csrf_token": token}).status_code == 400
+    assert third.post("/opinions", data={**OPINION, "csrf_token": token}).status_code == 303
+
+
+def test_the_sign_in_page_is_never_cached(app, count_queries):
+    for _ in range(2):
+        before = count_queries.count
+        assert app.test_client().get("/staff/login").status_code == 200
+        assert count_queries.count > before
 
 
 def test_a_signed_in_user_always_gets_a_fresh_page(client, auth, count_queries):
