@@ -365,7 +365,7 @@ def report_growth(pages: list[Page], scale: int, fresh: tuple[dict[str, Fresh], 
     print(f"| page | p50 1x | p50 {scale}x | growth | p50 afresh 1x | p50 afresh {scale}x | growth afresh |"
           f" SQL 1x | SQL {scale}x | HTML KB gz {scale}x |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    missed = []
+    missed, notes = [], []
     for page in pages:
         found = loads.get(page.path, {})
         small, big = found.get("served 1x"), found.get(f"served {scale}x")
@@ -380,9 +380,11 @@ def report_growth(pages: list[Page], scale: int, fresh: tuple[dict[str, Fresh], 
         if big_fresh.html_gz is not None and big_fresh.html_gz > MAX_HTML:
             missed.append(f"{page.label} at {scale}x: HTML {kb(big_fresh.html_gz)} KB gzip"
                           f" (target ≤ {MAX_HTML // KB} KB)")
-        for kind, value in (("served", growth), ("afresh", raw_growth)):
-            if value is not None and value > MAX_GROWTH:
-                missed.append(f"{page.label} at {scale}x ({kind}): p50 grew {value:.2f}× (target ≤ {MAX_GROWTH:.0f}×)")
+        if growth is not None and growth > MAX_GROWTH:
+            missed.append(f"{page.label} at {scale}x: p50 grew {growth:.2f}× (target ≤ {MAX_GROWTH:.0f}×)")
+        if raw_growth is not None and raw_growth > MAX_GROWTH:  # like the ratios afresh: told, not a target
+            notes.append(f"made afresh (cache off), {page.label} grew {raw_growth:.2f}× at {scale}x")
+    print("".join(f"\nNote: {note}" for note in notes))
     return missed
 
 

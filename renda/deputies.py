@@ -260,18 +260,22 @@ def scope_districts(filters: DirectoryFilters) -> list[areas.ElectoralDistrict]:
     return list(filters.group.districts) if filters.group else []
 
 
+def group_choices() -> list[Any]:
+    return list(db.session.execute(select(DeputyGroup.slug, DeputyGroup.name).order_by(DeputyGroup.slug)))
+
+
+def sector_choices() -> list[str]:
+    return list(db.session.scalars(select(Deputy.sector).where(Deputy.sector != "").distinct().order_by(Deputy.sector)))
+
+
 @bp.get("/deputies")
 def index() -> Response:
     filters = directory_filters()
     districts = scope_districts(filters)
     pager = paginate(directory_statement(filters))
-    return render(
-        "deputies/index.html", block="results", pager=pager, filters=filters, levels=list(Level),
-        groups=db.session.execute(select(DeputyGroup.slug, DeputyGroup.name).order_by(DeputyGroup.slug)).all(),
-        districts=districts,
-        sectors=db.session.scalars(select(Deputy.sector).where(Deputy.sector != "").distinct()
-                                   .order_by(Deputy.sector)).all(),
-    )
+    # The group and sector choices are read by the form itself: a live result (the list alone) needs neither.
+    return render("deputies/index.html", block="results", pager=pager, filters=filters, levels=list(Level),
+                  group_choices=group_choices, districts=districts, sector_choices=sector_choices)
 
 
 @bp.get("/api/v1/deputies")

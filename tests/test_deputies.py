@@ -95,6 +95,12 @@ def test_live_filtering_answers_htmx_with_the_results_only(client):
     assert "<html" in boosted.get_data(as_text=True)
 
 
+def test_a_live_result_does_not_read_the_choices_of_the_form(client, count_queries):
+    before = count_queries.count
+    client.get("/deputies?q=zmh&level=national", headers={"HX-Request": "true"})
+    assert count_queries.count - before == 2  # the count and the page of results: no choices of the form
+
+
 def district_choice(page: str) -> list[str]:
     """The district codes the district filter offers (the empty "all districts" choice left out)."""
     field = page.split('id="district-field"', 1)[1].split("</select>", 1)[0]
