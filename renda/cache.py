@@ -218,10 +218,11 @@ def _store(response: Response) -> Response:
         return response
     version, key = noted
     body, token = response.get_data(), g.get(_token_field())
-    response.headers["Cache-Control"] = "no-cache"  # browsers keep it but ask again: a write shows at once
     if token is None:
+        response.headers["Cache-Control"] = "no-cache"  # browsers keep it but ask again: a write shows at once
         response.set_etag(_etag(version, key))
-    else:  # each visitor gets the page with a token of their own, so it has no ETag
+    else:  # each visitor gets the page with a token of their own: no ETag, and no shared cache may keep it
+        response.headers["Cache-Control"] = "private, no-cache"
         body = body.replace(token.encode(), TOKEN_HOLE)
     headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-length"]
     _cache().put(version, key, Entry(response.status_code, headers, body, token is not None))  # type: ignore[union-attr]

@@ -247,7 +247,7 @@ bp = Blueprint("deputies", __name__)
 
 
 def scope_districts(filters: DirectoryFilters) -> list[areas.ElectoralDistrict]:
-    """The districts the district filter offers: those of the chosen group (a district alone chooses its group).
+    """The districts the district filter offers: those of the chosen group (a link to a district chooses its group).
 
     A group covers a handful of districts, so the choice stays short however large the district is. A district
     outside the chosen group (left over when the visitor switched groups) is dropped with a notice.
@@ -256,7 +256,10 @@ def scope_districts(filters: DirectoryFilters) -> list[areas.ElectoralDistrict]:
         filters.notices.append(f"{filters.district.name}不属于{filters.group.name}，已只按代表小组查找。")
         filters.district = None
     if filters.group is None and filters.district is not None:
-        filters.group = filters.district.group
+        if "group" in request.args:  # "all groups" chosen in the form: the district goes with its group
+            filters.district = None
+        else:  # a link to a district's deputies
+            filters.group = filters.district.group
     return list(filters.group.districts) if filters.group else []
 
 

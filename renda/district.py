@@ -43,6 +43,14 @@ class CongressSession(db.Model):
     opened_on: Mapped[dt.date] = mapped_column(Date)
 
 
+# The latest opened first; two opened on one day by code, so that the order never varies between requests.
+NEWEST_SESSION_FIRST = (CongressSession.opened_on.desc(), CongressSession.code.desc())
+
+
+def sessions_newest_first() -> list[CongressSession]:
+    return list(db.session.scalars(select(CongressSession).order_by(*NEWEST_SESSION_FIRST)))
+
+
 def district_profile() -> DistrictProfile | None:
     return db.session.scalars(select(DistrictProfile).limit(1)).first()
 

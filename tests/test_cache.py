@@ -191,6 +191,7 @@ def test_form_pages_come_from_the_cache_with_each_visitors_own_token(app, count_
         for client in (app.test_client(), app.test_client()):
             pages = [client.get(path) for _ in range(2)]  # the second one with a session already there
             assert all(page.status_code == 200 and "ETag" not in page.headers for page in pages), path
+            assert all(page.headers["Cache-Control"] == "private, no-cache" for page in pages), path
             tokens.append({csrf_token_of(page.get_data(as_text=True)) for page in pages})
             bodies += [page.get_data(as_text=True).replace(csrf_token_of(page.get_data(as_text=True)), "")
                        for page in pages]

@@ -128,6 +128,10 @@ def test_the_district_choice_offers_the_chosen_groups_districts_only(app, client
     assert district_choice(page) == chenghu
     assert '<option value="g-chenghu" selected>' in page and f'<option value="{chenghu[-1]}" selected>' in page
     assert f"group=g-chenghu&amp;district={chenghu[-1]}" in page  # the JSON twin link keeps both
+    # "All groups" chosen in the form (group sent empty) lets go of the district too.
+    everyone = client.get("/api/v1/deputies").get_json()["total"]
+    page = client.get(f"/deputies?group=&district={chenghu[-1]}").get_data(as_text=True)
+    assert f"共 {everyone} 位" in page and district_choice(page) == []
 
 
 def test_live_results_bring_the_district_choice_of_the_group_just_chosen(app, client):

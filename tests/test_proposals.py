@@ -268,23 +268,25 @@ def walk(client, query: str, per_page: int) -> list[str]:
 
 def newest_session_first(app, *conditions) -> list[str]:
     with app.app_context():
-        return db.session.scalars(select(Proposal.number).join(Proposal.session).where(*conditions)
-                                  .order_by(CongressSession.opened_on.desc(), Proposal.number)).all()
+        return db.session.scalars(select(Proposal.number).join(Proposal.session).where(*conditions).order_by(
+            CongressSession.opened_on.desc(), CongressSession.code.desc(), Proposal.number)).all()
 
 
 def test_pages_run_newest_session_first_then_by_number_across_session_boundaries(app, client):
     from renda.proposals import ProposalKind
 
     with app.app_context():
-        # Sessions added last, one opened before all others and one after: the order follows the date, not the row.
+        # Sessions added last, one opened before all others and two after on one day: the order follows the date,
+        # not the row, and the code between sessions of one day.
         lead = db.session.scalars(select(Proposal.lead_id)).first()
-        for code, opened in (("17-5", dt.date(2021, 1, 12)), ("18-3", dt.date(2027, 1, 10))):
+        for code, opened in (("17-5", dt.date(2021, 1, 12)), ("18-3", dt.date(2027, 1, 10)),
+                             ("18-4", dt.date(2027, 1, 10))):
             session = CongressSession(code=code, name=f"会议{code}", opened_on=opened)
             db.session.add(Proposal(number=f"{code}-001", session=session, kind=ProposalKind.SUGGESTION,
                                     title="关于测试排序的建议", lead_id=lead, stage=Stage.SUBMITTED, submitted_on=opened))
         db.session.commit()
     everything = newest_session_first(app)
-    assert everything[0] == "18-3-001" and everything[-1] == "17-5-001" and len(everything) == 244
+    assert everything[:2] == ["18-4-001", "18-3-001"] and everything[-1] == "17-5-001" and len(everything) == 245
     for per_page in (7, 20, 100):  # 7 and 20 straddle the sessions at different places
         assert walk(client, "", per_page) == everything
     suggestions = newest_session_first(app, Proposal.kind == ProposalKind.SUGGESTION)

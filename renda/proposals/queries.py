@@ -91,7 +91,7 @@ class FilterOptions:
     @classmethod
     def load(cls) -> FilterOptions:
         return cls(
-            sessions=list(db.session.scalars(select(CongressSession).order_by(CongressSession.opened_on.desc()))),
+            sessions=district.sessions_newest_first(),
             units=list(db.session.scalars(select(Unit).order_by(Unit.slug))),
             categories=list(db.session.scalars(
                 select(Proposal.category).where(Proposal.category != "").distinct().order_by(Proposal.category)
@@ -201,7 +201,7 @@ def list_options() -> tuple[Any, ...]:
 def newest_first(statement: Select[tuple[Proposal]]) -> Select[tuple[Proposal]]:
     """The whole list in the order of the pages: newest session first, then by number (the CSV export)."""
     return (statement.join(Proposal.session).options(contains_eager(Proposal.session))
-            .order_by(CongressSession.opened_on.desc(), Proposal.number))
+            .order_by(*district.NEWEST_SESSION_FIRST, Proposal.number))
 
 
 class SessionPagination(Pagination):

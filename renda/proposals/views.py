@@ -132,7 +132,7 @@ def api_detail(number: str) -> Response:
 
 def _stats_session(strict: bool) -> tuple[list[CongressSession], CongressSession | None, str | None]:
     """The sessions, the one asked for (default: the latest), and a notice when the one asked for is unknown."""
-    sessions = list(db.session.scalars(select(CongressSession).order_by(CongressSession.opened_on.desc())))
+    sessions = district.sessions_newest_first()
     code = request.args.get("session", "").strip()
     chosen = next((s for s in sessions if s.code == code), None) if code else None
     notice = None
