@@ -34,6 +34,14 @@ def test_without_javascript_the_same_filters_work_as_a_plain_form(live_server, p
     page.get_by_role("button", name="查找").click()
     expect(page).to_have_url(re.compile(r"/deputies\?q=zhang\+ming\+hua"))
     expect(page.locator("#results .deputy-name").first).to_have_text("张明华")
+    # The districts to choose from come with the page that the chosen group brings.
+    page.locator("#group").select_option("g-chenghu")
+    page.get_by_role("button", name="查找").click()
+    expect(page.locator("#district option")).to_have_text(["全部选区", "第一选区", "第二选区"])
+    page.locator("#district").select_option("D02")
+    page.get_by_role("button", name="查找").click()
+    expect(page).to_have_url(re.compile(r"group=g-chenghu&district=D02"))
+    expect(page.locator("#results .meta-line", has_text="第一选区")).to_have_count(0)
     assert page.console_errors == []
 
 
