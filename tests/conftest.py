@@ -3,6 +3,7 @@ the same on PostgreSQL; the PostgreSQL and Redis servers of the scale-out path; 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shutil
@@ -25,8 +26,12 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import Engine, create_engine, event, select, text
 
 from renda import create_app
+from renda.areas import Community
 from renda.content import load_content
-from renda.db import db
+from renda.db import db, utcnow
+from renda.deputies import DeputyGroup
+from renda.opinions import Opinion, OpinionCategory, OpinionEvent, OpinionStatus
+from renda.opinions.models import new_code
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_CONTENT = ROOT / "content"
@@ -386,6 +391,34 @@ def content_copy(tmp_path: Path) -> Path:
     return target
 
 
+def make_opinion(app: Flask, group_slug: str = "g-chenghu", days_ago: float = 0, consent: bool = False,
+                 subject: str = "路灯不亮", body: str = "楼下路灯坏了很久，希望尽快修好。", name: str = "王小明",
+                 phone: str = "13912345678", status: OpinionStatus = OpinionStatus.SUBMITTED) -> int:
+    """An opinion sent to `group_slug` `days_ago`, stored directly; its id."""
+    with app.app_context():
+        group = db.session.scalars(select(DeputyGroup).where(DeputyGroup.slug == group_slug)).one()
+        community = db.session.scalars(
+            select(Community).where(Community.district.has(group_id=group.id)).order_by(Community.code)).first()
+        at = utcnow() - dt.timedelta(days=days_ago)
+        opinion = Opinion(code=new_code(), community=community, group=group, category=OpinionCategory.URBAN,
+                          subject=subject, body=body, name=name, phone=phone, consent_publish=consent,
+                          status=status, submitted_at=at)
+        opinion.events.append(OpinionEvent(status=OpinionStatus.SUBMITTED, at=at))
+        db.session.add(opinion)
+        db.session.commit()
+        return opinion.id
+
+
+CSRF_FIELD = re.compile(r'name="(?:\w+-)?csrf_token"[^>]* value="([^"]+)"')
+
+
+def csrf_token_of(page: str) -> str:
+    """The CSRF token of the first form on `page` (a prefixed form's too, e.g. `reply-csrf_token`)."""
+    match = CSRF_FIELD.search(page)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
 class Auth:
     """Staff accounts and signing in, for tests of the staff area (passwords are 'correct horse battery')."""
 
@@ -409,10 +442,7 @@ class Auth:
             return user.id
 
     def csrf_token(self, path: str = "/staff/login") -> str:
-        page = self.client.get(path).get_data(as_text=True)
-        match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"', page)
-        assert match, f"no CSRF token on {path}"
-        return match.group(1) or match.group(2)
+        return csrf_token_of(self.client.get(path).get_data(as_text=True))
 
     def login(self, username: str, password: str | None = None) -> object:
         return self.client.post("/staff/login", data={

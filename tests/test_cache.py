@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import http.cookiejar
 import os
-import re
 import subprocess
 import sys
 import time
@@ -21,7 +20,7 @@ from flask import Flask, flash, redirect
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event, select, update
 
-from conftest import DEMO_CONTENT, ROOT, Auth, copy_database, free_port, make_app
+from conftest import DEMO_CONTENT, ROOT, Auth, copy_database, csrf_token_of, free_port, make_app
 from renda import cache
 from renda.cache import DataVersion, Entry, ResponseCache
 from renda.content import load_content
@@ -156,10 +155,6 @@ def test_unpublishing_a_report_takes_it_off_every_public_page_at_once(app, clien
     assert visitor.get("/reports/2026/zhang-minghua").status_code == 404
     assert "/reports/2026/zhang-minghua" not in visitor.get("/reports").get_data(as_text=True)
     assert visitor.get("/api/v1/reports?deputy=zhang-minghua").get_json()["total"] == 0
-
-
-def csrf_token_of(page: str) -> str:
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
 
 
 OPINION = {"community": "澄湖社区", "category": "urban", "subject": "路灯不亮", "phone": "13912345678",

@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from conftest import ROOT
+from conftest import ROOT, csrf_token_of
 from renda.db import db
 from renda.reports import ReportBack, ReportStatus
 
@@ -53,7 +53,7 @@ def documented_paths(contract: str) -> list[str]:
 
 def receipt_code(client) -> str:  # noqa: ANN001
     page = client.get("/opinions/new").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    token = csrf_token_of(page)
     response = client.post("/opinions", data={
         "csrf_token": token, "community": "澄湖社区", "category": "other", "subject": "检查文档",
         "body": "用来检查文档中的网址都存在。", "phone": "13912345678", "consent_pi": "y"})

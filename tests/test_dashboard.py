@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from test_opinions_handling import make_opinion
+from conftest import make_opinion
 
 
 def test_a_liaison_sees_the_opinions_of_their_group_by_status_and_the_overdue_ones(app, client, auth):

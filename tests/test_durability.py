@@ -11,7 +11,6 @@ from __future__ import annotations
 import http.client
 import http.cookiejar
 import os
-import re
 import signal
 import sqlite3
 import threading
@@ -22,7 +21,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from conftest import copy_database
+from conftest import copy_database, csrf_token_of
 
 SENDERS = 8
 SUBMISSIONS = 400  # the most the senders may post, all together
@@ -61,8 +60,7 @@ class Residents:
             n += 1
             try:
                 with opener.open(self.base + "/opinions/new", timeout=10) as response:
-                    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
-                                      response.read().decode()).group(1)
+                    token = csrf_token_of(response.read().decode())
                 body = urllib.parse.urlencode({
                     "csrf_token": token, "community": "澄湖社区", "category": "urban",
                     "subject": f"断电测试{sender}-{n}", "phone": "13912345678", "consent_pi": "y",

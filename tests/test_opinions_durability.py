@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from conftest import ROOT, copy_database
+from conftest import ROOT, copy_database, csrf_token_of
 
 SUBMISSIONS = 50
 
@@ -69,7 +69,7 @@ def send_one(base: str, n: int) -> tuple[int, str]:
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
                                          NoRedirect())
     with opener.open(base + "/opinions/new", timeout=30) as response:
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', response.read().decode()).group(1)
+        token = csrf_token_of(response.read().decode())
     body = urllib.parse.urlencode({
         "csrf_token": token, "community": "澄湖社区", "category": "urban", "subject": f"并发测试第{n}条",
         "body": "这是一条用于验证并发提交不会丢失的意见内容。", "phone": "13912345678", "consent_pi": "y",

@@ -9,36 +9,17 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from conftest import csrf_token_of, make_opinion
 from renda.db import db, utcnow
-from renda.deputies import DeputyGroup
-from renda.opinions import Opinion, OpinionCategory, OpinionEvent, OpinionStatus
-from renda.opinions.models import format_code, new_code
-from renda.areas import Community
+from renda.opinions import Opinion, OpinionStatus
+from renda.opinions.models import format_code
 from renda.staff import AuditEvent
 
 SCRIPT = "<script>alert(1)</script>"
 
 
-def make_opinion(app: Flask, group_slug: str = "g-chenghu", days_ago: float = 0, consent: bool = False,
-                 subject: str = "路灯不亮", body: str = "楼下路灯坏了很久，希望尽快修好。", name: str = "王小明",
-                 phone: str = "13912345678", status: OpinionStatus = OpinionStatus.SUBMITTED) -> int:
-    with app.app_context():
-        group = db.session.scalars(select(DeputyGroup).where(DeputyGroup.slug == group_slug)).one()
-        community = db.session.scalars(
-            select(Community).where(Community.district.has(group_id=group.id)).order_by(Community.code)).first()
-        at = utcnow() - dt.timedelta(days=days_ago)
-        opinion = Opinion(code=new_code(), community=community, group=group, category=OpinionCategory.URBAN,
-                          subject=subject, body=body, name=name, phone=phone, consent_publish=consent,
-                          status=status, submitted_at=at)
-        opinion.events.append(OpinionEvent(status=OpinionStatus.SUBMITTED, at=at))
-        db.session.add(opinion)
-        db.session.commit()
-        return opinion.id
-
-
 def csrf(client, path: str) -> str:  # noqa: ANN001
-    return re.search(r'name="(?:\w+-)?csrf_token"[^>]* value="([^"]+)"',
-                     client.get(path).get_data(as_text=True)).group(1)
+    return csrf_token_of(client.get(path).get_data(as_text=True))
 
 
 def act(client, opinion_id: int, action: str, **data: str):  # noqa: ANN001, ANN201

@@ -10,6 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from conftest import csrf_token_of
 from renda.db import db
 from renda.opinions import Opinion, OpinionStatus
 from renda.opinions.models import CODE_ALPHABET, format_code
@@ -27,8 +28,7 @@ GOOD = {
 
 
 def token(client: FlaskClient, path: str = "/opinions/new") -> str:
-    page = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    return csrf_token_of(client.get(path).get_data(as_text=True))
 
 
 def submit(client: FlaskClient, **changes: str | None):  # noqa: ANN201

@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import copy_database, make_app
+from conftest import copy_database, csrf_token_of, make_app
 from renda.db import db
 
 SETTINGS = settings(derandomize=True, max_examples=50, deadline=None, database=None,
@@ -215,7 +215,7 @@ RECEIPT = re.compile(r"^/opinions/receipt/([A-Z2-9]{5}-[A-Z2-9]{5})$")
 
 def send_opinion(client: FlaskClient, fields: dict[str, str], htmx: bool = False):  # noqa: ANN201
     page = client.get("/opinions/new").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    token = csrf_token_of(page)
     return client.post("/opinions", data={**fields, "csrf_token": token},
                        headers={"HX-Request": "true"} if htmx else {})
 

@@ -8,7 +8,6 @@ and let the sixth through; with Redis the sixth is refused whichever process ans
 from __future__ import annotations
 
 import http.cookiejar
-import re
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -19,7 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from conftest import REDIS_URL, Gunicorn, copy_database
+from conftest import REDIS_URL, Gunicorn, copy_database, csrf_token_of
 
 pytestmark = pytest.mark.redis
 
@@ -59,7 +58,7 @@ class Browser:
             return e.code, e.read().decode()
 
     def csrf_token(self, url: str) -> str:
-        return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', self.get(url)).group(1)
+        return csrf_token_of(self.get(url))
 
 
 def test_failed_logins_are_counted_across_both_processes(two_servers):

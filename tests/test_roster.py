@@ -9,6 +9,7 @@ import re
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from conftest import csrf_token_of
 from renda.db import db
 from renda.deputies import Deputy
 from renda.staff import AuditEvent
@@ -60,7 +61,7 @@ def test_csv_upload_previews_new_changed_and_unchanged_then_applies(app, client,
     assert deputy_count(app) == before  # nothing written by the preview
 
     payload = re.search(r'name="payload" type="hidden" value="([^"]*)"', page)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    token = csrf_token_of(page)
     import html
 
     applied = client.post("/staff/roster/apply", data={"csrf_token": token, "payload": html.unescape(payload.group(1))})
@@ -96,7 +97,7 @@ def test_a_bad_row_is_shown_with_its_number_and_applying_is_refused(app, client,
     assert "第 6 行" in page and "<script>alert(1)</script>" not in page
     assert "确认导入" not in page
 
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    token = csrf_token_of(page)
     refused = client.post("/staff/roster/apply", data={"csrf_token": token, "payload": as_csv(table).decode()})
     assert refused.status_code == 400
     assert "存在错误，未导入" in refused.get_data(as_text=True)

@@ -8,6 +8,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from conftest import csrf_token_of
 from renda.db import db
 from renda.staff import AuditEvent, Role, StaffUser
 
@@ -85,8 +86,7 @@ def test_login_throttle_also_counts_per_username_across_addresses(app, auth):
     for n in range(6):
         client = app.test_client()
         client.environ_base["REMOTE_ADDR"] = f"10.0.0.{n + 1}"
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
-                          client.get("/staff/login").get_data(as_text=True)).group(1)
+        token = csrf_token_of(client.get("/staff/login").get_data(as_text=True))
         statuses.append(client.post("/staff/login", data={
             "username": "ADA", "password": "wrong", "csrf_token": token}).status_code)
     assert statuses == [400] * 5 + [429]
@@ -200,7 +200,7 @@ def test_an_editor_cannot_reach_admin_routes(app, client, auth):
 def test_admin_creates_an_account_and_it_is_audited(app, client, auth):
     auth.as_role("admin")
     page = client.get("/staff/accounts/new").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    token = csrf_token_of(page)
     group_id = re.search(r'<option value="(\d+)">', page).group(1)
     response = client.post("/staff/accounts/new", data={
         "username": "li.si", "role": "liaison", "group": group_id, "password": "long enough password",
