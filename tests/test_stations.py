@@ -144,6 +144,59 @@ def test_this_month_without_a_held_reception_yet_is_still_running(client, monkey
     assert answer["practice"][0]["month"] == "2026-01"
 
 
+def activities_per_quarter(app: Flask, group_slug: str, since: dt.date, until: dt.date) -> dict[str, int]:
+    from renda.deputies import Activity, DeputyGroup
+
+    counts: dict[str, int] = {}
+    with app.app_context():
+        for day in db.session.scalars(select(Activity.date).join(Activity.group).where(
+                DeputyGroup.slug == group_slug, Activity.date.between(since, until))):
+            key = f"{day.year}年第{(day.month + 2) // 3}季度"
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def quarter_cells(practice: str) -> dict[str, list[str]]:
+    """The table of the activity section: each quarter's row, its cells in the order of the groups."""
+    rows = re.findall(r'<th scope="row">(\d{4}年第\d季度)</th>(.*?)</tr>', practice, re.S)
+    return {quarter: [cell.strip() for cell in re.findall(r"<td>(.*?)</td>", cells, re.S)] for quarter, cells in rows}
+
+
+def test_station_page_shows_each_groups_activities_in_the_last_four_quarters(app, client):
+    practice = section(client.get("/stations/chenghu").get_data(as_text=True), "activity-heading")
+    assert re.findall(r'<th scope="col">(.*?)</th>', practice) == ["季度", "澄湖代表小组", "月牙湾代表小组"]
+    table = quarter_cells(practice)
+    assert list(table) == ["2026年第1季度", "2026年第2季度", "2026年第3季度", "2026年第4季度"]
+    for column, slug in enumerate(("g-chenghu", "g-yueyawan")):  # the two groups of the station
+        expected = activities_per_quarter(app, slug, dt.date(2026, 1, 1), DEMO_TODAY)
+        assert [table[q][column].split(" 次")[0] for q in table] == [str(expected.get(q, 0)) for q in table]
+    with app.app_context():  # the second group did nothing in the spring
+        from renda.deputies import Activity, DeputyGroup
+
+        group = db.session.scalars(select(DeputyGroup).where(DeputyGroup.slug == "g-yueyawan")).one()
+        for activity in db.session.scalars(select(Activity).where(
+                Activity.group_id == group.id, Activity.date.between(dt.date(2026, 4, 1), dt.date(2026, 6, 30)))):
+            db.session.delete(activity)
+        db.session.commit()
+    table = quarter_cells(section(client.get("/stations/chenghu").get_data(as_text=True), "activity-heading"))
+    assert table["2026年第2季度"][1] == '0 次 · <span class="not-met">未达到</span>'
+    assert "已达到" in table["2026年第2季度"][0]
+    answer = client.get("/api/v1/stations/chenghu").get_json()
+    yueyawan = next(g for g in answer["activity_practice"] if g["group"]["slug"] == "g-yueyawan")
+    assert yueyawan["quarters"][1] == {"quarter": "2026-Q2", "held": 0, "met": False}
+
+
+def test_this_quarter_without_an_activity_yet_is_still_running(app, client, monkeypatch):
+    monkeypatch.setattr("renda.district.today", lambda: dt.date(2027, 1, 5))
+    with app.app_context():
+        from renda.deputies import Activity
+
+        assert not db.session.scalars(select(Activity).where(Activity.date >= dt.date(2027, 1, 1))).first()
+    table = quarter_cells(section(client.get("/stations/chenghu").get_data(as_text=True), "activity-heading"))
+    assert list(table)[-1] == "2027年第1季度"
+    assert table["2027年第1季度"] == ["0 次 · 本季度进行中"] * 2  # both groups: the quarter has just begun
+
+
 def test_station_json_detail_adds_upcoming_receptions(client):
     answer = client.get("/api/v1/stations/chenghu").get_json()
     assert answer["slug"] == "chenghu" and answer["address"] and answer["hours"] and answer["phone"]
@@ -455,13 +508,13 @@ def test_new_reception_at_an_unknown_station_is_404(client, auth):
 @pytest.mark.parametrize("url, limit", [
     ("/stations", 8),
     ("/stations?page=2&per_page=5", 8),
-    ("/stations/chenghu", 10),
+    ("/stations/chenghu", 11),
     ("/stations/chenghu.ics", 6),
     ("/receptions", 6),
     ("/receptions?month=2026-12&station=chenghu", 5),
     ("/receptions.ics", 5),
     ("/api/v1/stations", 6),
-    ("/api/v1/stations/chenghu", 9),
+    ("/api/v1/stations/chenghu", 10),
     ("/api/v1/receptions?from=2026-11-01&to=2027-02-28", 4),
 ])
 def test_query_count_is_bounded_and_does_not_grow_with_the_data(app, scaled_app, url, limit):

@@ -14,7 +14,7 @@ from sqlalchemy import extract, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..db import db
-from ..deputies import Deputy, DeputyStatus
+from ..deputies import Activity, Deputy, DeputyGroup, DeputyStatus
 from .models import RULE_HORIZON_MONTHS, Reception, ReceptionDay, ReceptionStatus, Station, reception_deputies
 
 
@@ -173,6 +173,51 @@ def reception_practice(stations: Sequence[Station], today: dt.date) -> dict[int,
             running = first.year == today.year and first.month == today.month
             record.append(PracticeMonth(first, count, None if running and count == 0 else count > 0))
         practice[station.id] = record
+    return practice
+
+
+@dataclass(frozen=True)
+class PracticeQuarter:
+    """One quarter against the practice "a group activity each quarter"; `met` is None while it runs."""
+
+    start: dt.date
+    held: int
+    met: bool | None
+
+    @property
+    def number(self) -> int:
+        return (self.start.month + 2) // 3
+
+
+def practice_quarters(today: dt.date) -> list[dt.date]:
+    """The first days of the quarters of the last twelve months, this quarter last."""
+    first = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    return [add_months(first, offset) for offset in (-9, -6, -3, 0)]
+
+
+def activity_practice(groups: Sequence[DeputyGroup], today: dt.date) -> dict[int, list[PracticeQuarter]]:
+    """Activities held per group and quarter over the last four quarters: one grouped query."""
+    quarters = practice_quarters(today)
+    if not groups:
+        return {}
+    year, month = extract("year", Activity.date), extract("month", Activity.date)
+    rows = db.session.execute(
+        select(Activity.group_id, year, month, func.count())
+        .where(Activity.group_id.in_([g.id for g in groups]), Activity.date.between(quarters[0], today))
+        .group_by(Activity.group_id, year, month)
+    )
+    held: dict[tuple[int, dt.date], int] = {}
+    for group_id, y, m, count in rows:
+        start = dt.date(int(y), 3 * ((int(m) - 1) // 3) + 1, 1)
+        held[group_id, start] = held.get((group_id, start), 0) + count
+    practice = {}
+    for group in groups:
+        record = []
+        for start in quarters:
+            count = held.get((group.id, start), 0)
+            running = start == quarters[-1]
+            record.append(PracticeQuarter(start, count, None if running and count == 0 else count > 0))
+        practice[group.id] = record
     return practice
 
 

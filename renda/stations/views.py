@@ -18,6 +18,7 @@ from ..web import BadParameter, api_list, page_args, paginate, ref, render, want
 from .feeds import calendar_response, reception_calendar, reception_json, station_json
 from .models import RULE_HORIZON_MONTHS, ReceptionDay, ReceptionStatus, Station, StationKind
 from .schedule import (
+    activity_practice,
     add_months,
     geo_uri,
     next_receptions,
@@ -76,6 +77,7 @@ def station_page_data(station: Station) -> dict[str, Any]:
         "next_reception": next((d for d in upcoming if d.status is ReceptionStatus.PLANNED), None),
         "past": past_receptions(station, day),
         "practice": reception_practice([station], day)[station.id],
+        "activity_practice": activity_practice(station.groups, day),
         "deputies": stationed_deputies(station),
         "schedule": schedule_text(station),
         "geo": geo_uri(station),
@@ -97,6 +99,11 @@ def api_detail(slug: str) -> Response:
         "deputies": [ref(d) for d in data["deputies"]],
         "upcoming": [reception_json(d) for d in data["upcoming"]],
         "practice": [{"month": m.month.strftime("%Y-%m"), "held": m.held, "met": m.met} for m in data["practice"]],
+        "activity_practice": [
+            {"group": ref(group), "quarters": [{"quarter": f"{q.start.year}-Q{q.number}", "held": q.held, "met": q.met}
+                                               for q in data["activity_practice"][group.id]]}
+            for group in station.groups
+        ],
     })
 
 
