@@ -94,10 +94,19 @@ def test_invalid_input_comes_back_with_everything_kept_and_a_message_by_the_fiel
     assert stored(app) == []
 
 
-def test_without_csrf_token_nothing_is_stored(app, client):
-    response = client.post("/opinions", data=GOOD)
+@pytest.mark.parametrize("token", [None, "forged", "another visitor's"])
+def test_without_a_valid_csrf_token_nothing_is_stored_and_the_form_comes_back_filled(app, client, token):
+    if token == "another visitor's":
+        token = csrf_token_of(app.test_client().get("/opinions/new").get_data(as_text=True))
+    response = client.post("/opinions", data=GOOD if token is None else {**GOOD, "csrf_token": token})
     assert response.status_code == 400
     assert stored(app) == []
+    page = response.get_data(as_text=True)
+    assert "页面已过期或会话已失效" in page and "填写的内容都已保留" in page
+    assert f'value="{GOOD["subject"]}"' in page and GOOD["body"] in page and f'value="{GOOD["phone"]}"' in page
+    # The page carries a fresh token of this visitor's own: sending again goes through.
+    again = client.post("/opinions", data={**GOOD, "csrf_token": csrf_token_of(page)})
+    assert again.status_code == 303 and len(stored(app)) == 1
 
 
 def test_filled_honeypot_looks_like_success_and_stores_nothing(app, client):

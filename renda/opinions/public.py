@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 from ..areas import Community, Lookup, Town, find_community, search_communities
 from ..db import db, utcnow
 from ..district import TZ
-from ..extensions import limiter
+from ..extensions import csrf, limiter
 from ..web import error_response, paginate, ref, render
 from .forms import OpinionForm, RatingForm
 from .models import (
@@ -56,6 +56,7 @@ def new() -> Response:
 
 
 @bp.post("/opinions")
+@csrf.exempt  # the form checks its own token, so that a stale page comes back with everything the resident wrote
 @limiter.limit(lambda: current_app.config["OPINION_RATE_LIMIT"])
 def submit() -> Response:
     form = OpinionForm()
