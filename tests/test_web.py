@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask import Flask, abort, request
 
@@ -141,3 +143,19 @@ def test_htmx_is_configured_for_the_csp_and_to_show_error_answers(client):
     with client.get(script) as response:
         assert response.status_code == 200
         assert b"htmx" in response.data
+
+
+@pytest.mark.parametrize("path, per_page", [
+    ("/deputies?level=county", 20), ("/stations", 5), ("/proposals?stage=closed", 20), ("/reports", 10),
+])
+def test_a_page_past_the_last_says_so_and_links_the_last_page(client, path, per_page):
+    separator = "&" if "?" in path else "?"
+    first = client.get(f"{path}{separator}per_page={per_page}").get_data(as_text=True)
+    last = int(re.search(r"第 1 / (\d+) 页，共 (\d+) 条", first).group(1))
+    page = client.get(f"{path}{separator}per_page={per_page}&page=999")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert re.search(rf"第 999 页没有内容：共 \d+ 条，分 {last} 页。", text)
+    link = re.search(r'href="([^"]+)">到最后一页</a>', text).group(1).replace("&amp;", "&")
+    assert f"page={last}" in link and f"per_page={per_page}" in link
+    assert "没有找到" not in text and "没有符合条件" not in text
