@@ -12,9 +12,9 @@ from flask_wtf import FlaskForm
 from sqlalchemy import CheckConstraint, ForeignKey, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
-from wtforms import PasswordField, SelectField, StringField, ValidationError
+from wtforms import BooleanField, PasswordField, SelectField, StringField, ValidationError
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from .db import Choice, choice, db, intpk, timestamp, utcnow
 from .deputies import DeputyGroup
@@ -206,23 +206,32 @@ def logout() -> Response:
     return redirect(url_for("staff.login"), 303)
 
 
-class AccountForm(FlaskForm):
-    username = StringField("用户名", validators=[
-        DataRequired("请输入用户名"), Length(max=50, message="用户名最多 50 个字符"),
-        Regexp(r"^[A-Za-z0-9_.-]+$", message="用户名只能使用字母、数字、下划线、点和连字符"),
-    ])
+class RoleFields(FlaskForm):
+    """The role of an account, and the group a liaison belongs to."""
+
     role = SelectField("角色", choices=[SelectChoice(r.value, r.label) for r in Role], validators=[DataRequired()])
     group = SelectField("代表小组（联络员必选）", choices=[], validate_choice=False)
-    password = PasswordField("初始密码", validators=[
-        DataRequired("请设置初始密码"),
-        Length(min=MIN_PASSWORD_LENGTH, max=200, message=f"密码至少 {MIN_PASSWORD_LENGTH} 个字符"),
-    ])
 
     def validate_group(self, field: SelectField) -> None:
         if self.role.data == Role.LIAISON and not field.data:
             raise ValidationError("联络员必须属于一个代表小组")
-        if field.data and db.session.get(DeputyGroup, int(field.data)) is None:
+        if field.data and (not field.data.isdigit() or db.session.get(DeputyGroup, int(field.data)) is None):
             raise ValidationError("请选择列表中的代表小组")
+
+    def chosen_group_id(self) -> int | None:
+        """The group, kept only for a liaison: the other roles see every group."""
+        return int(self.group.data) if self.group.data and self.role.data == Role.LIAISON else None
+
+
+class AccountForm(RoleFields):
+    username = StringField("用户名", validators=[
+        DataRequired("请输入用户名"), Length(max=50, message="用户名最多 50 个字符"),
+        Regexp(r"^[A-Za-z0-9_.-]+$", message="用户名只能使用字母、数字、下划线、点和连字符"),
+    ])
+    password = PasswordField("初始密码", validators=[
+        DataRequired("请设置初始密码"),
+        Length(min=MIN_PASSWORD_LENGTH, max=200, message=f"密码至少 {MIN_PASSWORD_LENGTH} 个字符"),
+    ])
 
     def validate_username(self, field: StringField) -> None:
         taken = db.session.scalars(
@@ -230,6 +239,13 @@ class AccountForm(FlaskForm):
         ).first()
         if taken is not None:
             raise ValidationError("该用户名已被使用")
+
+
+class AccountEditForm(RoleFields):
+    active = BooleanField("账号启用（停用后立即退出登录，不能再登录）")
+    password = PasswordField("新密码（不改请留空；改后原有登录立即失效）", validators=[
+        Optional(), Length(min=MIN_PASSWORD_LENGTH, max=200, message=f"密码至少 {MIN_PASSWORD_LENGTH} 个字符"),
+    ])
 
 
 class ConfirmForm(FlaskForm):
@@ -257,8 +273,7 @@ def account_new() -> Response:
     form.group.choices = _group_choices()
     if form.validate_on_submit():
         role = Role(form.role.data)
-        user = StaffUser(username=form.username.data.strip(), role=role,
-                         group_id=int(form.group.data) if form.group.data and role is Role.LIAISON else None)
+        user = StaffUser(username=form.username.data.strip(), role=role, group_id=form.chosen_group_id())
         user.set_password(form.password.data)
         db.session.add(user)
         db.session.flush()
@@ -266,7 +281,55 @@ def account_new() -> Response:
         db.session.commit()
         flash(f"已创建账号 {user.username}。")
         return redirect(url_for("staff.accounts"), 303)
-    return render("staff/account_form.html", form=form, status=400 if request.method == "POST" else 200)
+    return render("staff/account_form.html", form=form, user=None, status=400 if request.method == "POST" else 200)
+
+
+@bp.route("/accounts/<int:user_id>/edit", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def account_edit(user_id: int) -> Response:
+    user = db.get_or_404(StaffUser, user_id)
+    form = AccountEditForm(data={"role": user.role.value, "group": str(user.group_id or ""), "active": user.active})
+    form.group.choices = _group_choices()
+    if form.validate_on_submit() and _keeps_own_access(form, user):
+        changes = _apply_account_changes(form, user)
+        if changes:
+            audit("update", "staff_user", user.username, "；".join(changes))
+            db.session.commit()
+            flash(f"已保存账号 {user.username} 的修改：{'；'.join(changes)}。")
+        else:
+            flash(f"账号 {user.username} 没有修改。")
+        return redirect(url_for("staff.accounts"), 303)
+    return render("staff/account_form.html", form=form, user=user, status=400 if request.method == "POST" else 200)
+
+
+def _keeps_own_access(form: AccountEditForm, user: StaffUser) -> bool:
+    """An admin may not take away their own admin role or account: someone must be left to manage the others."""
+    if user.id != current_user.id:
+        return True
+    if form.role.data != Role.ADMIN:
+        form.role.errors.append("不能取消自己的管理员角色，请由另一位管理员操作")
+    if not form.active.data:
+        form.active.errors.append("不能停用自己的账号")
+    return not (form.role.errors or form.active.errors)
+
+
+def _apply_account_changes(form: AccountEditForm, user: StaffUser) -> list[str]:
+    """Set what the form changes on the account; the changes in words, for the audit trail and the message."""
+    changes = []
+    role, group_id = Role(form.role.data), form.chosen_group_id()
+    old_group, new_group = user.group, db.session.get(DeputyGroup, group_id) if group_id else None
+    if role is not user.role:
+        changes.append(f"角色 {user.role.label} → {role.label}")
+    if new_group is not old_group:
+        changes.append(f"代表小组 {old_group.name if old_group else '无'} → {new_group.name if new_group else '无'}")
+    user.role, user.group = role, new_group  # together: a liaison always has a group
+    if form.active.data != user.active:
+        changes.append("启用账号" if form.active.data else "停用账号")
+        user.active = form.active.data
+    if form.password.data:
+        changes.append("重设密码")
+        user.set_password(form.password.data)
+    return changes
 
 
 @bp.post("/accounts/<int:user_id>/deactivate")

@@ -8,8 +8,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from conftest import csrf_token_of
+from conftest import Auth, csrf_token_of
 from renda.db import db
+from renda.deputies import DeputyGroup
 from renda.staff import AuditEvent, Role, StaffUser
 
 
@@ -237,6 +238,83 @@ def test_admin_deactivates_an_account(app, client, auth):
         assert db.session.scalars(select(StaffUser).where(StaffUser.username == "bob")).one().active is False
     assert ("deactivate", "staff_user", "bob") in audit_actions(app)
     assert auth.login("bob").status_code == 400
+
+
+def edit_account(app, client, auth, username: str, **data: str):  # noqa: ANN001, ANN201
+    path = f"/staff/accounts/{_user_id(app, username)}/edit"
+    form = {"csrf_token": auth.csrf_token(path), **data}
+    return client.post(path, data={k: v for k, v in form.items() if v is not None})
+
+
+def test_admin_changes_a_role_and_group_and_it_holds_at_once(app, client, auth):
+    auth.as_role("admin")
+    auth.create("bob", "editor")
+    bob = app.test_client()
+    Auth(app, bob).login("bob")
+    assert bob.get("/staff/reports").status_code == 200  # an editor's page
+    with app.app_context():
+        group_id = db.session.scalars(select(DeputyGroup.id).where(DeputyGroup.slug == "g-donghu")).one()
+    response = edit_account(app, client, auth, "bob", role="liaison", group=str(group_id), active="y")
+    assert response.status_code == 303
+    assert "角色 编辑 → 联络员；代表小组 无 → 东湖代表小组" in client.get("/staff/accounts").get_data(as_text=True)
+    assert ("update", "staff_user", "bob") in audit_actions(app)
+    assert bob.get("/staff/reports").status_code == 403  # the same session, the new role
+    assert "东湖代表小组" in bob.get("/staff/opinions").get_data(as_text=True)
+    # Back to editor: the group goes, as every other role sees all groups.
+    edit_account(app, client, auth, "bob", role="editor", group=str(group_id), active="y")
+    with app.app_context():
+        assert db.session.scalars(select(StaffUser.group_id).where(StaffUser.username == "bob")).one() is None
+
+
+def test_admin_resets_a_password_and_reactivates_an_account(app, client, auth):
+    auth.as_role("admin")
+    auth.create("bob", "editor", active=False)
+    bob = app.test_client()
+    assert Auth(app, bob).login("bob").status_code == 400
+    assert edit_account(app, client, auth, "bob", role="editor", group="", active="y").status_code == 303
+    assert Auth(app, bob).login("bob").status_code == 303
+    assert bob.get("/staff/").status_code == 200
+    response = edit_account(app, client, auth, "bob", role="editor", group="", active="y",
+                            password="a brand new password")
+    assert response.status_code == 303
+    assert bob.get("/staff/").status_code == 302  # the old session ended with the old password
+    assert Auth(app, bob).login("bob").status_code == 400
+    assert Auth(app, bob).login("bob", "a brand new password").status_code == 303
+    with app.app_context():
+        notes = db.session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "update")).all()
+    assert notes == ["启用账号", "重设密码"]  # the password itself is never written down
+
+
+@pytest.mark.parametrize(("username", "data", "message"), [
+    ("admin-all", {"role": "editor", "active": "y"}, "不能取消自己的管理员角色"),
+    ("admin-all", {"role": "admin"}, "不能停用自己的账号"),
+    ("bob", {"role": "editor", "active": "y", "password": "short"}, "密码至少"),
+    ("bob", {"role": "liaison", "group": "", "active": "y"}, "联络员必须属于一个代表小组"),
+    ("bob", {"role": "<script>", "active": "y"}, "角色"),
+    ("bob", {"role": "editor", "group": "<script>", "active": "y"}, "请选择列表中的代表小组"),
+])
+def test_an_admin_cannot_lock_themselves_out_and_bad_input_is_refused(app, client, auth, username, data, message):
+    auth.as_role("admin")
+    auth.create("bob", "editor")
+    response = edit_account(app, client, auth, username, **data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and 'class="error-summary"' in page and message in page
+    assert "<script>" not in page.split("<main", 1)[1]
+    with app.app_context():  # nothing changed
+        user = db.session.scalars(select(StaffUser).where(StaffUser.username == username)).one()
+        assert user.active and user.role == ("admin" if username == "admin-all" else "editor")
+    assert ("update", "staff_user", username) not in audit_actions(app)
+
+
+def test_only_admins_edit_accounts_and_unknown_ones_are_404(app, client, auth):
+    auth.as_role("editor")
+    assert client.get(f"/staff/accounts/{_user_id(app, 'editor-all')}/edit").status_code == 403
+    auth.as_role("admin")
+    assert client.get("/staff/accounts/99999/edit").status_code == 404
+    response = client.post(f"/staff/accounts/{_user_id(app, 'editor-all')}/edit", data={"role": "admin"})
+    assert response.status_code == 400  # no CSRF token
+    with app.app_context():
+        assert db.session.scalars(select(StaffUser.role).where(StaffUser.username == "editor-all")).one() == "editor"
 
 
 def test_audit_log_lists_events_and_filters_them(client, auth):
