@@ -170,6 +170,7 @@ def test_api_never_shows_name_or_phone_and_the_body_only_with_consent(client):
     hidden = client.get(f"/api/v1/opinions/{private}").get_json()
     shown = client.get(f"/api/v1/opinions/{public.lower()}").get_json()
     assert hidden["status"] == "submitted" and hidden["group"]["slug"] == "g-chenghu"
+    assert hidden["community"]["name"] == "澄湖社区" and set(hidden["community"]) == {"code", "name"}
     assert hidden["events"][0]["status"] == "submitted" and "body" not in hidden
     assert shown["body"] == GOOD["body"]
     for answer in (hidden, shown):

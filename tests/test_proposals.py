@@ -174,7 +174,7 @@ def test_overdue_list_page_flags_each_with_its_days(client):
 
 
 @pytest.mark.parametrize("query, total, check", [
-    ("session=18-1", 36, lambda i: i["session"] == "18-1"),
+    ("session=18-1", 36, lambda i: i["session"] == {"code": "18-1", "name": "第十八届人民代表大会第一次会议"}),
     ("kind=motion", 4, lambda i: i["kind"] == "motion"),
     ("stage=in_progress", 8, lambda i: i["stage"] == "in_progress"),
     ("result=A&session=18-2", 137, lambda i: i["result"] == "A"),
@@ -215,6 +215,7 @@ def test_api_item_has_the_keys_contract_md_lists(client):
     assert set(item) == set(LIST_KEYS)
     assert item["lead"] == {"slug": "lin-huayong", "name": "林华勇"}
     assert item["lead_unit"] == {"slug": "education", "name": "区教育局"}
+    assert item["session"] == {"code": "18-2", "name": "第十八届人民代表大会第二次会议"}  # references are objects
     assert item["overdue"] is True and item["result"] is None
 
 

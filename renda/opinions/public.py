@@ -185,7 +185,7 @@ def public_view(opinion: Opinion) -> dict[str, object]:
         "status": opinion.status.value,
         "status_label": opinion.status.label,
         "group": ref(opinion.group),
-        "community": opinion.community.name,
+        "community": ref(opinion.community, key="code"),
         "category": opinion.category.value,
         "submitted_on": opinion.submitted_at.astimezone(TZ).date().isoformat(),
         "events": [{"status": e.status.value, "date": e.at.astimezone(TZ).date().isoformat()}

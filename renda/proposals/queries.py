@@ -251,7 +251,7 @@ def proposal_item(p: Proposal, day: dt.date, co_units: list[Unit] | None = None)
     """A proposal as the list of the API gives it (CONTRACT.md); the CSV has the same columns."""
     return {
         "number": p.number,
-        "session": p.session.code,
+        "session": ref(p.session, key="code"),
         "kind": p.kind.value,
         "title": p.title,
         "lead": ref(p.lead),
