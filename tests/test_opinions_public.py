@@ -109,6 +109,26 @@ def test_without_a_valid_csrf_token_nothing_is_stored_and_the_form_comes_back_fi
     assert again.status_code == 303 and len(stored(app)) == 1
 
 
+@pytest.mark.parametrize("headers", [{"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"},
+                                     {"Origin": "null"}])
+def test_a_post_from_another_site_gets_the_error_page_not_a_form_filled_by_that_site(app, client, headers):
+    client.get("/opinions/new")  # the victim has a session
+    response = client.post("/opinions", data={**GOOD, "subject": "别人网站预先写好的标题", "csrf_token": "x"},
+                           headers=headers)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "安全令牌" in page
+    assert "别人网站预先写好的标题" not in page and "<form" not in page.split("<main", 1)[1]
+    assert stored(app) == []
+
+
+def test_a_post_from_this_site_with_browser_headers_goes_through(app, client):
+    token = csrf_token_of(client.get("/opinions/new").get_data(as_text=True))
+    same = {"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"}
+    assert client.post("/opinions", data={**GOOD, "csrf_token": token}, headers=same).status_code == 303
+    stale = client.post("/opinions", data={**GOOD, "csrf_token": "stale"}, headers={"Origin": "http://localhost"})
+    assert stale.status_code == 400 and "填写的内容都已保留" in stale.get_data(as_text=True)
+
+
 def test_filled_honeypot_looks_like_success_and_stores_nothing(app, client):
     response = submit(client, website="http://spam.example")
     assert response.status_code == 200

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, Response, abort, current_app, jsonify, redirect, request, url_for
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc, select
 from sqlalchemy.orm import joinedload
 
@@ -12,7 +13,7 @@ from ..areas import Community, Lookup, Town, find_community, search_communities
 from ..db import db, utcnow
 from ..district import TZ
 from ..extensions import csrf, limiter
-from ..web import error_response, paginate, ref, render
+from ..web import error_response, is_cross_site, paginate, ref, render
 from .forms import OpinionForm, RatingForm
 from .models import (
     Opinion,
@@ -59,6 +60,8 @@ def new() -> Response:
 @csrf.exempt  # the form checks its own token, so that a stale page comes back with everything the resident wrote
 @limiter.limit(lambda: current_app.config["OPINION_RATE_LIMIT"])
 def submit() -> Response:
+    if is_cross_site():  # another site's page: no form to give back, or it would come back filled in by that site
+        raise CSRFError("cross-site form post")
     form = OpinionForm()
     community = None
     if form.validate_on_submit():
