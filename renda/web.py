@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, current_app, g, jsonify, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -138,6 +138,23 @@ def paginate(statement: Any) -> Any:
     return db.paginate(statement, page=page, per_page=per_page, error_out=False, max_per_page=MAX_PER_PAGE)
 
 
+def page_url(endpoint: str, page: int) -> str:
+    """The same list at another page, with every other query parameter kept, except those url_for would take
+    as its own (`endpoint`, `_external`, `_anchor` …): kept, they would change the link or fail to build it."""
+    args = {key: value for key, value in request.args.items() if key != "endpoint" and not key.startswith("_")}
+    return url_for(endpoint, **{**args, "page": page})
+
+
+def is_cross_site() -> bool:
+    """A request another site's page made the browser send: Sec-Fetch-Site says so, or Origin names another site.
+    Requests from other programs carry neither and are not cross-site."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site not in ("same-origin", "none")
+    origin = request.headers.get("Origin")
+    return origin is not None and origin != request.host_url.rstrip("/")
+
+
 def api_list(items: list[Any], pagination: Any) -> Response:
     """The list shape of the JSON API (CONTRACT.md)."""
     return jsonify(items=items, total=pagination.total, page=pagination.page, per_page=pagination.per_page)
@@ -209,7 +226,7 @@ def init_app(app: Flask) -> None:
     app.before_request(_refuse_nul)
     cache.init_app(app)  # public pages served from each process's cache, invalidated by every write
     app.after_request(_set_security_headers)
-    app.jinja_env.globals.update(district=_profile, site_name=site_name, weekday=weekday, TZ=TZ)
+    app.jinja_env.globals.update(district=_profile, site_name=site_name, weekday=weekday, TZ=TZ, page_url=page_url)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -159,3 +159,11 @@ def test_a_page_past_the_last_says_so_and_links_the_last_page(client, path, per_
     link = re.search(r'href="([^"]+)">到最后一页</a>', text).group(1).replace("&amp;", "&")
     assert f"page={last}" in link and f"per_page={per_page}" in link
     assert "没有找到" not in text and "没有符合条件" not in text
+
+
+def test_page_links_leave_out_parameters_that_would_change_how_they_are_built(client):
+    for path in ("/deputies?page=2&endpoint=x&_external=1&_anchor=y", "/deputies?page=999&endpoint=x&_scheme=ftp"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        links = re.findall(r'href="(/deputies\?[^"]*page=[^"]*)"', response.get_data(as_text=True))
+        assert links and all("endpoint" not in link and "_" not in link.split("?")[1] for link in links), links
