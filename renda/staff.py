@@ -209,13 +209,18 @@ def logout() -> Response:
 class RoleFields(FlaskForm):
     """The role of an account, and the group a liaison belongs to."""
 
-    role = SelectField("角色", choices=[SelectChoice(r.value, r.label) for r in Role], validators=[DataRequired()])
+    role = SelectField("角色", choices=[SelectChoice(r.value, r.label) for r in Role], validate_choice=False)
     group = SelectField("代表小组（联络员必选）", choices=[], validate_choice=False)
+
+    def validate_role(self, field: SelectField) -> None:
+        if field.data not in {r.value for r in Role}:
+            raise ValidationError("请选择列表中的角色")
 
     def validate_group(self, field: SelectField) -> None:
         if self.role.data == Role.LIAISON and not field.data:
             raise ValidationError("联络员必须属于一个代表小组")
-        if field.data and (not field.data.isdigit() or db.session.get(DeputyGroup, int(field.data)) is None):
+        valid_id = field.data.isascii() and field.data.isdigit() and len(field.data) < 10  # "²" is a digit too
+        if field.data and (not valid_id or db.session.get(DeputyGroup, int(field.data)) is None):
             raise ValidationError("请选择列表中的代表小组")
 
     def chosen_group_id(self) -> int | None:
@@ -295,6 +300,8 @@ def account_edit(user_id: int) -> Response:
         if changes:
             audit("update", "staff_user", user.username, "；".join(changes))
             db.session.commit()
+            if user.id == current_user.id and form.password.data:
+                login_user(user)  # a new password ends the account's sessions: not the one that set it
             flash(f"已保存账号 {user.username} 的修改：{'；'.join(changes)}。")
         else:
             flash(f"账号 {user.username} 没有修改。")

@@ -290,8 +290,10 @@ def test_admin_resets_a_password_and_reactivates_an_account(app, client, auth):
     ("admin-all", {"role": "admin"}, "不能停用自己的账号"),
     ("bob", {"role": "editor", "active": "y", "password": "short"}, "密码至少"),
     ("bob", {"role": "liaison", "group": "", "active": "y"}, "联络员必须属于一个代表小组"),
-    ("bob", {"role": "<script>", "active": "y"}, "角色"),
-    ("bob", {"role": "editor", "group": "<script>", "active": "y"}, "请选择列表中的代表小组"),
+    ("bob", {"role": "<script>", "active": "y"}, "请选择列表中的角色"),
+    ("bob", {"role": "liaison", "group": "<script>", "active": "y"}, "请选择列表中的代表小组"),
+    ("bob", {"role": "liaison", "group": "²", "active": "y"}, "请选择列表中的代表小组"),
+    ("bob", {"role": "liaison", "group": "9" * 30, "active": "y"}, "请选择列表中的代表小组"),
 ])
 def test_an_admin_cannot_lock_themselves_out_and_bad_input_is_refused(app, client, auth, username, data, message):
     auth.as_role("admin")
@@ -304,6 +306,16 @@ def test_an_admin_cannot_lock_themselves_out_and_bad_input_is_refused(app, clien
         user = db.session.scalars(select(StaffUser).where(StaffUser.username == username)).one()
         assert user.active and user.role == ("admin" if username == "admin-all" else "editor")
     assert ("update", "staff_user", username) not in audit_actions(app)
+
+
+def test_an_admin_who_sets_their_own_password_stays_signed_in(app, client, auth):
+    auth.as_role("admin")
+    other_browser = app.test_client()
+    Auth(app, other_browser).login("admin-all")
+    response = edit_account(app, client, auth, "admin-all", role="admin", active="y", password="my new long password")
+    assert response.status_code == 303
+    assert client.get("/staff/").status_code == 200  # the session that changed it
+    assert other_browser.get("/staff/").status_code == 302  # every other session of the account ended
 
 
 def test_only_admins_edit_accounts_and_unknown_ones_are_404(app, client, auth):
