@@ -384,6 +384,7 @@ def test_csv_is_the_whole_filtered_list_in_utf8_with_bom(client):
     first = dict(zip(header, body[0]))
     assert first["number"] == "18-2-001" and first["lead"] == "郑强宇" and first["lead_unit"] == "区住房和城乡建设局"
     assert first["co_units"] == "区财政局;区自然资源和规划局"
+    assert {row[header.index("session")] for row in body} == {"第十八届人民代表大会第二次会议"}  # references by name
     overdue = client.get("/proposals.csv?overdue=1").data.decode("utf-8-sig")
     assert len(overdue.strip().splitlines()) == 1 + 8
 

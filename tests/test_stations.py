@@ -195,6 +195,15 @@ def test_this_quarter_without_an_activity_yet_is_still_running(app, client, monk
     table = quarter_cells(section(client.get("/stations/chenghu").get_data(as_text=True), "activity-heading"))
     assert list(table)[-1] == "2027年第1季度"
     assert table["2027年第1季度"] == ["0 次 · 本季度进行中"] * 2  # both groups: the quarter has just begun
+    with app.app_context():  # one planned for later this quarter has not been held yet
+        from renda.deputies import Activity, ActivityKind, DeputyGroup
+
+        group = db.session.scalars(select(DeputyGroup).where(DeputyGroup.slug == "g-chenghu")).one()
+        db.session.add(Activity(ref="later-this-quarter", group=group, date=dt.date(2027, 2, 20),
+                                kind=ActivityKind.RESEARCH, theme="尚未举行的调研"))
+        db.session.commit()
+    table = quarter_cells(section(client.get("/stations/chenghu").get_data(as_text=True), "activity-heading"))
+    assert table["2027年第1季度"] == ["0 次 · 本季度进行中"] * 2
 
 
 def test_station_json_detail_adds_upcoming_receptions(client):
