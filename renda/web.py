@@ -138,11 +138,15 @@ def paginate(statement: Any) -> Any:
     return db.paginate(statement, page=page, per_page=per_page, error_out=False, max_per_page=MAX_PER_PAGE)
 
 
+def query_args() -> dict[str, str]:
+    """The request's query parameters to carry into a link, without those url_for would take as its own
+    (`endpoint`, `_external`, `_anchor` …): kept, they would change the link or fail to build it."""
+    return {key: value for key, value in request.args.items() if key != "endpoint" and not key.startswith("_")}
+
+
 def page_url(endpoint: str, page: int) -> str:
-    """The same list at another page, with every other query parameter kept, except those url_for would take
-    as its own (`endpoint`, `_external`, `_anchor` …): kept, they would change the link or fail to build it."""
-    args = {key: value for key, value in request.args.items() if key != "endpoint" and not key.startswith("_")}
-    return url_for(endpoint, **{**args, "page": page})
+    """The same list at another page."""
+    return url_for(endpoint, **{**query_args(), "page": page})
 
 
 def is_cross_site() -> bool:
@@ -226,7 +230,7 @@ def init_app(app: Flask) -> None:
     app.before_request(_refuse_nul)
     cache.init_app(app)  # public pages served from each process's cache, invalidated by every write
     app.after_request(_set_security_headers)
-    app.jinja_env.globals.update(district=_profile, site_name=site_name, weekday=weekday, TZ=TZ, page_url=page_url)
+    app.jinja_env.globals.update(district=_profile, site_name=site_name, weekday=weekday, TZ=TZ, page_url=page_url, query_args=query_args)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

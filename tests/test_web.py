@@ -167,3 +167,6 @@ def test_page_links_leave_out_parameters_that_would_change_how_they_are_built(cl
         assert response.status_code == 200, path
         links = re.findall(r'href="(/deputies\?[^"]*page=[^"]*)"', response.get_data(as_text=True))
         assert links and all("endpoint" not in link and "_" not in link.split("?")[1] for link in links), links
+    reports = client.get("/reports?year=2026&endpoint=x&_external=1")  # its JSON link carries the query
+    assert reports.status_code == 200
+    assert 'href="/api/v1/reports?year=2026"' in reports.get_data(as_text=True)
