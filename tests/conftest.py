@@ -373,14 +373,23 @@ class QueryCounter:
         return len(self.statements)
 
 
-@pytest.fixture
-def count_queries(app: Flask) -> Iterator[QueryCounter]:
+@contextmanager
+def counting(app: Flask) -> Iterator[QueryCounter]:
+    """Counts the statements `app` sends inside the `with`."""
     counter = QueryCounter()
     with app.app_context():
         engine = db.engine
     event.listen(engine, "before_cursor_execute", counter)
-    yield counter
-    event.remove(engine, "before_cursor_execute", counter)
+    try:
+        yield counter
+    finally:
+        event.remove(engine, "before_cursor_execute", counter)
+
+
+@pytest.fixture
+def count_queries(app: Flask) -> Iterator[QueryCounter]:
+    with counting(app) as counter:
+        yield counter
 
 
 @pytest.fixture
@@ -470,15 +479,14 @@ def auth(app: Flask, client: FlaskClient) -> Auth:
 
 @pytest.fixture(scope="session")
 def scaled_app(empty_database: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    """The app over a district ten times the demo's, built once per run; read-only, for query counts."""
-    import datetime as dt
-
+    """The app over a district ten times the demo's, built once per run; read-only, for query counts.
+    The public cache is off: a page another test fetched would otherwise be counted as a cached answer."""
     from renda.demo import write_demo
 
     folder = tmp_path_factory.mktemp("scaled")
     write_demo(folder / "content", scale=10, today=dt.date(2026, 11, 26))
     copy_database(empty_database, folder / "scaled.db")
-    app = make_app(folder / "scaled.db", CONTENT_DIR=str(folder / "content"))
+    app = make_app(folder / "scaled.db", CONTENT_DIR=str(folder / "content"), PUBLIC_CACHE_ENTRIES=0)
     with app.app_context():
         load_content(folder / "content")
     yield app
@@ -488,13 +496,7 @@ def scaled_app(empty_database: Path, tmp_path_factory: pytest.TempPathFactory) -
 
 def queries_for(app: Flask, url: str, status: int = 200) -> int:
     """The number of SQL statements one GET of `url` sends (and that it answers `status`)."""
-    counter = QueryCounter()
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", counter)
-    try:
+    with counting(app) as counter:
         response = app.test_client().get(url)
-    finally:
-        event.remove(engine, "before_cursor_execute", counter)
     assert response.status_code == status, url
     return counter.count
