@@ -138,87 +138,58 @@ def past_receptions(station: Station, today: dt.date) -> list[ReceptionDay]:
 
 
 @dataclass(frozen=True)
-class PracticeMonth:
-    """One month against the practice "at least one reception a month"; `met` is None while it runs."""
-
-    month: dt.date
-    held: int
-    met: bool | None
-
-
-def practice_months(today: dt.date) -> list[dt.date]:
-    """The first days of the last twelve months, this month last."""
-    first = today.replace(day=1)
-    return [add_months(first, offset) for offset in range(-11, 1)]
-
-
-def reception_practice(stations: Sequence[Station], today: dt.date) -> dict[int, list[PracticeMonth]]:
-    """Held receptions per station and month over the last twelve months: one grouped query."""
-    months = practice_months(today)
-    if not stations:
-        return {}
-    year, month = extract("year", Reception.date), extract("month", Reception.date)
-    rows = db.session.execute(
-        select(Reception.station_id, year, month, func.count())
-        .where(Reception.station_id.in_([s.id for s in stations]), Reception.status == ReceptionStatus.HELD,
-               Reception.date.between(months[0], today))
-        .group_by(Reception.station_id, year, month)
-    )
-    held = {(station_id, int(y), int(m)): count for station_id, y, m, count in rows}
-    practice = {}
-    for station in stations:
-        record = []
-        for first in months:
-            count = held.get((station.id, first.year, first.month), 0)
-            running = first.year == today.year and first.month == today.month
-            record.append(PracticeMonth(first, count, None if running and count == 0 else count > 0))
-        practice[station.id] = record
-    return practice
-
-
-@dataclass(frozen=True)
-class PracticeQuarter:
-    """One quarter against the practice "a group activity each quarter"; `met` is None while it runs."""
+class PracticePeriod:
+    """A month or a quarter against a practice ("a reception a month", "a group activity a quarter");
+    `met` is None while the period runs and nothing has been held yet."""
 
     start: dt.date
     held: int
     met: bool | None
 
     @property
-    def number(self) -> int:
+    def quarter(self) -> int:
         return (self.start.month + 2) // 3
 
 
-def practice_quarters(today: dt.date) -> list[dt.date]:
-    """The first days of the quarters of the last twelve months, this quarter last."""
-    first = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
-    return [add_months(first, offset) for offset in (-9, -6, -3, 0)]
+def practice_periods(today: dt.date, months: int) -> list[dt.date]:
+    """The first days of the periods of `months` months over the last twelve months, the running one last."""
+    first = dt.date(today.year, today.month - (today.month - 1) % months, 1)
+    return [add_months(first, -months * back) for back in range(12 // months - 1, -1, -1)]
 
 
-def activity_practice(groups: Sequence[DeputyGroup], today: dt.date) -> dict[int, list[PracticeQuarter]]:
-    """Activities held per group and quarter over the last four quarters: one grouped query."""
-    quarters = practice_quarters(today)
-    if not groups:
+def _practice(owner: Any, date: Any, owner_ids: list[int], today: dt.date, months: int,
+              *conditions: Any) -> dict[int, list[PracticePeriod]]:
+    """Per owner, how many rows (meeting `conditions`) fall in each period of the last twelve months: one query."""
+    starts = practice_periods(today, months)
+    if not owner_ids:
         return {}
-    year, month = extract("year", Activity.date), extract("month", Activity.date)
+    year, month = extract("year", date), extract("month", date)
     rows = db.session.execute(
-        select(Activity.group_id, year, month, func.count())
-        .where(Activity.group_id.in_([g.id for g in groups]), Activity.date.between(quarters[0], today))
-        .group_by(Activity.group_id, year, month)
+        select(owner, year, month, func.count())
+        .where(owner.in_(owner_ids), date.between(starts[0], today), *conditions)
+        .group_by(owner, year, month)
     )
     held: dict[tuple[int, dt.date], int] = {}
-    for group_id, y, m, count in rows:
-        start = dt.date(int(y), 3 * ((int(m) - 1) // 3) + 1, 1)
-        held[group_id, start] = held.get((group_id, start), 0) + count
-    practice = {}
-    for group in groups:
-        record = []
-        for start in quarters:
-            count = held.get((group.id, start), 0)
-            running = start == quarters[-1]
-            record.append(PracticeQuarter(start, count, None if running and count == 0 else count > 0))
-        practice[group.id] = record
-    return practice
+    for owner_id, y, m, count in rows:
+        start = dt.date(int(y), int(m) - (int(m) - 1) % months, 1)
+        held[owner_id, start] = held.get((owner_id, start), 0) + count
+
+    def period(owner_id: int, start: dt.date) -> PracticePeriod:
+        count = held.get((owner_id, start), 0)
+        return PracticePeriod(start, count, None if start == starts[-1] and count == 0 else count > 0)
+
+    return {owner_id: [period(owner_id, start) for start in starts] for owner_id in owner_ids}
+
+
+def reception_practice(stations: Sequence[Station], today: dt.date) -> dict[int, list[PracticePeriod]]:
+    """Held receptions per station and month over the last twelve months."""
+    return _practice(Reception.station_id, Reception.date, [s.id for s in stations], today, 1,
+                     Reception.status == ReceptionStatus.HELD)
+
+
+def activity_practice(groups: Sequence[DeputyGroup], today: dt.date) -> dict[int, list[PracticePeriod]]:
+    """Activities held per group and quarter over the last four quarters."""
+    return _practice(Activity.group_id, Activity.date, [g.id for g in groups], today, 3)
 
 
 WEEKDAY_NAMES = {"MO": "周一", "TU": "周二", "WE": "周三", "TH": "周四", "FR": "周五", "SA": "周六", "SU": "周日"}

@@ -98,9 +98,9 @@ def api_detail(slug: str) -> Response:
         "directions": station.directions,
         "deputies": [ref(d) for d in data["deputies"]],
         "upcoming": [reception_json(d) for d in data["upcoming"]],
-        "practice": [{"month": m.month.strftime("%Y-%m"), "held": m.held, "met": m.met} for m in data["practice"]],
+        "practice": [{"month": m.start.strftime("%Y-%m"), "held": m.held, "met": m.met} for m in data["practice"]],
         "activity_practice": [
-            {"group": ref(group), "quarters": [{"quarter": f"{q.start.year}-Q{q.number}", "held": q.held, "met": q.met}
+            {"group": ref(group), "quarters": [{"quarter": f"{q.start.year}-Q{q.quarter}", "held": q.held, "met": q.met}
                                                for q in data["activity_practice"][group.id]]}
             for group in station.groups
         ],
