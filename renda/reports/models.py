@@ -86,10 +86,6 @@ class ReportBack(db.Model):
         return f"{self.year}/{self.slug}"
 
     @property
-    def owner(self) -> Deputy | DeputyGroup:
-        return self.deputy or self.group  # type: ignore[return-value]
-
-    @property
     def evaluation(self) -> Evaluation:
         return Evaluation(self.satisfied, self.basic, self.unsatisfied)
 

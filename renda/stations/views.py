@@ -16,7 +16,7 @@ from ..deputies import DeputyGroup
 from ..district import district_profile
 from ..web import BadParameter, api_list, page_args, paginate, ref, render, wants_json
 from .feeds import calendar_response, reception_calendar, reception_json, station_json
-from .models import RULE_HORIZON_MONTHS, ReceptionDay, ReceptionStatus, Station, StationKind
+from .models import RULE_HORIZON_MONTHS, ReceptionDay, ReceptionStatus, Station
 from .schedule import (
     activity_practice,
     add_months,
@@ -57,7 +57,7 @@ def index() -> Response:
     nexts = next_receptions(stations, day)
     practice = reception_practice(stations, day)
     return render("stations/index.html", pager=pager, stations=stations, nexts=nexts, practice=practice,
-                  schedule_text=schedule_text, kinds=StationKind)
+                  schedule_text=schedule_text)
 
 
 @bp.get("/api/v1/stations")
