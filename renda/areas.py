@@ -126,8 +126,9 @@ class Lookup:
         return 300 if self.candidates else 404
 
 
-def find_community(query: str) -> Lookup:
-    """An exact code or name wins; otherwise one match answers, several are candidates, none gets near names."""
+def find_community(query: str, suggest: bool = True) -> Lookup:
+    """An exact code or name wins; otherwise one match answers, several are candidates, none gets near names.
+    Without `suggest`, only the community is sought: no count of all candidates and no near names."""
     text_value = query.strip()[:MAX_QUERY_LENGTH]
     lookup = Lookup(query=text_value)
     if not text_value:
@@ -146,21 +147,21 @@ def find_community(query: str) -> Lookup:
     elif matches:
         lookup.candidates = list(matches[:CANDIDATE_LIMIT])
         lookup.candidate_total = (
-            len(matches) if len(matches) <= CANDIDATE_LIMIT
+            len(matches) if len(matches) <= CANDIDATE_LIMIT or not suggest
             else db.session.scalar(select(func.count()).select_from(
                 select(Community.id).where(community_matches(search_needle(text_value))).subquery()))
         )
-    else:
+    elif suggest:
         lookup.suggestions = near_communities(text_value)
     return lookup
 
 
 def near_communities(query: str, limit: int = 5) -> list[Community]:
     """The communities whose name or pinyin is closest to `query` (for a typing mistake)."""
-    rows = db.session.execute(select(Community.id, Community.name, Community.pinyin)).all()
     needle = search_needle(query)
     if not needle:
         return []
+    rows = db.session.execute(select(Community.id, Community.name, Community.pinyin)).all()
     keys: dict[str, int] = {}
     for community_id, community_name, pinyin in rows:
         keys.setdefault(community_name, community_id)

@@ -32,7 +32,7 @@ SUGGESTIONS = 10
 LABEL = re.compile(r"^(?P<name>.+?)[（(](?P<town>.+)[)）]$")
 
 
-def community_for(text: str) -> Lookup:
+def community_for(text: str, suggest: bool = True) -> Lookup:
     """The community a resident named, as the lookup finds it; also reads the “name（town）” a suggestion fills in."""
     label = LABEL.match((text or "").strip())
     if label:
@@ -42,7 +42,7 @@ def community_for(text: str) -> Lookup:
         ).first()
         if community is not None:
             return Lookup(query=text, community=community)
-    return find_community(text or "")
+    return find_community(text or "", suggest)
 
 
 def community_label(community: Community) -> str:
@@ -63,7 +63,7 @@ def submit() -> Response:
     if is_cross_site():  # another site's page: no form to give back, or it would come back filled in by that site
         raise CSRFError("cross-site form post")
     form = OpinionForm()
-    community = None
+    community = lookup = None
     if form.validate_on_submit():
         lookup = community_for(form.community.data)
         community = lookup.community
@@ -73,8 +73,9 @@ def submit() -> Response:
         elif community is None:
             near = "、".join(c.name for c in lookup.suggestions)
             form.community.errors = ["没有找到这个社区或村，请检查名称" + (f"。您要找的是不是：{near}？" if near else "")]
-    if community is None:
-        return render("opinions/new.html", form=form, route=_route_for(form.community.data), status=400)
+    if community is None:  # a lookup that ran has found no community to route to
+        route = None if lookup else _route_for(form.community.data)
+        return render("opinions/new.html", form=form, route=route, status=400)
     if form.website.data:
         # Filled by software, not a person: look the same as success, keep nothing.
         return render("opinions/receipt.html", code=format_code(new_code()), group=community.district.group,
@@ -109,7 +110,8 @@ def route_preview() -> Response:
 
 
 def _route_for(text: str | None) -> dict[str, object] | None:
-    community = community_for(text or "").community if text else None
+    """Where an opinion about the community `text` names would go, when it names exactly one."""
+    community = community_for(text, suggest=False).community if text else None
     if community is None:
         return None
     group = community.district.group
