@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, sele
 from . import district, stations
 from .db import db, intpk, name
 from .deputies import Deputy, DeputyGroup, DeputyStatus
-from .pinyin import normalise_query, pinyin_keys
+from .pinyin import name_matches, normalise_query, pinyin_keys
 from .web import BadParameter, api_list, paginate, ref, render
 
 if TYPE_CHECKING:
@@ -84,22 +84,13 @@ def search_needle(query: str) -> str:
     return needle if needle.isascii() else "".join(needle.split())
 
 
-def community_matches(needle: str) -> Any:
-    """Communities whose name contains `needle`, whose pinyin contains it, or whose initials start with it."""
-    conditions = [Community.name.contains(needle, autoescape=True)]
-    if needle.isascii():
-        conditions += [Community.pinyin.contains(needle, autoescape=True),
-                       Community.initials.startswith(needle, autoescape=True)]
-    return or_(*conditions)
-
-
 def search_communities(query: str, limit: int | None = None) -> Any:
     """A statement over the communities matching `query`, best first (prefix matches, then shorter names)."""
     needle = search_needle(query)
     statement = (
         select(Community)
         .options(joinedload(Community.town), joinedload(Community.district))
-        .where(community_matches(needle) if needle else false())
+        .where(name_matches(Community, needle) if needle else false())
         .order_by(
             case((Community.name.startswith(needle, autoescape=True), 0),
                  (Community.pinyin.startswith(needle, autoescape=True), 0), else_=1),
@@ -149,7 +140,7 @@ def find_community(query: str, suggest: bool = True) -> Lookup:
         lookup.candidate_total = (
             len(matches) if len(matches) <= CANDIDATE_LIMIT or not suggest
             else db.session.scalar(select(func.count()).select_from(
-                select(Community.id).where(community_matches(search_needle(text_value))).subquery()))
+                select(Community.id).where(name_matches(Community, search_needle(text_value))).subquery()))
         )
     elif suggest:
         lookup.suggestions = near_communities(text_value)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, vali
 
 from . import district
 from .db import Choice, choice, db, flag, intpk, name, slug, text
-from .pinyin import pinyin_keys
+from .pinyin import name_matches, pinyin_keys
 from .web import BadParameter, api_list, paginate, ref, render, wants_json
 
 if TYPE_CHECKING:
@@ -198,15 +198,6 @@ def directory_filters() -> DirectoryFilters:
     return filters
 
 
-def name_matches(needle: str) -> Any:
-    """Deputies whose name contains `needle`, whose pinyin contains it, or whose initials start with it."""
-    conditions = [Deputy.name.contains(needle, autoescape=True)]
-    if needle.isascii():
-        conditions += [Deputy.pinyin.contains(needle, autoescape=True),
-                       Deputy.initials.startswith(needle, autoescape=True)]
-    return or_(*conditions)
-
-
 def directory_statement(filters: DirectoryFilters) -> Any:
     """The deputies matching the filters, ordered by pinyin (name or pinyin prefix matches first)."""
     statement = select(Deputy).options(
@@ -214,7 +205,7 @@ def directory_statement(filters: DirectoryFilters) -> Any:
     order: list[Any] = []
     if filters.q:
         needle = areas.search_needle(filters.q)
-        statement = statement.where(name_matches(needle) if needle else false())
+        statement = statement.where(name_matches(Deputy, needle) if needle else false())
         if needle:
             order.append(case((Deputy.name.startswith(needle, autoescape=True), 0),
                               (Deputy.pinyin.startswith(needle, autoescape=True), 0),

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from pypinyin import Style, lazy_pinyin
+from sqlalchemy import or_
 
 _NOT_ALNUM = re.compile(r"[^0-9a-z]")
 
@@ -23,3 +25,13 @@ def normalise_query(query: str) -> str:
     if query.isascii():
         return _NOT_ALNUM.sub("", query)
     return query
+
+
+def name_matches(model: Any, needle: str) -> Any:
+    """Rows of `model` (a name with its pinyin and initials columns) whose name contains `needle`, whose pinyin
+    contains it, or whose initials start with it."""
+    conditions = [model.name.contains(needle, autoescape=True)]
+    if needle.isascii():
+        conditions += [model.pinyin.contains(needle, autoescape=True),
+                       model.initials.startswith(needle, autoescape=True)]
+    return or_(*conditions)
