@@ -209,19 +209,14 @@ def logout() -> Response:
 class RoleFields(FlaskForm):
     """The role of an account, and the group a liaison belongs to."""
 
-    role = SelectField("角色", choices=[SelectChoice(r.value, r.label) for r in Role], validate_choice=False)
-    group = SelectField("代表小组（联络员必选）", choices=[], validate_choice=False)
-
-    def validate_role(self, field: SelectField) -> None:
-        if field.data not in {r.value for r in Role}:
-            raise ValidationError("请选择列表中的角色")
+    role = SelectField("角色", choices=[SelectChoice(r.value, r.label) for r in Role],
+                       invalid_choice_message="请选择列表中的角色")
+    # The views give the choices (every group, and none), so anything else is refused before it reaches a query.
+    group = SelectField("代表小组（联络员必选）", choices=[], invalid_choice_message="请选择列表中的代表小组")
 
     def validate_group(self, field: SelectField) -> None:
         if self.role.data == Role.LIAISON and not field.data:
             raise ValidationError("联络员必须属于一个代表小组")
-        valid_id = field.data.isascii() and field.data.isdigit() and len(field.data) < 10  # "²" is a digit too
-        if field.data and (not valid_id or db.session.get(DeputyGroup, int(field.data)) is None):
-            raise ValidationError("请选择列表中的代表小组")
 
     def chosen_group_id(self) -> int | None:
         """The group, kept only for a liaison: the other roles see every group."""
