@@ -293,12 +293,10 @@ def deputy_or_404(slug_value: str) -> Deputy:
 
 def term_start() -> dt.date | None:
     """The day the current term began: the opening of the first session of the latest session's term."""
-    from .district import CongressSession
-
-    sessions = db.session.scalars(select(CongressSession).order_by(CongressSession.opened_on)).all()
+    sessions = district.sessions_newest_first()
     if not sessions:
         return None
-    term = sessions[-1].code.split("-")[0]
+    term = sessions[0].code.split("-")[0]
     return min(s.opened_on for s in sessions if s.code.split("-")[0] == term)
 
 

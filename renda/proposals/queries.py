@@ -130,7 +130,6 @@ FILTER_LABELS = {"session": "会议", "kind": "类别", "stage": "办理阶段",
 def read_filters(options: FilterOptions, strict: bool) -> Filters:
     """The filters of the request. A value that is not one of the options: BadParameter when `strict` (the API),
     otherwise the filter is dropped and a notice says so (HTML pages)."""
-    # PostgreSQL refuses NUL in text, and no title holds one: drop it rather than fail.
     filters = Filters(q=request.args.get("q", "").strip())
 
     def raw(key: str) -> str:
