@@ -5,19 +5,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 import re
-import uuid
 from decimal import Decimal
 
-import flask_migrate
 import pytest
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import Date, create_engine, func, literal, select, text
+from sqlalchemy import Date, func, literal, select
 
-from conftest import DEMO_CONTENT
-from renda import create_app
-from renda.content import load_content
 from renda.db import db
 from renda.district import CongressSession
 from renda.proposals import (
@@ -108,42 +102,12 @@ def test_database_computes_the_same_deadline_as_python(app):
             assert db.session.scalar(select(reply_due_sql(literal(assigned, Date)))) == reply_due_on(assigned)
 
 
-@pytest.fixture
-def postgres_app():
-    """The app on a fresh PostgreSQL schema with the demo district loaded, or a skip saying why."""
-    url = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-    engine = create_engine(url, connect_args={"connect_timeout": 3})
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except Exception as e:  # noqa: BLE001 — any failure to connect means: no server here
-        engine.dispose()
-        pytest.skip(f"PostgreSQL is not reachable at {url} ({type(e).__name__})")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    with engine.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    app = create_app({
-        "TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": f"-csearch_path={schema}"}},
-    })
-    with app.app_context():
-        flask_migrate.upgrade()
-        load_content(DEMO_CONTENT)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    with engine.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    engine.dispose()
-
-
 @pytest.mark.postgres
-def test_postgresql_gives_the_same_deadlines_statistics_and_lists_as_sqlite(postgres_app, client):
-    with postgres_app.app_context():
+def test_postgresql_gives_the_same_deadlines_statistics_and_lists_as_sqlite(pg_app, client):
+    with pg_app.app_context():
         for assigned in MONTH_END_DATES + [dt.date(2027, 11, 30), dt.date(2026, 1, 20)]:
             assert db.session.scalar(select(reply_due_sql(literal(assigned, Date)))) == reply_due_on(assigned)
-    on_postgres = postgres_app.test_client()
+    on_postgres = pg_app.test_client()
     for path in ("/api/v1/proposals/stats", "/api/v1/proposals/stats?session=18-1",
                  "/api/v1/proposals?overdue=1", "/api/v1/proposals?q=幼儿园&unit=education&overdue=0",
                  "/api/v1/proposals?category=教育&page=2&per_page=10"):
