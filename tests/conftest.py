@@ -4,6 +4,7 @@ the same on PostgreSQL; the PostgreSQL and Redis servers of the scale-out path; 
 from __future__ import annotations
 
 import datetime as dt
+import http.cookiejar
 import os
 import re
 import shutil
@@ -15,7 +16,7 @@ import sys
 import time
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -270,17 +271,28 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        return None
+
+
+def visitor_opener() -> urllib.request.OpenerDirector:
+    """A urllib opener like one visitor's browser, for live servers: it keeps its cookies, and a redirect comes
+    back as an HTTPError with its Location instead of being followed."""
+    return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect())
+
+
 class Gunicorn:
     """gunicorn serving the app on a free loopback port, in a process group of its own so that none of it lingers."""
 
-    def __init__(self, database: Path, log: Path, workers: int, env: dict[str, str]) -> None:
+    def __init__(self, database: Path, log: Path, workers: int, env: dict[str, str], args: Sequence[str] = ()) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = log
         with log.open("ab") as stderr:
             self.process = subprocess.Popen(
                 [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(workers),
-                 "--bind", f"127.0.0.1:{self.port}", "--no-control-socket", "app:app"],
+                 "--bind", f"127.0.0.1:{self.port}", "--no-control-socket", *args, "app:app"],
                 cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True,
                 env={**os.environ, "DATABASE_URL": f"sqlite:///{database}", "SECRET_KEY": "served-in-tests", **env},
             )
@@ -336,11 +348,12 @@ class Gunicorn:
 
 @pytest.fixture
 def serve(tmp_path: Path) -> Iterator[Callable[..., Gunicorn]]:
-    """Starts gunicorn over a SQLite database: serve(database, workers=2, **environment); all stopped after."""
+    """Starts gunicorn over a SQLite database: serve(database, workers=2, args=(more options), **environment);
+    all stopped after."""
     started: list[Gunicorn] = []
 
-    def start(database: Path, workers: int = 2, **env: str) -> Gunicorn:
-        server = Gunicorn(database, tmp_path / f"gunicorn-{len(started)}.log", workers, env)
+    def start(database: Path, workers: int = 2, args: Sequence[str] = (), **env: str) -> Gunicorn:
+        server = Gunicorn(database, tmp_path / f"gunicorn-{len(started)}.log", workers, env, args)
         started.append(server)
         return server
 

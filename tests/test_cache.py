@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import http.cookiejar
-import os
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
@@ -20,7 +17,7 @@ from flask import Flask, flash, redirect
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event, select, update
 
-from conftest import DEMO_CONTENT, ROOT, Auth, copy_database, csrf_token_of, free_port, make_app
+from conftest import DEMO_CONTENT, Auth, copy_database, csrf_token_of, make_app
 from renda import cache
 from renda.cache import DataVersion, Entry, ResponseCache
 from renda.content import load_content
@@ -316,7 +313,7 @@ def test_the_cache_can_be_turned_off(demo_database, tmp_path):
 # --- Every app process: gunicorn with two workers ---------------------------------------------------------
 
 @pytest.fixture
-def two_workers(demo_database: Path, tmp_path: Path) -> Iterator[tuple[str, Path, int]]:
+def two_workers(demo_database: Path, tmp_path: Path, serve) -> Iterator[tuple[str, Path, int]]:  # noqa: ANN001
     """gunicorn with two workers over a copy of the demo, an editor account, and the id of a published report."""
     database = tmp_path / "portal.db"
     copy_database(demo_database, database)
@@ -325,29 +322,9 @@ def two_workers(demo_database: Path, tmp_path: Path) -> Iterator[tuple[str, Path
     with app.app_context():
         report_id = db.session.scalars(select(ReportBack.id).where(ReportBack.slug == "zhang-minghua")).one()
         db.engine.dispose()
-    port, log = free_port(), tmp_path / "access.log"
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "SECRET_KEY": "cache-test"}
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "--no-control-socket", "--access-logfile", str(log), "--access-logformat", "%(p)s %(r)s %(s)s",
-         "app:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=2):
-                break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail("gunicorn did not start: " + process.stderr.read().decode()[-2000:])
-    yield base, log, report_id
-    process.terminate()
-    process.wait(timeout=20)
-    process.stderr.close()
+    log = tmp_path / "access.log"
+    server = serve(database, 2, args=("--access-logfile", str(log), "--access-logformat", "%(p)s %(r)s %(s)s"))
+    yield server.base, log, report_id
 
 
 def fetch(url: str) -> tuple[str, str]:

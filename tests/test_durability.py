@@ -21,17 +21,13 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from conftest import copy_database, csrf_token_of
+from conftest import copy_database, csrf_token_of, visitor_opener
 
 SENDERS = 8
 SUBMISSIONS = 400  # the most the senders may post, all together
 KILL_AFTER = 40  # receipts seen before the kill
 DEADLINE = 60  # seconds for the sending, kill included
 
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
-        return None
 
 
 class Residents:
@@ -53,8 +49,7 @@ class Residents:
             return True
 
     def send(self, sender: int) -> None:
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
-                                             NoRedirect())
+        opener = visitor_opener()
         n = 0
         while not self.stop.is_set() and self._take_a_turn():
             n += 1

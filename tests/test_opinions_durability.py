@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import http.cookiejar
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -18,56 +12,21 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from conftest import ROOT, copy_database, csrf_token_of
+from conftest import copy_database, csrf_token_of, visitor_opener
 
 SUBMISSIONS = 50
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
-def gunicorn(demo_database: Path, tmp_path: Path):  # noqa: ANN201
+def gunicorn(demo_database: Path, tmp_path: Path, serve):  # noqa: ANN001, ANN201
     database = tmp_path / "portal.db"
     copy_database(demo_database, database)
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "SECRET_KEY": "durability-test",
-           "OPINION_RATE_LIMIT": "1000 per minute"}
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "--no-control-socket", "app:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail("gunicorn did not start: " + process.stderr.read().decode()[-2000:])
-    yield base, database
-    process.terminate()
-    process.wait(timeout=20)
-    process.stderr.close()
-
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
-        return None
+    yield serve(database, OPINION_RATE_LIMIT="1000 per minute").base, database
 
 
 def send_one(base: str, n: int) -> tuple[int, str]:
     """One resident: open the form (session and CSRF token), then submit it. The status and receipt code."""
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
-                                         NoRedirect())
+    opener = visitor_opener()
     with opener.open(base + "/opinions/new", timeout=30) as response:
         token = csrf_token_of(response.read().decode())
     body = urllib.parse.urlencode({

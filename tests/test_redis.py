@@ -7,7 +7,6 @@ and let the sixth through; with Redis the sixth is refused whichever process ans
 
 from __future__ import annotations
 
-import http.cookiejar
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -18,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from conftest import REDIS_URL, Gunicorn, copy_database, csrf_token_of
+from conftest import REDIS_URL, Gunicorn, copy_database, csrf_token_of, visitor_opener
 
 pytestmark = pytest.mark.redis
 
@@ -37,13 +36,8 @@ def two_servers(redis_server, serve, demo_database: Path, tmp_path: Path) -> Ite
 class Browser:
     """One visitor: one cookie jar for both servers (cookies do not depend on the port), no redirects followed."""
 
-    class _NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
-            return None
-
     def __init__(self) -> None:
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), self._NoRedirect())
+        self.opener = visitor_opener()
 
     def get(self, url: str) -> str:
         with self.opener.open(url, timeout=30) as response:
