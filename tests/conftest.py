@@ -44,10 +44,6 @@ SERVICE_MARKERS = ("postgres", "redis")
 UNREACHABLE = "is not reachable at"  # in the reason of every such skip ("PostgreSQL is not reachable at …")
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "redis: needs the Redis server on 127.0.0.1:6379")
-
-
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
     """Under REQUIRE_SERVICES=1 a PostgreSQL or Redis test skipped for want of its server is a failure: CI proves
