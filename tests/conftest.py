@@ -108,14 +108,22 @@ def empty_app(empty_database: Path, tmp_path: Path) -> Iterator[Flask]:
         db.engine.dispose()
 
 
+@contextmanager
+def app_on_copy(source: Path, folder: Path, **config: object) -> Iterator[Flask]:
+    """The app over a copy of the database `source`, made in `folder`; its connections closed after."""
+    path = folder / "portal.db"
+    copy_database(source, path)
+    app = make_app(path, **config)
+    try:
+        yield app
+    finally:
+        dispose(app)
+
+
 @pytest.fixture
 def app(demo_database: Path, tmp_path: Path) -> Iterator[Flask]:
-    path = tmp_path / "portal.db"
-    copy_database(demo_database, path)
-    app = make_app(path)
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+    with app_on_copy(demo_database, tmp_path) as app:
+        yield app
 
 
 # --- PostgreSQL: schemas in the `test` database, made by the migrations ----------------------------------------

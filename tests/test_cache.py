@@ -17,7 +17,7 @@ from flask import Flask, flash, redirect
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event, select, update
 
-from conftest import DEMO_CONTENT, Auth, copy_database, csrf_token_of, make_app
+from conftest import DEMO_CONTENT, Auth, app_on_copy, copy_database, csrf_token_of, make_app
 from renda import cache
 from renda.cache import DataVersion, Entry, ResponseCache
 from renda.content import load_content
@@ -302,12 +302,8 @@ def test_on_postgresql_a_write_shows_at_once_too(pg_app):
 
 
 def test_the_cache_can_be_turned_off(demo_database, tmp_path):
-    copy_database(demo_database, tmp_path / "portal.db")
-    app = make_app(tmp_path / "portal.db", PUBLIC_CACHE_ENTRIES=0)
-    client = app.test_client()
-    assert "ETag" not in client.get("/deputies").headers
-    with app.app_context():
-        db.engine.dispose()
+    with app_on_copy(demo_database, tmp_path, PUBLIC_CACHE_ENTRIES=0) as app:
+        assert "ETag" not in app.test_client().get("/deputies").headers
 
 
 # --- Every app process: gunicorn with two workers ---------------------------------------------------------

@@ -20,8 +20,7 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import copy_database, csrf_token_of, make_app
-from renda.db import db
+from conftest import app_on_copy, csrf_token_of
 
 SETTINGS = settings(derandomize=True, max_examples=50, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -31,12 +30,8 @@ SCRIPT = "<script>alert(1)</script>"
 @pytest.fixture(scope="module")
 def app(demo_database: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """One app for the module (hypothesis runs many examples in one test), with the opinion limit out of the way."""
-    path = tmp_path_factory.mktemp("properties") / "portal.db"
-    copy_database(demo_database, path)
-    app = make_app(path, OPINION_RATE_LIMIT="100000 per minute")
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+    with app_on_copy(demo_database, tmp_path_factory.mktemp("properties"), OPINION_RATE_LIMIT="100000 per minute") as app:
+        yield app
 
 
 @pytest.fixture(scope="module")

@@ -15,10 +15,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import copy_database, make_app
+from conftest import app_on_copy
 from flask import Flask
 
-from renda.db import db
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -27,12 +26,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 @pytest.fixture(scope="session")
 def live_app(demo_database: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    path = tmp_path_factory.mktemp("live") / "portal.db"
-    copy_database(demo_database, path)
-    app = make_app(path, OPINION_RATE_LIMIT="100 per minute")
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+    with app_on_copy(demo_database, tmp_path_factory.mktemp("live"), OPINION_RATE_LIMIT="100 per minute") as app:
+        yield app
 
 
 @pytest.fixture(scope="session")
