@@ -15,7 +15,7 @@ from sqlalchemy import event, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
-from .db import db, intpk
+from .db import db, flushed_tables, intpk
 from .district import today
 from .extensions import limiter
 
@@ -40,15 +40,10 @@ _table = DataVersion.__table__
 _bump = update(_table).values(version=_table.c.version + 1)
 
 
-def _has_public_changes(session: Session) -> bool:
-    changed = [*session.new, *session.deleted, *(o for o in session.dirty if session.is_modified(o))]
-    return any(getattr(o, "__tablename__", None) not in UNSEEN_TABLES for o in changed)
-
-
 @event.listens_for(Session, "before_flush")
 def _move_version_on_flush(session: Session, flush_context: object, instances: object) -> None:
     """A flush with net changes moves the version in its own transaction: seen when, and only if, it commits."""
-    if _has_public_changes(session):
+    if flushed_tables(session) - UNSEEN_TABLES:
         session.connection().execute(_bump)
 
 

@@ -10,7 +10,7 @@ from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Boolean, DateTime, Enum, Integer, MetaData, String, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -27,6 +27,12 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+def flushed_tables(session: Session) -> set[str | None]:
+    """The tables a flush of `session` is about to write: of new, deleted and really modified objects."""
+    changed = [*session.new, *session.deleted, *(o for o in session.dirty if session.is_modified(o))]
+    return {getattr(o, "__tablename__", None) for o in changed}
 
 
 class Choice(enum.StrEnum):

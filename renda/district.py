@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Date, String, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from .db import db, flag, intpk, name, text, timestamp, utcnow
+from .db import db, flag, flushed_tables, intpk, name, text, timestamp, utcnow
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -62,8 +62,7 @@ PRIVATE_TABLES = {"opinions", "opinion_events", "audit_events", "staff_users"}
 @event.listens_for(Session, "before_flush")
 def _note_public_change(session: Session, flush_context: object, instances: object) -> None:
     """Any change to public data moves the district's "data updated" time: the footer's date, and a version."""
-    changed = [*session.new, *session.deleted, *(o for o in session.dirty if session.is_modified(o))]
-    if not any(getattr(o, "__tablename__", None) not in PRIVATE_TABLES | {"district_profile"} for o in changed):
+    if not flushed_tables(session) - PRIVATE_TABLES - {"district_profile"}:
         return
     known = [*session.identity_map.values(), *session.new]
     profile = next((o for o in known if isinstance(o, DistrictProfile)), None)
