@@ -27,12 +27,12 @@ GOOD = {
 }
 
 
-def token(client: FlaskClient, path: str = "/opinions/new") -> str:
+def form_token(client: FlaskClient, path: str = "/opinions/new") -> str:
     return csrf_token_of(client.get(path).get_data(as_text=True))
 
 
 def submit(client: FlaskClient, **changes: str | None):  # noqa: ANN201
-    data = {**GOOD, "csrf_token": token(client), **changes}
+    data = {**GOOD, "csrf_token": form_token(client), **changes}
     return client.post("/opinions", data={k: v for k, v in data.items() if v is not None})
 
 
@@ -97,7 +97,7 @@ def test_invalid_input_comes_back_with_everything_kept_and_a_message_by_the_fiel
 @pytest.mark.parametrize("token", [None, "forged", "another visitor's"])
 def test_without_a_valid_csrf_token_nothing_is_stored_and_the_form_comes_back_filled(app, client, token):
     if token == "another visitor's":
-        token = csrf_token_of(app.test_client().get("/opinions/new").get_data(as_text=True))
+        token = form_token(app.test_client())
     response = client.post("/opinions", data=GOOD if token is None else {**GOOD, "csrf_token": token})
     assert response.status_code == 400
     assert stored(app) == []
@@ -122,7 +122,7 @@ def test_a_post_from_another_site_gets_the_error_page_not_a_form_filled_by_that_
 
 
 def test_a_post_from_this_site_with_browser_headers_goes_through(app, client):
-    token = csrf_token_of(client.get("/opinions/new").get_data(as_text=True))
+    token = form_token(client)
     same = {"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"}
     assert client.post("/opinions", data={**GOOD, "csrf_token": token}, headers=same).status_code == 303
     stale = client.post("/opinions", data={**GOOD, "csrf_token": "stale"}, headers={"Origin": "http://localhost"})
@@ -215,7 +215,7 @@ def test_the_resident_rates_the_reply_with_the_last_four_digits(app, client):
     _reply(app, code)
     page = client.get(f"/opinions/track?code={code}").get_data(as_text=True)
     assert "路灯已于本周修复。" in page and "评价答复" in page
-    csrf = token(client, f"/opinions/track?code={code}")
+    csrf = form_token(client, f"/opinions/track?code={code}")
     wrong = client.post(f"/opinions/track/{code}/rate", data={"csrf_token": csrf, "rating": "satisfied",
                                                               "phone_last4": "0000"})
     assert wrong.status_code == 400 and "手机号码后四位不正确" in wrong.get_data(as_text=True)
@@ -233,7 +233,7 @@ def test_the_resident_rates_the_reply_with_the_last_four_digits(app, client):
 def test_guessing_the_last_four_digits_is_throttled(app, client):
     code = submit(client).headers["Location"].rsplit("/", 1)[1]
     _reply(app, code)
-    csrf = token(client, f"/opinions/track?code={code}")
+    csrf = form_token(client, f"/opinions/track?code={code}")
     statuses = [client.post(f"/opinions/track/{code}/rate", data={
         "csrf_token": csrf, "rating": "satisfied", "phone_last4": f"{n:04d}"}).status_code for n in range(6)]
     assert statuses == [400] * 5 + [429]
@@ -241,7 +241,7 @@ def test_guessing_the_last_four_digits_is_throttled(app, client):
 
 def test_an_unanswered_opinion_cannot_be_rated(client):
     code = submit(client).headers["Location"].rsplit("/", 1)[1]
-    csrf = token(client)  # the track page offers no rating form yet; the session's token is the same
+    csrf = form_token(client)  # the track page offers no rating form yet; the session's token is the same
     response = client.post(f"/opinions/track/{code}/rate", data={"csrf_token": csrf, "rating": "satisfied",
                                                                  "phone_last4": GOOD["phone"][-4:]})
     assert response.status_code == 400 and "不能评价" in response.get_data(as_text=True)

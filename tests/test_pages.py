@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from conftest import make_opinion
 from renda.db import db
 from renda.district import DistrictProfile
 from renda.stations import Reception, ReceptionStatus, Station
@@ -75,19 +76,13 @@ def test_healthz_answers_503_when_the_database_does_not(tmp_path):
 
 
 def test_a_change_to_public_data_moves_the_data_updated_time_and_an_opinion_does_not(app):
-    from renda.opinions.models import Opinion, OpinionCategory, new_code
-    from renda.areas import Community
-
     def updated_at() -> dt.datetime:
         return db.session.scalars(select(DistrictProfile)).one().data_updated_at
 
     with app.app_context():
         before = updated_at()
-        community = db.session.scalars(select(Community)).first()
-        db.session.add(Opinion(code=new_code(), community=community, group=community.district.group,
-                               category=OpinionCategory.OTHER, subject="主题", body="一条不改变公开数据的意见。",
-                               phone="13912345678"))
-        db.session.commit()
+    make_opinion(app)
+    with app.app_context():
         assert updated_at() == before
         station = db.session.scalars(select(Station)).first()
         station.hours = station.hours  # no net change
