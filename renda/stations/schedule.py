@@ -131,12 +131,6 @@ def next_duty_of(deputy: Deputy, today: dt.date) -> ReceptionDay | None:
     return ReceptionDay.stored(reception) if reception else None
 
 
-def past_receptions(station: Station, today: dt.date) -> list[ReceptionDay]:
-    """The stored receptions of the last twelve months before today, latest first."""
-    days = receptions_between(add_months(today, -12), today - dt.timedelta(days=1), today, station)
-    return sorted(days, key=lambda d: (d.date, d.start or dt.time()), reverse=True)
-
-
 @dataclass(frozen=True)
 class PracticePeriod:
     """A month or a quarter against a practice ("a reception a month", "a group activity a quarter");

@@ -22,12 +22,10 @@ from .schedule import (
     add_months,
     geo_uri,
     next_receptions,
-    past_receptions,
     reception_practice,
     receptions_between,
     schedule_text,
     stationed_deputies,
-    upcoming_receptions,
 )
 
 # --- public pages and their JSON twins --------------------------------------------------------------------------
@@ -70,12 +68,14 @@ def api_index() -> Response:
 
 def station_page_data(station: Station) -> dict[str, Any]:
     day = district.today()
-    upcoming = upcoming_receptions(day, station)
+    # The last twelve months and the months ahead in one read: stored days, and rule days from today on.
+    days = receptions_between(add_months(day, -12), add_months(day, RULE_HORIZON_MONTHS), day, station)
+    upcoming = [d for d in days if d.date >= day]
     return {
         "station": station,
         "upcoming": upcoming,
         "next_reception": next((d for d in upcoming if d.status is ReceptionStatus.PLANNED), None),
-        "past": past_receptions(station, day),
+        "past": sorted((d for d in days if d.date < day), key=lambda d: (d.date, d.start or dt.time()), reverse=True),
         "practice": reception_practice([station], day)[station.id],
         "activity_practice": activity_practice(station.groups, day),
         "deputies": stationed_deputies(station),
