@@ -1,8 +1,8 @@
 """`make bench`: every public page under gunicorn and wrk on loopback, against a trivial route, at 1x and 100x data.
 
 Prints, per page: requests/s, p50 and p99 latency, the ratio to the trivial route (the framework's ceiling on
-this machine), the SQL queries a fresh answer sends, and the gzip size of the HTML and of the whole page (HTML,
-CSS, htmx, images). Then repeats the directory, lookup and proposal list on 100 times the demo data and prints the
+this machine), the SQL queries a fresh answer sends, the gzip size of the HTML and of the whole page (HTML,
+CSS, htmx, images), and the bytes the server sends for them to a client that accepts gzip, as wrk's client does. Then repeats the directory, lookup and proposal list on 100 times the demo data and prints the
 growth of p50. Each page is loaded twice: as served (the public cache on) and afresh (a second server with the
 cache off), so the figures show both what a visitor gets and what the page itself costs. What is compared is
 loaded in turn, one second each, so that other work on the machine weighs on all of it alike. All traffic goes
@@ -74,6 +74,8 @@ class Fresh:
     queries: int
     html_gz: int | None  # HTML pages only
     page_gz: int | None  # HTML plus the stylesheet, scripts and images it loads
+    wire: int  # bytes the server sends, headers and body, to a client that accepts gzip
+    page_wire: int | None  # the same for the page and everything it loads (HTML pages only)
 
 
 @dataclass
@@ -186,8 +188,20 @@ def pick_pages(app: Flask, opinion_code: str) -> list[Page]:
 ASSET = re.compile(r'<(?:link[^>]*rel="stylesheet"[^>]*href|script[^>]*src|img[^>]*src)="(/[^"]+)"')
 
 
+ACCEPT_GZIP = {"Accept-Encoding": "gzip, deflate, br"}  # what every browser sends
+
+
 def gz(data: bytes) -> int:
     return len(gzip.compress(data, compresslevel=6))  # the level nginx and most servers are set to
+
+
+def on_the_wire(response: object) -> tuple[bytes, int]:
+    """The body as the client reads it, and the bytes the answer takes on the wire (status line, headers, body)."""
+    raw = response.get_data()  # type: ignore[attr-defined]
+    head = f"HTTP/1.1 {response.status}\r\n".encode() + b"".join(  # type: ignore[attr-defined]
+        f"{k}: {v}\r\n".encode() for k, v in response.headers.items()) + b"\r\n"  # type: ignore[attr-defined]
+    body = gzip.decompress(raw) if response.headers.get("Content-Encoding") == "gzip" else raw  # type: ignore[attr-defined]
+    return body, len(head) + len(raw)
 
 
 def measure_fresh(database: Path, pages: list[Page]) -> dict[str, Fresh]:
@@ -201,18 +215,20 @@ def measure_fresh(database: Path, pages: list[Page]) -> dict[str, Fresh]:
     for page in pages:
         client.get(page.path)  # the first answer may warm the process (templates, lookup tables)
         statements.clear()
-        response = client.get(page.path)
+        response = client.get(page.path, headers=ACCEPT_GZIP)
         queries = len(statements)
-        html_gz = page_gz = None
+        body, wire = on_the_wire(response)
+        html_gz = page_gz = page_wire = None
         if response.mimetype == "text/html":
-            body = response.get_data()
-            html_gz = page_gz = gz(body)
+            html_gz, page_gz, page_wire = gz(body), gz(body), wire
             for asset in dict.fromkeys(ASSET.findall(body.decode())):
                 if asset not in assets:
-                    with client.get(asset) as answer:
-                        assets[asset] = gz(answer.get_data())
-                page_gz += assets[asset]
-        found[page.path] = Fresh(response.status_code, queries, html_gz, page_gz)
+                    with client.get(asset, headers=ACCEPT_GZIP) as answer:
+                        plain, sent = on_the_wire(answer)
+                        assets[asset] = (gz(plain), sent)
+                page_gz += assets[asset][0]
+                page_wire += assets[asset][1]
+        found[page.path] = Fresh(response.status_code, queries, html_gz, page_gz, wire, page_wire)
     with app.app_context():
         db.engine.dispose()
     return found
@@ -261,7 +277,8 @@ def server(database: Path, workers: int, cache: bool, log: Path) -> Iterator[str
 
 def wrk(url: str, connections: int, seconds: int = 1) -> Load:
     """One bounded wrk run (one thread) against `url`."""
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", "-s", str(LUA), url]
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", "-s", str(LUA),
+               "-H", f"Accept-Encoding: {ACCEPT_GZIP['Accept-Encoding']}", url]
     output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30, check=True).stdout
     line = next(line for line in output.splitlines() if line.startswith("BENCH "))
     requests, duration_us, p50, p99, bad_status, socket_errors = map(int, line.split()[1:])
@@ -337,8 +354,9 @@ def report(pages: list[Page], fresh: dict[str, Fresh], loads: dict[str, dict[str
     if ceilings:
         print(f"\nTrivial route (the ceiling): median {ceilings[len(ceilings) // 2]:.0f} req/s, from {ceilings[0]:.0f}"
               f" to {ceilings[-1]:.0f}; each page's ratio is to the trivial route loaded in turn with it\n")
-    print("| page | req/s | p50 ms | p99 ms | ratio | req/s afresh | p50 ms afresh | SQL | HTML KB gz | page KB gz |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| page | req/s | p50 ms | p99 ms | ratio | req/s afresh | p50 ms afresh | SQL | HTML KB gz | page KB gz |"
+          " KB sent | page KB sent |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     missed = []
     for page in pages:
         f, found = fresh[page.path], loads.get(page.path, {})
@@ -346,7 +364,7 @@ def report(pages: list[Page], fresh: dict[str, Fresh], loads: dict[str, dict[str
         ratio = load.rps / trivial.rps if load and trivial and trivial.rps else None
         print(f"| `{page.label}` | {f'{load.rps:.0f}' if load else '–'} | {ms(load)} | {ms(load, 'p99_ms')} |"
               f" {'–' if ratio is None else f'{ratio:.0%}'} | {f'{raw.rps:.0f}' if raw else '–'} | {ms(raw)} |"
-              f" {f.queries} | {kb(f.html_gz)} | {kb(f.page_gz)} |")
+              f" {f.queries} | {kb(f.html_gz)} | {kb(f.page_gz)} | {kb(f.wire)} | {kb(f.page_wire)} |")
         if f.status != 200 or any(one.failed for one in found.values()):
             missed.append(f"{page.label}: status {f.status}, failed answers under load")
         if ratio is not None and ratio < MIN_RATIO:

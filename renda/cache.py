@@ -15,6 +15,7 @@ from sqlalchemy import event, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
+from .compression import MIN_SIZE, Gzipped, accepts_gzip, is_compressible, send_gzipped
 from .db import db, flushed_tables, intpk
 from .district import today
 from .extensions import limiter
@@ -94,6 +95,11 @@ class Entry:
     headers: list[tuple[str, str]]
     body: bytes
     with_token: bool = False  # the body holds TOKEN_HOLE where each visitor's own CSRF token goes
+    gzipped: Gzipped | None = None  # the body compressed once, for clients that accept gzip
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + (sum(map(len, self.gzipped.parts)) if self.gzipped else 0)
 
 
 # Stands in a stored body for the visitor's CSRF token; no page holds a NUL, so it cannot meet real content.
@@ -124,18 +130,18 @@ class ResponseCache:
             return entry
 
     def put(self, version: int, key: str, entry: Entry) -> None:
-        if len(entry.body) > self.max_bytes // 8:  # one huge export must not push out everything else
+        if entry.size > self.max_bytes // 8:  # one huge export must not push out everything else
             return
         with self.lock:
             if version != self.version:  # the data moved while this page was made: keep it out
                 return
             old = self.entries.pop(key, None)
-            self.size -= len(old.body) if old else 0
+            self.size -= old.size if old else 0
             self.entries[key] = entry
-            self.size += len(entry.body)
+            self.size += entry.size
             while len(self.entries) > self.max_entries or self.size > self.max_bytes:
                 _, evicted = self.entries.popitem(last=False)
-                self.size -= len(evicted.body)
+                self.size -= evicted.size
 
 
 def _cache() -> ResponseCache | None:
@@ -181,10 +187,22 @@ def _serve_from_cache() -> Response | None:
     if entry is None:
         return None
     g.public_cache_hit = True
-    body = entry.body
-    if entry.with_token:  # this visitor's own token, made (and kept in the session) as rendering the form would
-        body = body.replace(TOKEN_HOLE, generate_csrf().encode())
-    response = current_app.response_class(body, status=entry.status, headers=entry.headers)
+    # this visitor's own token, made (and kept in the session) as rendering the form would
+    return _answer(entry, generate_csrf().encode() if entry.with_token else b"")
+
+
+def _answer(entry: Entry, token: bytes) -> Response:
+    """The stored answer, gzip-compressed when the client accepts it, with this visitor's token filled in."""
+    response = current_app.response_class(status=entry.status, headers=entry.headers)
+    if entry.gzipped is not None and accepts_gzip():
+        send_gzipped(response, entry.gzipped.body(token))
+        etag, weak = response.get_etag()
+        if etag:  # each encoding its own tag, so that a revalidation is answered in the encoding it holds
+            response.set_etag(f"{etag}-gz", weak)
+    else:
+        response.set_data(entry.body.replace(TOKEN_HOLE, token) if entry.with_token else entry.body)
+        if entry.gzipped is not None:
+            response.vary.add("Accept-Encoding")
     return response.make_conditional(request)
 
 
@@ -220,8 +238,11 @@ def _store(response: Response) -> Response:
         response.headers["Cache-Control"] = "private, no-cache"
         body = body.replace(token.encode(), TOKEN_HOLE)
     headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-length"]
-    _cache().put(version, key, Entry(response.status_code, headers, body, token is not None))  # type: ignore[union-attr]
-    return response.make_conditional(request)
+    hole = TOKEN_HOLE if token is not None else None
+    gzipped = Gzipped.of(body, hole) if is_compressible(response) and len(body) >= MIN_SIZE else None
+    entry = Entry(response.status_code, headers, body, token is not None, gzipped)
+    _cache().put(version, key, entry)  # type: ignore[union-attr]
+    return _answer(entry, token.encode() if token is not None else b"")
 
 
 def init_app(app: Flask) -> None:

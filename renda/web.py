@@ -8,7 +8,7 @@ from flask import Flask, Response, current_app, g, jsonify, render_template, req
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from . import cache
+from . import assets, cache, compression
 from .district import TZ, district_profile
 
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -227,6 +227,10 @@ def _refuse_nul() -> Response | None:
 
 
 def init_app(app: Flask) -> None:
+    # After-request hooks run in the reverse order of these lines: security headers first (so stored answers
+    # carry them), then the cache stores the page, and compression comes last, on whatever remains to compress.
+    compression.init_app(app)
+    assets.init_app(app)
     app.before_request(_refuse_nul)
     cache.init_app(app)  # public pages served from each process's cache, invalidated by every write
     app.after_request(_set_security_headers)

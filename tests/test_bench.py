@@ -31,4 +31,8 @@ def test_a_smoke_run_loads_pages_against_the_trivial_route(tmp_path):
     for row in rows.values():
         cells = [cell.strip() for cell in row.split("|")[2:-1]]
         assert float(cells[0]) > 0 and cells[3].endswith("%")  # requests/s and the ratio to the ceiling
+    # bytes on the wire: the home page goes compressed, far below its gzip-less size, and loads its assets
+    home = [cell.strip() for cell in rows["`/`"].split("|")[2:-1]]
+    html_gz, sent, page_sent = float(home[7]), float(home[9]), float(home[10])
+    assert 0 < sent < html_gz + 1 and page_sent > sent + 10  # headers take under 1 KB
     assert (tmp_path / "last-run.json").exists()

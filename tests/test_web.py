@@ -139,7 +139,7 @@ def test_htmx_is_configured_for_the_csp_and_to_show_error_answers(client):
     assert config["allowScriptTags"] is False
     for status in ("400", "413", "429"):
         assert any(re.fullmatch(rule["code"], status) and rule["swap"] for rule in config["responseHandling"])
-    script = re.search(r'<script src="(/static/htmx-[\d.]+\.min\.js)" defer></script>', page).group(1)
+    script = re.search(r'<script src="(/static/htmx-[\d.]+\.min\.[0-9a-f]{12}\.js)" defer></script>', page).group(1)
     with client.get(script) as response:
         assert response.status_code == 200
         assert b"htmx" in response.data
