@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cli, config, db, extensions, pages, web
+from . import cli, config, db, extensions, openapi, pages, web
 from . import areas, dashboard, deputies, district, opinions, proposals, reports, roster, staff, stations  # noqa: F401
 
 
@@ -27,6 +27,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     web.init_app(app)
     cli.init_app(app)
     staff.init_app(app)
-    for area in (pages, areas, deputies, stations, reports, proposals, opinions, roster):
+    for area in (pages, openapi, areas, deputies, stations, reports, proposals, opinions, roster):
         app.register_blueprint(area.bp)
     return app

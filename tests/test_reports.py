@@ -264,6 +264,7 @@ def test_api_group_filter_and_paging(client):
 
 @pytest.mark.parametrize("query, status", [
     ("per_page=101", 400), ("page=abc", 400), ("page=0", 400), ("year=abc", 400),
+    ("year=1999", 400), ("year=3000", 400),  # the bounds of the HTML list, where they give a notice
     ("group=nope", 404), ("deputy=nope", 404),
 ])
 def test_api_answers_bad_parameters_with_a_json_error(client, query, status):

@@ -94,7 +94,7 @@ def overview() -> Response:
 @bp.get("/api/v1/reports")
 def api_index() -> Response:
     page_args()  # a bad page or per_page answers 400 before anything else
-    year = query_int("year", 0, 1) or None
+    year = query_int("year", 0, FIRST_YEAR, last_year()) or None  # the bounds of the HTML list
     group_slug, deputy_slug = request.args.get("group", "").strip(), request.args.get("deputy", "").strip()
     group, deputy = by_slug(DeputyGroup, group_slug), by_slug(Deputy, deputy_slug)
     if group_slug and group is None:

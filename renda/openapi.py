@@ -1,0 +1,209 @@
+"""The OpenAPI 3.1 description of the read-only JSON API (`/api/v1/openapi.json`), as CONTRACT.md states it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify
+
+bp = Blueprint("openapi", __name__)
+
+Schema = dict[str, Any]
+
+STRING: Schema = {"type": "string"}
+NULLABLE_STRING: Schema = {"type": ["string", "null"]}
+INTEGER: Schema = {"type": "integer"}
+NULLABLE_INTEGER: Schema = {"type": ["integer", "null"]}
+BOOLEAN: Schema = {"type": "boolean"}
+DATE: Schema = {"type": "string", "format": "date"}
+NULLABLE_DATE: Schema = {"type": ["string", "null"], "format": "date"}
+RATE: Schema = {"type": ["number", "null"], "description": "percent, two decimals; null when nothing is counted"}
+
+
+def component(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def nullable(name: str) -> Schema:
+    return {"oneOf": [component(name), {"type": "null"}]}
+
+
+def obj(required: dict[str, Schema], optional: dict[str, Schema] | None = None) -> Schema:
+    """An object with at least the keys of `required`; more keys may come (CONTRACT.md: "at least these keys")."""
+    return {"type": "object", "required": sorted(required), "properties": {**required, **(optional or {})}}
+
+
+def array(items: Schema) -> Schema:
+    return {"type": "array", "items": items}
+
+
+def page_of(name: str) -> Schema:
+    return obj({"items": array(component(name)), "total": INTEGER, "page": INTEGER, "per_page": INTEGER})
+
+
+def enum(*values: str, null: bool = False) -> Schema:
+    return {"enum": [*values, None] if null else list(values)}
+
+
+REF = obj({"slug": STRING, "name": STRING})
+LEVEL = enum("national", "provincial", "city", "county", "township")
+STAGE = enum("submitted", "assigned", "in_progress", "replied", "evaluated", "closed")
+RESULT = enum("A", "B", "C", "D", null=True)
+SATISFACTION = enum("satisfied", "basic", "unsatisfied", null=True)
+
+DEPUTY = obj({
+    "slug": STRING, "name": STRING, "gender": STRING, "level": LEVEL, "party": STRING, "occupation": STRING,
+    "sector": STRING, "group": nullable("Ref"), "district": nullable("Area"), "station": nullable("Ref"),
+})
+RECEPTION = obj({
+    "id": STRING, "station": component("Ref"), "date": DATE, "start": STRING, "end": STRING,
+    "deputies": array(component("Ref")), "topic": STRING, "status": enum("planned", "held", "cancelled"),
+})
+STATION = obj({
+    "slug": STRING, "name": STRING, "kind": enum("station", "home", "studio"), "address": STRING,
+    "hours": STRING, "phone": STRING, "groups": array(component("Ref")),
+})
+REPORT = obj({"id": STRING, "year": INTEGER, "title": STRING, "delivered_on": NULLABLE_DATE},
+             {"deputy": nullable("Ref"), "group": nullable("Ref")})
+PROPOSAL = obj({
+    "number": STRING, "kind": enum("motion", "suggestion"), "title": STRING, "lead": nullable("Ref"),
+    "category": STRING, "lead_unit": nullable("Ref"), "stage": STAGE, "result": RESULT,
+    "satisfaction": SATISFACTION, "overdue": BOOLEAN,
+})
+COMMUNITY = obj({"code": STRING, "name": STRING, "town": STRING, "district_code": STRING})
+CANDIDATE = obj({"code": STRING, "name": STRING, "town": STRING})
+
+SCHEMAS: dict[str, Schema] = {
+    "Ref": REF,
+    "Area": obj({"code": STRING, "name": STRING}),
+    "Error": obj({"error": STRING}),
+    "Deputy": DEPUTY,
+    "DeputyDetail": {"allOf": [component("Deputy"), obj({
+        "next_reception": nullable("Reception"),
+        "reports": array(obj({"id": STRING, "year": INTEGER, "title": STRING})),
+        "proposals": array(obj({"number": STRING, "title": STRING, "role": enum("lead", "cosigner")})),
+    })]},
+    "Community": COMMUNITY,
+    "Lookup": obj({
+        "community": component("Community"), "district": component("Area"),
+        "deputies": array(obj({"slug": STRING, "name": STRING})), "group": nullable("Ref"),
+        "station": {"oneOf": [obj({"slug": STRING, "name": STRING, "address": STRING, "hours": STRING,
+                                   "phone": STRING}), {"type": "null"}]},
+        "next_reception": nullable("Reception"),
+    }),
+    "LookupCandidates": obj({"error": STRING, "candidates": array(CANDIDATE)}),
+    "LookupSuggestions": obj({"error": STRING, "suggestions": array(CANDIDATE)}),
+    "Station": STATION,
+    "StationDetail": {"allOf": [component("Station"), obj({"upcoming": array(component("Reception"))})]},
+    "Reception": RECEPTION,
+    "Report": REPORT,
+    "ReportDetail": {"allOf": [component("Report"), obj({"body_html": STRING})]},
+    "Proposal": PROPOSAL,
+    "ProposalDetail": {"allOf": [component("Proposal"), obj({
+        "summary": STRING, "cosigners": array(component("Ref")), "co_units": array(component("Ref")),
+        "supervisor": nullable("Ref"), "reply": STRING, "days_overdue": INTEGER,
+        "events": array(obj({"stage": STAGE, "date": DATE})),
+    })]},
+    "ProposalStats": obj({
+        "total": INTEGER, "motions": INTEGER, "suggestions": INTEGER,
+        "by_stage": {"type": "object", "additionalProperties": INTEGER},
+        "by_result": obj({key: INTEGER for key in "ABCD"}),
+        "result_rates": obj({key: RATE for key in "ABCD"}),
+        "on_time_rate": RATE, "satisfaction_rate": RATE,
+        "by_unit": array(obj({"unit": component("Ref"), "count": INTEGER, "on_time": INTEGER,
+                              "overdue": INTEGER, "a_rate": RATE, "unsatisfied": INTEGER})),
+    }),
+    "Opinion": obj({
+        "code": STRING, "status": enum("submitted", "accepted", "forwarded", "replied", "closed", "declined"),
+        "group": nullable("Ref"), "submitted_on": DATE, "events": array(obj({"status": STRING, "date": DATE})),
+        "public_reply": NULLABLE_STRING,
+    }),
+}
+
+
+def parameter(name: str, description: str, schema: Schema | None = None, where: str = "query") -> Schema:
+    """A parameter; in the query an empty value is the same as none (as a plain HTML form sends it)."""
+    described = {"name": name, "in": where, "required": where == "path", "description": description,
+                 "schema": schema or STRING}
+    return described if where == "path" else {**described, "allowEmptyValue": True}
+
+
+PAGING = [
+    parameter("page", "page of the list, from 1", {"type": "integer", "minimum": 1, "maximum": 10**9}),
+    parameter("per_page", "items per page (default 20)", {"type": "integer", "minimum": 1, "maximum": 100}),
+]
+BOOLEAN_WORD: Schema = {"enum": ["1", "true", "yes", "0", "false", "no"]}
+YEAR: Schema = {"type": "integer", "minimum": 2000, "maximum": 2100}
+
+
+def answer(schema: Schema, description: str = "the answer") -> Schema:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+ERRORS = {
+    "400": answer(component("Error"), "a parameter that cannot be understood"),
+    "429": answer(component("Error"), "too many requests from one address"),
+}
+NOT_FOUND = {"404": answer(component("Error"), "no such item")}
+UNKNOWN_FILTER = {"404": answer(component("Error"), "a filter names a group, district, deputy or station there is not")}
+
+
+def operation(summary: str, schema: Schema, parameters: list[Schema], **more: Schema) -> Schema:
+    return {"get": {"summary": summary, "parameters": parameters,
+                    "responses": {"200": answer(schema), **ERRORS, **more}}}
+
+
+PATHS: dict[str, Schema] = {
+    "/api/v1/deputies": operation("Deputies, filtered; q matches name, pinyin and pinyin initials", page_of("Deputy"), [
+        parameter("q", "name, pinyin or initials"), parameter("level", "level", LEVEL),
+        parameter("group", "deputy group slug"), parameter("district", "electoral district code"),
+        parameter("sector", "sector"), *PAGING], **UNKNOWN_FILTER),
+    "/api/v1/deputies/{slug}": operation("One deputy", component("DeputyDetail"),
+                                         [parameter("slug", "the deputy's slug", where="path")], **NOT_FOUND),
+    "/api/v1/communities": operation("Communities and villages; q matches name and pinyin", page_of("Community"),
+                                     [parameter("q", "name or pinyin"), *PAGING]),
+    "/api/v1/lookup": operation(
+        "Find my deputy: the community's electoral district, deputies, group, station and next reception",
+        component("Lookup"), [parameter("community", "a code, a name, or part of a name or of its pinyin")],
+        **{"300": answer(component("LookupCandidates"), "several communities match"),
+           "404": answer(component("LookupSuggestions"), "no community matches")}),
+    "/api/v1/stations": operation("Stations", page_of("Station"), PAGING),
+    "/api/v1/stations/{slug}": operation("One station with its upcoming receptions", component("StationDetail"),
+                                         [parameter("slug", "the station's slug", where="path")], **NOT_FOUND),
+    "/api/v1/receptions": operation("Receptions between two dates", page_of("Reception"), [
+        parameter("from", "first date", {"type": "string", "format": "date"}),
+        parameter("to", "last date", {"type": "string", "format": "date"}),
+        parameter("station", "station slug"), *PAGING], **UNKNOWN_FILTER),
+    "/api/v1/reports": operation("Published report-backs", page_of("Report"), [
+        parameter("year", "year delivered", YEAR), parameter("deputy", "deputy slug"),
+        parameter("group", "group slug"), *PAGING], **UNKNOWN_FILTER),
+    "/api/v1/reports/{year}/{slug}": operation("One published report-back", component("ReportDetail"), [
+        parameter("year", "its year", {"type": "integer", "minimum": 0}, where="path"),
+        parameter("slug", "its deputy's or group's slug", where="path")], **NOT_FOUND),
+    "/api/v1/proposals": operation("Motions and suggestions, filtered", page_of("Proposal"), [
+        parameter("session", "session code"), parameter("kind", "kind", enum("motion", "suggestion")),
+        parameter("stage", "stage", STAGE), parameter("result", "result class", enum("A", "B", "C", "D")),
+        parameter("category", "category"), parameter("unit", "lead or co-handling unit slug"),
+        parameter("q", "number, title or summary"), parameter("overdue", "overdue only", BOOLEAN_WORD),
+        *PAGING]),
+    "/api/v1/proposals/{number}": operation("One proposal with its timeline", component("ProposalDetail"),
+                                            [parameter("number", "its number", where="path")], **NOT_FOUND),
+    "/api/v1/proposals/stats": operation("Statistics of a session", component("ProposalStats"),
+                                         [parameter("session", "session code (default the newest)")]),
+    "/api/v1/opinions/{code}": operation(
+        "A resident's opinion by its tracking code: stage and public reply, never personal data",
+        component("Opinion"), [parameter("code", "the tracking code", where="path")], **NOT_FOUND),
+}
+
+DOCUMENT: Schema = {
+    "openapi": "3.1.0",
+    "info": {"title": "代表履职公开平台 API", "version": "1",
+             "description": "Read-only, public data only. Lists are paged; errors answer {\"error\": message}."},
+    "paths": PATHS,
+    "components": {"schemas": SCHEMAS},
+}
+
+
+@bp.get("/api/v1/openapi.json")
+def document() -> Response:
+    return jsonify(DOCUMENT)
