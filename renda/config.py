@@ -20,7 +20,11 @@ def configure(app: Flask, overrides: dict | None = None) -> None:
         SQLALCHEMY_DATABASE_URI=database_url,
         # A server's connection can drop between requests; a SQLite file cannot, so it needs no ping.
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": not database_url.startswith("sqlite")},
-        RATELIMIT_STORAGE_URI=os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # The counters in the site's own database unless Redis (or, explicitly, memory://) is named: every
+        # worker then counts against the one limit, and a restart forgets nothing.
+        RATELIMIT_STORAGE_URI=os.environ.get("RATELIMIT_STORAGE_URI") or "database://",
+        # The only strategy the database storage supports: a counter per window, one statement per hit.
+        RATELIMIT_STRATEGY="fixed-window",
         # Keeps the counters of sites (or test runs) that share one Redis apart.
         RATELIMIT_KEY_PREFIX=os.environ.get("RATELIMIT_KEY_PREFIX", ""),
         RATELIMIT_HEADERS_ENABLED=True,
