@@ -153,6 +153,8 @@ def send(base: str, opener: urllib.request.OpenerDirector, token: str, n: int) -
         with opener.open(urllib.request.Request(base + "/opinions", data=data), timeout=60) as response:
             return response.status
     except urllib.error.HTTPError as e:
+        if e.code == 429:
+            assert "已达到上限（每分钟 5 条）" in e.read().decode()
         return e.code
 
 
