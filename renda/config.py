@@ -34,10 +34,11 @@ def configure(app: Flask, overrides: dict | None = None) -> None:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,
-        # Opinions: those accepted per address, a higher bound on every post (valid or not), and the days after
-        # which a waiting opinion is overdue.
+        # Opinions: those accepted per address, a higher bound on every post (valid or not), the lookups of
+        # tracking codes per address, and the days after which a waiting opinion is overdue.
         OPINION_RATE_LIMIT=os.environ.get("OPINION_RATE_LIMIT", "5 per minute;50 per day"),
         OPINION_POST_LIMIT=os.environ.get("OPINION_POST_LIMIT", "30 per minute"),
+        OPINION_LOOKUP_LIMIT=os.environ.get("OPINION_LOOKUP_LIMIT", "20 per minute;200 per day"),
         OPINION_ACCEPT_DAYS=int(os.environ.get("OPINION_ACCEPT_DAYS", "5")),
         OPINION_REPLY_DAYS=int(os.environ.get("OPINION_REPLY_DAYS", "30")),
     )

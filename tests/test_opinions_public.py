@@ -331,6 +331,37 @@ def test_a_refused_rating_keeps_the_choice_and_digits_typed(app, client):
         assert db.session.scalars(select(Opinion)).one().rating is None  # refused: nothing was stored
 
 
+LOOKUPS = 20  # OPINION_LOOKUP_LIMIT's default per minute
+
+
+@pytest.mark.parametrize("engine", ["app", pytest.param("pg_app", marks=pytest.mark.postgres)])
+def test_tracking_code_lookups_are_limited_per_address_on_every_page_that_takes_a_code(request, engine):
+    app = request.getfixturevalue(engine)
+    client = app.test_client()
+    code = submit(client).headers["Location"].rsplit("/", 1)[1]  # the receipt page it leads to is a lookup too
+    lookups = [client.get(f"/opinions/receipt/{code}"), client.get(f"/api/v1/opinions/{code}")]
+    lookups += [client.get("/opinions/track", query_string={"code": f"AAAAA-{n:05d}".replace("0", "A")})
+                for n in range(5)]  # codes tried at random count as much as a resident's own
+    lookups += [client.get(f"/opinions/track?code={code}") for _ in range(LOOKUPS - len(lookups))]
+    assert [r.status_code for r in lookups] == [200, 200] + [404] * 5 + [200] * (LOOKUPS - 7)
+
+    page = client.get(f"/opinions/track?code={code}")  # the same page again: not answered from the cache
+    assert page.status_code == 429
+    text = page.get_data(as_text=True)
+    assert "查询的次数太多了（每分钟 20 次）" in text and f'value="{code}"' in text
+    assert "没有找到" not in text and "办理进度</h2>" not in text
+    assert retry_clock(text) in window_end_clock(page.headers["Retry-After"])
+    api = client.get(f"/api/v1/opinions/{code}")
+    assert api.status_code == 429 and api.is_json and "再试" in api.get_json()["error"]
+    assert "Retry-After" in api.headers
+    receipt = client.get(f"/opinions/receipt/{code}")
+    assert receipt.status_code == 429 and "操作过于频繁" in receipt.get_data(as_text=True)
+    assert code not in receipt.get_data(as_text=True)
+    # Another address is not held back by this one.
+    other = client.get(f"/opinions/track?code={code}", environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    assert other.status_code == 200 and "已提交" in other.get_data(as_text=True)
+
+
 def test_an_unanswered_opinion_cannot_be_rated(client):
     code = submit(client).headers["Location"].rsplit("/", 1)[1]
     csrf = form_token(client)  # the track page offers no rating form yet; the session's token is the same

@@ -145,7 +145,25 @@ def _route_of(community: Community) -> dict[str, object]:
     return {"community": community, "group": group, "station": group.station}
 
 
+def _lookup_refused(limit: RequestLimit) -> Response | None:
+    """Too many tracking-code lookups from one address: the tracking page keeps the code typed; the receipt
+    and the API answer the plain 429 (page or JSON) that says when to try again."""
+    if request.endpoint != "opinions.track":
+        return None
+    refusal = Refusal(limit.limit, limit.reset_at)
+    message = f"查询的次数太多了（{refusal.label()}）。请在 {refusal.when()}再查询。"
+    return refusal.answer(render("opinions/track.html", code=request.args.get("code", "")[:40], opinion=None,
+                                 rating_form=None, error=message))
+
+
+# Lookups by tracking code, found or not, on every page and answer that takes one: enough for a person, far
+# too few to try codes in bulk.
+lookup_limit = limiter.shared_limit(lambda: current_app.config["OPINION_LOOKUP_LIMIT"], scope="opinion-codes",
+                                    on_breach=_lookup_refused)
+
+
 @bp.get("/opinions/receipt/<code>")
+@lookup_limit
 def receipt(code: str) -> Response:
     opinion = opinion_by_code(code)
     if opinion is None:
@@ -155,6 +173,7 @@ def receipt(code: str) -> Response:
 
 
 @bp.get("/opinions/track")
+@lookup_limit
 def track() -> Response:
     code = request.args.get("code", "")[:40]
     opinion = opinion_by_code(code) if code else None
@@ -216,6 +235,7 @@ def board() -> Response:
 
 
 @bp.get("/api/v1/opinions/<code>")
+@lookup_limit
 def api_detail(code: str) -> Response:
     opinion = opinion_by_code(code)
     if opinion is None:
