@@ -357,9 +357,10 @@ def test_tracking_code_lookups_are_limited_per_address_on_every_page_that_takes_
     receipt = client.get(f"/opinions/receipt/{code}")
     assert receipt.status_code == 429 and "操作过于频繁" in receipt.get_data(as_text=True)
     assert code not in receipt.get_data(as_text=True)
-    # Another address is not held back by this one.
+    # Another address is not held back by this one; the empty tracking form, which looks nothing up, neither.
     other = client.get(f"/opinions/track?code={code}", environ_base={"REMOTE_ADDR": "192.0.2.7"})
     assert other.status_code == 200 and "已提交" in other.get_data(as_text=True)
+    assert client.get("/opinions/track").status_code == 200
 
 
 def test_an_unanswered_opinion_cannot_be_rated(client):

@@ -156,10 +156,15 @@ def _lookup_refused(limit: RequestLimit) -> Response | None:
                                  rating_form=None, error=message))
 
 
+def _no_code_asked() -> bool:
+    """The tracking page opened without a code: the empty form, which looks nothing up (and stays cached)."""
+    return request.endpoint == "opinions.track" and not request.args.get("code")
+
+
 # Lookups by tracking code, found or not, on every page and answer that takes one: enough for a person, far
 # too few to try codes in bulk.
 lookup_limit = limiter.shared_limit(lambda: current_app.config["OPINION_LOOKUP_LIMIT"], scope="opinion-codes",
-                                    on_breach=_lookup_refused)
+                                    exempt_when=_no_code_asked, on_breach=_lookup_refused)
 
 
 @bp.get("/opinions/receipt/<code>")
