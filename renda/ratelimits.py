@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import math
 import time
+from typing import ClassVar
 
 from flask import g, has_request_context
 from limits import RateLimitItem
@@ -64,7 +65,7 @@ class DatabaseStorage(Storage):
     own: a hit is committed at once, whatever becomes of the request's own transaction.
     """
 
-    STORAGE_SCHEME = [SCHEME]
+    STORAGE_SCHEME: ClassVar[list[str]] = [SCHEME]  # read by the registry of `limits` as the class is made
 
     def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: float | str | bool) -> None:
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)

@@ -15,14 +15,16 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from limits.storage import MemoryStorage, RedisStorage, storage_from_string
 from sqlalchemy import create_engine, func, select, text
 
-from conftest import POSTGRES_URL, copy_database, copy_rows, csrf_token_of, postgres_schema, visitor_opener
+from conftest import (POSTGRES_URL, copy_database, copy_rows, csrf_token_of, postgres_schema, schema_of,
+                      visitor_opener)
 from renda import create_app
 from renda.db import db
 from renda.extensions import limiter
-from renda.ratelimits import RateLimitCounter, DatabaseStorage, retry_when
+from renda.ratelimits import DatabaseStorage, RateLimitCounter, retry_when
 
 ENGINES = ["empty_app", pytest.param("pg_empty_app", marks=pytest.mark.postgres)]
 
@@ -35,7 +37,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     return now
 
 
-def rows(app) -> list[RateLimitCounter]:  # noqa: ANN001
+def rows(app: Flask) -> list[RateLimitCounter]:
     with app.app_context():
         return list(db.session.scalars(select(RateLimitCounter).order_by(RateLimitCounter.name)))
 
@@ -218,8 +220,7 @@ def test_two_workers_on_postgresql_hold_the_limit_across_restarts(serve, postgre
     monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
     with postgres_schema(postgres_server) as app:
         copy_rows(app, postgres_demo_schema)
-        schema = app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["options"].removeprefix("-csearch_path=")
-        url = f"{POSTGRES_URL}?options=" + urllib.parse.quote(f"-csearch_path={schema}")
+        url = f"{POSTGRES_URL}?options=" + urllib.parse.quote(f"-csearch_path={schema_of(app)}")
         server = serve(database, workers=2, args=("--max-requests", "1"), DATABASE_URL=url)
         try:
             opener, token = visitor(server.base)
