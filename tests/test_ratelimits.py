@@ -19,7 +19,7 @@ from flask import Flask
 from limits.storage import MemoryStorage, RedisStorage, storage_from_string
 from sqlalchemy import create_engine, func, select, text
 
-from conftest import (POSTGRES_URL, copy_database, copy_rows, csrf_token_of, postgres_schema, schema_of,
+from conftest import (POSTGRES_URL, copy_database, copy_rows, counting, csrf_token_of, postgres_schema, schema_of,
                       visitor_opener)
 from renda import create_app
 from renda.db import db
@@ -108,6 +108,19 @@ def test_concurrent_hits_are_each_counted_once(request, engine):
     with ThreadPoolExecutor(max_workers=4) as pool:
         counts = [n for batch in pool.map(lambda _: hits(), range(4)) for n in batch]
     assert sorted(counts) == list(range(1, 101))  # no hit lost, none seen twice
+
+
+@pytest.mark.parametrize("engine", ["app", pytest.param("pg_app", marks=pytest.mark.postgres)])
+def test_a_limited_request_costs_one_statement_per_limit(request, engine):
+    """A lookup is under two limits (a minute's, a day's): two UPSERTs, and the rate-limit headers read nothing."""
+    app = request.getfixturevalue(engine)
+    client = app.test_client()
+    client.get("/opinions/track?code=AAAAA-BBBBB")  # the first hit of a process also sweeps ended windows
+    with counting(app) as counter:
+        response = client.get("/opinions/track?code=AAAAA-CCCCC")
+    assert response.status_code == 404 and response.headers["X-RateLimit-Remaining"] == "18"
+    on_counters = [s for s in counter.statements if "rate_limit_counters" in s]
+    assert len(on_counters) == 2 and all(s.startswith("INSERT INTO rate_limit_counters") for s in on_counters)
 
 
 # --- Which storage the site uses --------------------------------------------------------------------------------
