@@ -20,7 +20,11 @@ def configure(app: Flask, overrides: dict | None = None) -> None:
         SQLALCHEMY_DATABASE_URI=database_url,
         # A server's connection can drop between requests; a SQLite file cannot, so it needs no ping.
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": not database_url.startswith("sqlite")},
-        RATELIMIT_STORAGE_URI=os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # The counters in the site's own database unless Redis (or, explicitly, memory://) is named: every
+        # worker then counts against the one limit, and a restart forgets nothing.
+        RATELIMIT_STORAGE_URI=os.environ.get("RATELIMIT_STORAGE_URI") or "database://",
+        # The only strategy the database storage supports: a counter per window, one statement per hit.
+        RATELIMIT_STRATEGY="fixed-window",
         # Keeps the counters of sites (or test runs) that share one Redis apart.
         RATELIMIT_KEY_PREFIX=os.environ.get("RATELIMIT_KEY_PREFIX", ""),
         RATELIMIT_HEADERS_ENABLED=True,
@@ -30,8 +34,11 @@ def configure(app: Flask, overrides: dict | None = None) -> None:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,
-        # Opinions: posts allowed per address, and the days after which a waiting opinion is overdue.
+        # Opinions: those accepted per address, a higher bound on every post (valid or not), the lookups of
+        # tracking codes per address, and the days after which a waiting opinion is overdue.
         OPINION_RATE_LIMIT=os.environ.get("OPINION_RATE_LIMIT", "5 per minute;50 per day"),
+        OPINION_POST_LIMIT=os.environ.get("OPINION_POST_LIMIT", "30 per minute"),
+        OPINION_LOOKUP_LIMIT=os.environ.get("OPINION_LOOKUP_LIMIT", "20 per minute;200 per day"),
         OPINION_ACCEPT_DAYS=int(os.environ.get("OPINION_ACCEPT_DAYS", "5")),
         OPINION_REPLY_DAYS=int(os.environ.get("OPINION_REPLY_DAYS", "30")),
     )

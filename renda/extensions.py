@@ -8,6 +8,7 @@ from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 
+from . import ratelimits  # noqa: F401  (its storage registers the database:// scheme with `limits`)
 from .db import db
 
 migrate = Migrate(render_as_batch=True, compare_type=True)

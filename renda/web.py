@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import math
+import time
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, Response, current_app, g, jsonify, render_template, request, url_for
+from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError
+from limits import RateLimitItem, parse_many
 from werkzeug.exceptions import HTTPException
 
 from . import assets, cache, compression
 from .district import TZ, district_profile
+from .extensions import limiter
+from .ratelimits import limit_label, retry_when
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -185,6 +192,59 @@ def error_response(status: int, message: str | None = None) -> Response:
                   explanation=message or explanation)
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """A rate limit that refused this request, and when its window ends (seconds since the epoch)."""
+
+    limit: RateLimitItem
+    reset_at: float
+
+    def label(self, what: str = "次") -> str:
+        return limit_label(self.limit, what)
+
+    def when(self) -> str:
+        return retry_when(self.reset_at)
+
+    def answer(self, response: Response) -> Response:
+        """`response` as the 429 it is, telling clients how long to wait."""
+        response.status_code = 429
+        response.headers["Retry-After"] = str(max(1, math.ceil(self.reset_at - time.time())))
+        return response
+
+
+def breached_limit() -> Refusal | None:
+    """The decorated limit (Flask-Limiter's) that refused this request, if one did."""
+    current = limiter.current_limit
+    if current is None or not current.breached:
+        return None
+    return Refusal(current.limit, current.reset_at)
+
+
+def count_against(limit_value: str, scope: str) -> Refusal | None:
+    """One hit of this visitor's address against each limit of `limit_value` (shortest window first) in `scope`.
+
+    For what counts only once it is done (an opinion accepted): the hit comes after the checks and before
+    the commit, so that concurrent posts can never take more than the limit between them.
+    """
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return None
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX")
+    identifiers = [*([prefix] if prefix else []), get_remote_address(), scope]
+    strategy = limiter.limiter
+    for item in sorted(parse_many(limit_value)):
+        if not strategy.hit(item, *identifiers):
+            return Refusal(item, strategy.get_window_stats(item, *identifiers).reset_time)
+    return None
+
+
+def too_many_requests(refusal: Refusal | None) -> Response:
+    """The 429 page (or JSON error) saying when the visitor may try again."""
+    if refusal is None:
+        return error_response(429)
+    message = f"您的操作太频繁了（{refusal.label()}）。请在 {refusal.when()}再试。"
+    return refusal.answer(error_response(429, message))
+
+
 def _set_security_headers(response: Response) -> Response:
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -249,13 +309,15 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
         status = error.code or 500
+        if error.response is not None:  # made by the view's own handler (a refused form, shown again)
+            return error.response  # type: ignore[return-value]
+        if status == 429:
+            return too_many_requests(breached_limit())
         if status not in ERROR_MESSAGES:
             return error  # type: ignore[return-value]
         response = error_response(status)
         if status == 405 and error.valid_methods:  # type: ignore[attr-defined]
             response.headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
-        if status == 429 and getattr(error, "retry_after", None):
-            response.headers["Retry-After"] = str(error.retry_after)  # type: ignore[attr-defined]
         return response
 
     @app.errorhandler(Exception)

@@ -87,7 +87,7 @@ def stored_codes(database: Path) -> set[str]:
 def test_every_receipted_opinion_survives_a_sigkill_of_gunicorn(serve, demo_database, tmp_path):
     database = tmp_path / "portal.db"
     copy_database(demo_database, database)
-    limits = {"OPINION_RATE_LIMIT": "100000 per minute"}
+    limits = {"OPINION_RATE_LIMIT": "100000 per minute", "OPINION_POST_LIMIT": "100000 per minute"}
     server = serve(database, workers=2, **limits)
     workers = [pid for pid in server.members() if pid != server.process.pid]
     assert len(workers) == 2, server.members()

@@ -21,7 +21,7 @@ SUBMISSIONS = 50
 def gunicorn(demo_database: Path, tmp_path: Path, serve):  # noqa: ANN001, ANN201
     database = tmp_path / "portal.db"
     copy_database(demo_database, database)
-    yield serve(database, OPINION_RATE_LIMIT="1000 per minute").base, database
+    yield serve(database, OPINION_RATE_LIMIT="1000 per minute", OPINION_POST_LIMIT="1000 per minute").base, database
 
 
 def send_one(base: str, n: int) -> tuple[int, str]:

@@ -136,11 +136,84 @@ def test_filled_honeypot_looks_like_success_and_stores_nothing(app, client):
     assert stored(app) == []
 
 
-def test_too_many_posts_from_one_address_get_429_in_chinese(app, client):
+def assert_form_kept(page: str, typed: dict[str, str]) -> None:
+    """Everything the resident typed is in the form again."""
+    form = page.split('action="/opinions"', 1)[1]
+    for name in ("community", "subject", "name", "phone"):
+        assert re.search(rf'name="{name}"[^>]*value="{re.escape(typed[name])}"', form), name
+    assert f"{typed['body']}</textarea>" in form
+    assert f'selected value="{typed["category"]}"' in form
+    assert re.search(r'id="consent_pi"[^>]*checked|checked[^>]*id="consent_pi"', form)
+
+
+def retry_clock(page: str) -> str:
+    """The time the refusal names ("请在 14:32 以后"), and checks that it says so in Chinese."""
+    match = re.search(r"请在 (\d\d:\d\d) 以后（大约 \d+ 分钟后）再", page)
+    assert match, "the refusal says when to try again"
+    return match.group(1)
+
+
+def window_end_clock(retry_after: str) -> set[str]:
+    """The clock times (Asia/Shanghai, rounded up to the minute) at which a window ending in `retry_after`
+    seconds can end, allowing a second either way for the request's own time."""
+    import datetime as dt
+    import math
+    import time
+
+    from renda.district import TZ
+
+    now = time.time()
+    return {dt.datetime.fromtimestamp(math.ceil((now + int(retry_after) + d) / 60) * 60, TZ).strftime("%H:%M")
+            for d in (-1, 0, 1)}
+
+
+@pytest.mark.parametrize("engine", ["app", pytest.param("pg_app", marks=pytest.mark.postgres)])
+def test_the_sixth_opinion_in_a_minute_gets_429_with_the_form_and_when_to_send_it(request, engine):
+    app = request.getfixturevalue(engine)
+    client = app.test_client()
+    statuses = [submit(client, subject=f"第{n}条").status_code for n in range(5)]
+    assert statuses == [303] * 5
+    typed = {**GOOD, "subject": "第六条意见的标题", "body": "第六条意见：这段文字在被拒绝后必须还在表单里。"}
+    refused = submit(client, **typed)
+    assert refused.status_code == 429
+    page = refused.get_data(as_text=True)
+    assert "已达到上限（每分钟 5 条）" in page
+    assert_form_kept(page, typed)
+    assert retry_clock(page) in window_end_clock(refused.headers["Retry-After"])
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    assert len(stored(app)) == 5
+
+
+def test_mistakes_do_not_use_up_the_opinions_an_address_may_send(app, client):
+    mistakes = [submit(client, phone="12345").status_code for _ in range(8)]
+    assert mistakes == [400] * 8
     statuses = [submit(client, subject=f"第{n}条").status_code for n in range(6)]
     assert statuses == [303] * 5 + [429]
-    assert "操作过于频繁" in submit(client).get_data(as_text=True)
     assert len(stored(app)) == 5
+
+
+def test_the_bound_on_every_post_refuses_with_the_form_kept(app, client):
+    bound = 30  # OPINION_POST_LIMIT's default: every post, valid or not
+    mistakes = [submit(client, phone="12345").status_code for _ in range(bound)]
+    assert mistakes == [400] * bound
+    refused = submit(client)  # valid, but past the bound
+    assert refused.status_code == 429
+    page = refused.get_data(as_text=True)
+    assert "提交的次数太多了（每分钟 30 次）" in page
+    assert_form_kept(page, GOOD)
+    assert retry_clock(page) in window_end_clock(refused.headers["Retry-After"])
+    assert stored(app) == []
+
+
+def test_a_cross_site_post_past_the_bound_gets_no_form_back(app, client):
+    for _ in range(30):
+        submit(client, phone="12345")
+    response = client.post("/opinions", data={**GOOD, "subject": "别人网站预先写好的标题"},
+                           headers={"Sec-Fetch-Site": "cross-site"})
+    assert response.status_code == 429
+    page = response.get_data(as_text=True)
+    assert "操作过于频繁" in page and "别人网站预先写好的标题" not in page
+    assert 'action="/opinions"' not in page
 
 
 def test_oversize_body_gets_413_in_chinese(client):
@@ -237,6 +310,57 @@ def test_guessing_the_last_four_digits_is_throttled(app, client):
     statuses = [client.post(f"/opinions/track/{code}/rate", data={
         "csrf_token": csrf, "rating": "satisfied", "phone_last4": f"{n:04d}"}).status_code for n in range(6)]
     assert statuses == [400] * 5 + [429]
+
+
+def test_a_refused_rating_keeps_the_choice_and_digits_typed(app, client):
+    code = submit(client).headers["Location"].rsplit("/", 1)[1]
+    _reply(app, code)
+    csrf = form_token(client, f"/opinions/track?code={code}")
+    for n in range(5):
+        client.post(f"/opinions/track/{code}/rate", data={"csrf_token": csrf, "rating": "satisfied",
+                                                          "phone_last4": f"{n:04d}"})
+    refused = client.post(f"/opinions/track/{code}/rate", data={
+        "csrf_token": csrf, "rating": "unsatisfied", "phone_last4": GOOD["phone"][-4:]})
+    assert refused.status_code == 429
+    page = refused.get_data(as_text=True)
+    assert "评价提交的次数太多了（每 10 分钟 5 次）" in page
+    assert re.search(r'<input checked[^>]*value="unsatisfied"', page)
+    assert re.search(rf'id="phone_last4"[^>]*value="{GOOD["phone"][-4:]}"', page)
+    assert retry_clock(page) in window_end_clock(refused.headers["Retry-After"])
+    with app.app_context():
+        assert db.session.scalars(select(Opinion)).one().rating is None  # refused: nothing was stored
+
+
+LOOKUPS = 20  # OPINION_LOOKUP_LIMIT's default per minute
+
+
+@pytest.mark.parametrize("engine", ["app", pytest.param("pg_app", marks=pytest.mark.postgres)])
+def test_tracking_code_lookups_are_limited_per_address_on_every_page_that_takes_a_code(request, engine):
+    app = request.getfixturevalue(engine)
+    client = app.test_client()
+    code = submit(client).headers["Location"].rsplit("/", 1)[1]  # the receipt page it leads to is a lookup too
+    lookups = [client.get(f"/opinions/receipt/{code}"), client.get(f"/api/v1/opinions/{code}")]
+    lookups += [client.get("/opinions/track", query_string={"code": f"AAAAA-{n:05d}".replace("0", "A")})
+                for n in range(5)]  # codes tried at random count as much as a resident's own
+    lookups += [client.get(f"/opinions/track?code={code}") for _ in range(LOOKUPS - len(lookups))]
+    assert [r.status_code for r in lookups] == [200, 200] + [404] * 5 + [200] * (LOOKUPS - 7)
+
+    page = client.get(f"/opinions/track?code={code}")  # the same page again: not answered from the cache
+    assert page.status_code == 429
+    text = page.get_data(as_text=True)
+    assert "查询的次数太多了（每分钟 20 次）" in text and f'value="{code}"' in text
+    assert "没有找到" not in text and "办理进度</h2>" not in text
+    assert retry_clock(text) in window_end_clock(page.headers["Retry-After"])
+    api = client.get(f"/api/v1/opinions/{code}")
+    assert api.status_code == 429 and api.is_json and "再试" in api.get_json()["error"]
+    assert "Retry-After" in api.headers
+    receipt = client.get(f"/opinions/receipt/{code}")
+    assert receipt.status_code == 429 and "操作过于频繁" in receipt.get_data(as_text=True)
+    assert code not in receipt.get_data(as_text=True)
+    # Another address is not held back by this one; the empty tracking form, which looks nothing up, neither.
+    other = client.get(f"/opinions/track?code={code}", environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    assert other.status_code == 200 and "已提交" in other.get_data(as_text=True)
+    assert client.get("/opinions/track").status_code == 200
 
 
 def test_an_unanswered_opinion_cannot_be_rated(client):

@@ -103,7 +103,8 @@ def both_engines(postgres_server: Engine, postgres_demo_schema: str, demo_databa
     opinion form writes, and nothing compared shows opinions."""
     path = tmp_path_factory.mktemp("compare") / "portal.db"
     copy_database(demo_database, path)
-    config = {"OPINION_RATE_LIMIT": "100000 per minute"}
+    config = {"OPINION_RATE_LIMIT": "100000 per minute", "OPINION_POST_LIMIT": "100000 per minute",
+              "OPINION_LOOKUP_LIMIT": "100000 per minute"}
     on_sqlite = make_app(path, **config)
     with postgres_schema(postgres_server, **config) as on_postgres:
         copy_rows(on_postgres, postgres_demo_schema)

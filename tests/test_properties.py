@@ -29,8 +29,9 @@ SCRIPT = "<script>alert(1)</script>"
 
 @pytest.fixture(scope="module")
 def app(demo_database: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    """One app for the module (hypothesis runs many examples in one test), with the opinion limit out of the way."""
-    with app_on_copy(demo_database, tmp_path_factory.mktemp("properties"), OPINION_RATE_LIMIT="100000 per minute") as app:
+    """One app for the module (hypothesis runs many examples in one test), with the opinion limits out of the way."""
+    limits = {name: "100000 per minute" for name in ("OPINION_RATE_LIMIT", "OPINION_POST_LIMIT", "OPINION_LOOKUP_LIMIT")}
+    with app_on_copy(demo_database, tmp_path_factory.mktemp("properties"), **limits) as app:
         yield app
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, Response, abort, current_app, jsonify, redirect, request, url_for
+from flask_limiter import RequestLimit
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc, select
 from sqlalchemy.orm import joinedload
@@ -13,7 +14,7 @@ from ..areas import Community, Lookup, Town, find_community, search_communities
 from ..db import db, utcnow
 from ..district import TZ
 from ..extensions import csrf, limiter
-from ..web import error_response, is_cross_site, paginate, ref, render
+from ..web import Refusal, count_against, error_response, is_cross_site, paginate, ref, render
 from .forms import OpinionForm, RatingForm
 from .models import (
     Opinion,
@@ -56,9 +57,27 @@ def new() -> Response:
     return render("opinions/new.html", form=form, route=_route_for(form.community.data))
 
 
+def _form_again(form: OpinionForm, refusal: Refusal, message: str, route: dict[str, object] | None) -> Response:
+    """A refused opinion: the form again with everything typed, and when it can be sent."""
+    return refusal.answer(render("opinions/new.html", form=form, route=route, refused=message))
+
+
+def _posts_refused(limit: RequestLimit) -> Response | None:
+    """The bound on every post from one address was reached: the form comes back filled in, not lost."""
+    if is_cross_site():
+        return None  # the plain 429 page: no form to give back filled in by another site
+    refusal = Refusal(limit.limit, limit.reset_at)
+    form = OpinionForm()
+    message = (f"提交的次数太多了（{refusal.label()}）。请在 {refusal.when()}再提交。"
+               "您填写的内容都保留在下面，不用重新填写。")
+    return _form_again(form, refusal, message, _route_for(form.community.data))
+
+
 @bp.post("/opinions")
 @csrf.exempt  # the form checks its own token, so that a stale page comes back with everything the resident wrote
-@limiter.limit(lambda: current_app.config["OPINION_RATE_LIMIT"])
+# Every post, valid or not, counts here: a bound on what one address costs. OPINION_RATE_LIMIT counts only
+# the opinions accepted (below), so that a resident's mistakes never use up what they may send.
+@limiter.limit(lambda: current_app.config["OPINION_POST_LIMIT"], on_breach=_posts_refused)
 def submit() -> Response:
     if is_cross_site():  # another site's page: no form to give back, or it would come back filled in by that site
         raise CSRFError("cross-site form post")
@@ -76,6 +95,12 @@ def submit() -> Response:
     if community is None:  # a lookup that ran has found no community to route to
         route = None if lookup else _route_for(form.community.data)
         return render("opinions/new.html", form=form, route=route, status=400)
+    # Counted before the honeypot, so that software filling it is refused as a person would be.
+    refusal = count_against(current_app.config["OPINION_RATE_LIMIT"], "opinions.accepted")
+    if refusal is not None:
+        message = (f"从您所在的网络提交的意见建议已达到上限（{refusal.label('条')}）。请在 {refusal.when()}再提交。"
+                   "您填写的内容都保留在下面，到时直接点“提交意见”即可。")
+        return _form_again(form, refusal, message, _route_of(community))
     if form.website.data:
         # Filled by software, not a person: look the same as success, keep nothing.
         return render("opinions/receipt.html", code=format_code(new_code()), group=community.district.group,
@@ -112,13 +137,38 @@ def route_preview() -> Response:
 def _route_for(text: str | None) -> dict[str, object] | None:
     """Where an opinion about the community `text` names would go, when it names exactly one."""
     community = community_for(text, suggest=False).community if text else None
-    if community is None:
-        return None
+    return None if community is None else _route_of(community)
+
+
+def _route_of(community: Community) -> dict[str, object]:
     group = community.district.group
     return {"community": community, "group": group, "station": group.station}
 
 
+def _lookup_refused(limit: RequestLimit) -> Response | None:
+    """Too many tracking-code lookups from one address: the tracking page keeps the code typed; the receipt
+    and the API answer the plain 429 (page or JSON) that says when to try again."""
+    if request.endpoint != "opinions.track":
+        return None
+    refusal = Refusal(limit.limit, limit.reset_at)
+    message = f"查询的次数太多了（{refusal.label()}）。请在 {refusal.when()}再查询。"
+    return refusal.answer(render("opinions/track.html", code=request.args.get("code", "")[:40], opinion=None,
+                                 rating_form=None, error=message))
+
+
+def _no_code_asked() -> bool:
+    """The tracking page opened without a code: the empty form, which looks nothing up (and stays cached)."""
+    return request.endpoint == "opinions.track" and not request.args.get("code")
+
+
+# Lookups by tracking code, found or not, on every page and answer that takes one: enough for a person, far
+# too few to try codes in bulk.
+lookup_limit = limiter.shared_limit(lambda: current_app.config["OPINION_LOOKUP_LIMIT"], scope="opinion-codes",
+                                    exempt_when=_no_code_asked, on_breach=_lookup_refused)
+
+
 @bp.get("/opinions/receipt/<code>")
+@lookup_limit
 def receipt(code: str) -> Response:
     opinion = opinion_by_code(code)
     if opinion is None:
@@ -128,6 +178,7 @@ def receipt(code: str) -> Response:
 
 
 @bp.get("/opinions/track")
+@lookup_limit
 def track() -> Response:
     code = request.args.get("code", "")[:40]
     opinion = opinion_by_code(code) if code else None
@@ -141,8 +192,21 @@ def can_be_rated(opinion: Opinion) -> bool:
     return opinion.status in (OpinionStatus.REPLIED, OpinionStatus.CLOSED) and opinion.rating is None
 
 
+def _rating_refused(limit: RequestLimit) -> Response | None:
+    """Too many ratings tried: the tracking page again with the choice and digits typed."""
+    code = (request.view_args or {}).get("code", "")
+    opinion = opinion_by_code(code)
+    if opinion is None:
+        return None
+    refusal = Refusal(limit.limit, limit.reset_at)
+    message = (f"评价提交的次数太多了（{refusal.label()}）。请在 {refusal.when()}再提交。"
+               "您选择和填写的内容都保留在下面。")
+    return refusal.answer(render("opinions/track.html", code=code, opinion=opinion, rating_form=RatingForm(),
+                                 error=message))
+
+
 @bp.post("/opinions/track/<code>/rate")
-@limiter.limit("5 per 10 minutes")
+@limiter.limit("5 per 10 minutes", on_breach=_rating_refused)  # every try counts: it guards the phone digits
 def rate(code: str) -> Response:
     """The resident rates the reply, proving the opinion is theirs with the phone's last four digits."""
     opinion = opinion_by_code(code)
@@ -176,6 +240,7 @@ def board() -> Response:
 
 
 @bp.get("/api/v1/opinions/<code>")
+@lookup_limit
 def api_detail(code: str) -> Response:
     opinion = opinion_by_code(code)
     if opinion is None:

@@ -3,8 +3,8 @@
 One server and one database serve the whole run: tests that write make their own records (a fresh staff
 account, an opinion with a unique subject, a report for a year nobody has), so they never meet each other's.
 The login limit holds as configured, per address, for the whole run, so it signs in only twice (5 a minute
-allowed); the opinion limit is raised, since every journey posts from the same address (its 429 is tested
-in tests/test_opinions_public.py).
+allowed); the opinion limits and the tracking-code lookups are raised, since every journey comes from the same
+address (their 429s are tested in tests/test_opinions_public.py).
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 @pytest.fixture(scope="session")
 def live_app(demo_database: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    with app_on_copy(demo_database, tmp_path_factory.mktemp("live"), OPINION_RATE_LIMIT="100 per minute") as app:
+    with app_on_copy(demo_database, tmp_path_factory.mktemp("live"), OPINION_RATE_LIMIT="100 per minute",
+                     OPINION_POST_LIMIT="300 per minute", OPINION_LOOKUP_LIMIT="300 per minute") as app:
         yield app
 
 
