@@ -236,8 +236,8 @@ def test_deputy_page_lists_report_backs_proposals_and_the_terms_record(client):
     page = client.get("/deputies/zhang-minghua").get_data(as_text=True)
     assert 'href="/reports/2026/zhang-minghua"' in page
     proposals = page.split('id="proposals-heading"')[1].split("</section>")[0]
-    assert re.search(r"18-2-005</td>.*?<td>领衔</td>", proposals, re.S)
-    assert re.search(r"18-2-108</td>.*?<td>附议</td>", proposals, re.S)
+    assert re.search(r"18-2-005</td>.*?<td data-label=\"身份\">领衔</td>", proposals, re.S)
+    assert re.search(r"18-2-108</td>.*?<td data-label=\"身份\">附议</td>", proposals, re.S)
     record = page.split('id="record-heading"')[1].split('id="reports-heading"')[0]
     assert 'datetime="2026-04-27"' in record  # a held reception on duty
     assert "自 2025年01月08日 以来" in record  # the term began with session 18-1
