@@ -277,3 +277,53 @@ def test_full_width_digits_are_not_a_phone_number(app, client):
     response = submit(client, phone="１３９１２３４５６７８")
     assert response.status_code == 400 and "11 位手机号码" in response.get_data(as_text=True)
     assert stored(app) == []
+
+
+# --- the form as a resident meets it (issue 12) ----------------------------------------------------------------------
+
+def test_an_ambiguous_community_is_reported_in_the_first_answer_with_every_other_mistake(app, client):
+    response = submit(client, community="东湖", body="太短了", phone="12", consent_pi=None)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    for field, message in (("community", "有多个社区或村符合，请写完整名称，例如：东湖社区（澄湖街道）"),
+                           ("body", "10 到 2000 个字"), ("phone", "11 位手机号码"), ("consent_pi", "需要您同意")):
+        assert f'id="{field}-error"' in page and message in page, field
+    summary = page.split('class="error-summary"')[1].split("</div>")[0]
+    assert summary.count("<li>") == 4 and 'href="#community"' in summary
+    assert stored(app) == []
+
+
+def test_the_error_summary_comes_first_and_takes_the_focus_without_script(client):
+    page = submit(client, body="太短了").get_data(as_text=True)
+    main = page.split("<main", 1)[1]
+    # right under the heading, before the introduction and the notes, so a phone shows it at once
+    assert main.index("<h1>") < main.index('class="error-summary"') < main.index('class="lead"')
+    summary_tag = re.search(r'<div class="error-summary"[^>]*>', page).group(0)
+    assert "autofocus" in summary_tag and 'tabindex="-1"' in summary_tag and 'role="alert"' in summary_tag
+    assert "<script>" not in page and " on" + "focus=" not in page
+
+
+def test_a_community_once_found_still_shows_where_it_goes_when_other_fields_are_wrong(client):
+    page = submit(client, body="太短了").get_data(as_text=True)
+    assert "将转交：<strong>澄湖代表小组</strong>" in page
+
+
+@pytest.mark.parametrize("given", ["339001001", "澄湖社区", "澄湖社区（澄湖街道）"])
+def test_the_form_is_pre_filled_with_the_community_by_code_or_name_and_shows_its_name(client, given):
+    page = client.get("/opinions/new", query_string={"community": given}).get_data(as_text=True)
+    assert 'value="澄湖社区（澄湖街道）"' in page and "将转交：<strong>澄湖代表小组</strong>" in page
+
+
+def test_an_ambiguous_pre_fill_is_kept_as_given(client):
+    page = client.get("/opinions/new?community=东湖").get_data(as_text=True)
+    assert 'value="东湖"' in page and "将转交" not in page
+
+
+def test_a_station_pre_fill_offers_the_stations_communities(client):
+    page = client.get("/opinions/new?station=chenghu").get_data(as_text=True)
+    options = re.findall(r'<option value="([^"]+)"></option>', page.split('id="community-options"')[1])
+    assert options == ["澄湖社区（澄湖街道）", "湖心社区（澄湖街道）", "望湖社区（澄湖街道）", "月牙湾社区（澄湖街道）",
+                       "柳岸社区（澄湖街道）", "荷花社区（澄湖街道）"]
+    hint = page.split('id="community-hint"')[1].split("</p>")[0]
+    assert "澄湖街道人大代表联络站联系的社区或村" in hint and "荷花社区（澄湖街道）" in hint
+    assert client.get("/opinions/new?station=nowhere").status_code == 200  # an unknown station offers nothing
