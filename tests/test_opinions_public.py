@@ -327,3 +327,43 @@ def test_a_station_pre_fill_offers_the_stations_communities(client):
     hint = page.split('id="community-hint"')[1].split("</p>")[0]
     assert "澄湖街道人大代表联络站联系的社区或村" in hint and "荷花社区（澄湖街道）" in hint
     assert client.get("/opinions/new?station=nowhere").status_code == 200  # an unknown station offers nothing
+
+
+def test_the_receipt_promises_the_days_the_overdue_rule_counts(app, client):
+    app.config.update(OPINION_ACCEPT_DAYS=7, OPINION_REPLY_DAYS=20)
+    page = client.get(submit(client).headers["Location"]).get_data(as_text=True)
+    assert "提交后 7 天内受理，20 天内答复" in page and "工作日" not in page
+
+
+def test_the_receipt_says_how_to_print_the_code(client):
+    page = client.get(submit(client).headers["Location"]).get_data(as_text=True)
+    assert "打印本页" in page and "<script" not in page.split("<main", 1)[1]
+    assert 'class="confirmation print-keep"' in page and '<p class="print-keep">您的意见已转交' in page
+
+
+def test_the_tracking_page_names_the_unit_the_opinion_was_forwarded_to(app, client):
+    from renda.proposals import Unit
+
+    code = submit(client).headers["Location"].rsplit("/", 1)[1]
+    with app.app_context():
+        unit = db.session.scalars(select(Unit).order_by(Unit.slug)).first()
+        opinion = db.session.scalars(select(Opinion)).one()
+        opinion.unit, opinion.status = unit, OpinionStatus.FORWARDED
+        db.session.commit()
+        unit_name, unit_slug = unit.name, unit.slug
+    page = client.get("/opinions/track", query_string={"code": code}).get_data(as_text=True)
+    assert f"<dt>交办单位</dt><dd>{unit_name}</dd>" in page
+    assert client.get(f"/api/v1/opinions/{code}").get_json()["unit"] == {"slug": unit_slug, "name": unit_name}
+
+
+def test_the_tracking_page_says_whom_to_call_when_the_code_is_lost(app, client):
+    from renda.district import DistrictProfile
+
+    with app.app_context():
+        profile = db.session.scalars(select(DistrictProfile)).one()
+        organiser, contact = profile.organiser, profile.contact
+    for path in ("/opinions/track", "/opinions/track?code=AAAAA-BBBBB"):
+        lost = client.get(path).get_data(as_text=True).split('id="lost-heading"')[1].split("</section>")[0]
+        assert f"请联系{organiser}：{contact}" in lost
+    code = submit(client).headers["Location"].rsplit("/", 1)[1]
+    assert 'id="lost-heading"' not in client.get("/opinions/track", query_string={"code": code}).get_data(as_text=True)

@@ -23,6 +23,7 @@ from .models import (
     format_code,
     new_code,
     opinion_by_code,
+    overdue_limits,
     satisfaction_by_group,
 )
 
@@ -65,7 +66,7 @@ def submit() -> Response:
     if form.website.data:
         # Filled by software, not a person: look the same as success, keep nothing.
         return render("opinions/receipt.html", code=format_code(new_code()), group=community.district.group,
-                      station=community.district.group.station, status=200)
+                      station=community.district.group.station, limits=overdue_limits(), status=200)
     opinion = Opinion(
         community=community, group=community.district.group, category=OpinionCategory(form.category.data),
         subject=form.subject.data, body=form.body.data, name=form.name.data or None, phone=form.phone.data,
@@ -113,7 +114,7 @@ def receipt(code: str) -> Response:
     if opinion is None:
         abort(404)
     return render("opinions/receipt.html", code=format_code(opinion.code), group=opinion.group,
-                  station=opinion.group.station)
+                  station=opinion.group.station, limits=overdue_limits())
 
 
 @bp.get("/opinions/track")
@@ -184,6 +185,7 @@ def public_view(opinion: Opinion) -> dict[str, object]:
         "submitted_on": opinion.submitted_at.astimezone(TZ).date().isoformat(),
         "events": [{"status": e.status.value, "date": e.at.astimezone(TZ).date().isoformat()}
                    for e in opinion.events],
+        "unit": ref(opinion.unit),  # the unit it was forwarded to (交办), or null
         "public_reply": opinion.public_reply or None,
         "rating": opinion.rating.value if opinion.rating else None,
     }

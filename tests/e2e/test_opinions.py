@@ -154,3 +154,21 @@ def test_after_a_failed_submit_the_error_summary_has_the_focus_and_shows_on_a_ph
         assert [error for error in page.console_errors if "status of 400" not in error] == []
     finally:
         context.close()
+
+
+def test_the_printed_receipt_keeps_only_the_code_and_the_group(live_app, live_server, page):
+    from e2e.pages import answered_opinion
+
+    with live_app.app_context():
+        code = answered_opinion()
+    page.goto(f"{live_server}/opinions/receipt/{code}")
+    page.emulate_media(media="print")
+    expect(page.locator(".receipt-code")).to_have_text(code)
+    expect(page.locator("main p.print-keep")).to_contain_text("您的意见已转交")
+    for hidden in (".site-header", ".site-footer", ".print-hint", "main a[href^='/opinions/track']"):
+        expect(page.locator(hidden).first).to_be_hidden()
+    printed = page.locator("body").inner_text()
+    assert code in printed and "代表名录" not in printed and "主办单位" not in printed
+    page.emulate_media(media="screen")
+    expect(page.locator(".print-hint")).to_be_visible()
+    assert page.console_errors == []
