@@ -582,3 +582,10 @@ def test_staff_schedule_query_count_is_bounded(app, client, auth, count_queries)
     assert client.get("/staff/receptions/chenghu-2027-01-25/edit").status_code == 200
     edit = count_queries.count - before
     assert everything <= 10 and edit <= 10
+
+
+def test_station_page_links_to_the_opinion_form_offering_its_communities(client):
+    page = client.get("/stations/chenghu").get_data(as_text=True)
+    assert '<a class="button" href="/opinions/new?station=chenghu">给代表提意见</a>' in page
+    form = client.get("/opinions/new?station=chenghu").get_data(as_text=True)
+    assert '<option value="月牙湾社区（澄湖街道）">' in form and '<option value="东湖社区（澄湖街道）">' not in form
