@@ -65,10 +65,10 @@ def browser() -> Iterator[object]:
         launched.close()
 
 
-# At 100 px: the width of 国 drawn with the site's fonts, the width of a character no font has (U+E000, a
-# private-use code point, drawn as the missing-glyph box) and whether 国 and 图 come out as different pixels
-# (two missing glyphs are the same box).
-GLYPH_PROBE = """() => {
+# At 100 px: the width of a character drawn with the site's fonts, the width of a character no font has
+# (U+E000, a private-use code point, drawn as the missing-glyph box) and whether two characters come out as
+# different pixels (two missing glyphs are the same box).
+GLYPH_PROBE = """([first, second]) => {
     const canvas = document.createElement('canvas');
     canvas.width = canvas.height = 120;
     const ink = canvas.getContext('2d', {willReadFrequently: true});
@@ -77,25 +77,26 @@ GLYPH_PROBE = """() => {
         ink.clearRect(0, 0, 120, 120); ink.fillText(ch, 5, 100);
         return Array.from(ink.getImageData(0, 0, 120, 120).data).join();
     };
-    return {glyph: ink.measureText('国').width, box: ink.measureText('\ue000').width,
-            distinct: pixels('国') !== pixels('图')};
+    return {glyph: ink.measureText(first).width, box: ink.measureText('\\ue000').width,
+            distinct: pixels(first) !== pixels(second)};
 }"""
 
 
-def missing_cjk_font(browser: object) -> str:
-    """Empty when Chromium draws Chinese with a real font (a full-width glyph, 1 em); else what is wrong."""
+def missing_cjk_font(browser: object, characters: tuple[str, str] = ("国", "图")) -> str:
+    """Empty when Chromium draws the two Chinese characters with a real font (distinct full-width glyphs, 1 em
+    wide, not the missing-glyph box); else what is wrong."""
     context = browser.new_context(locale="zh-CN")  # type: ignore[attr-defined]
     try:
         probe = context.new_page()
         probe.set_content('<html lang="zh-CN"><body>国</body></html>')
-        found = probe.evaluate(GLYPH_PROBE)
+        found = probe.evaluate(GLYPH_PROBE, list(characters))
     finally:
         context.close()
     if found["distinct"] and abs(found["glyph"] - 100) < 5 and abs(found["glyph"] - found["box"]) >= 1:
         return ""
-    return (f"Chinese renders without a CJK font (国 is {found['glyph']:.1f} px wide at 100 px, the missing-glyph "
-            f"box {found['box']:.1f} px, distinct glyphs: {found['distinct']}); install Debian's fonts-noto-cjk "
-            "(make test does so as root)")
+    return (f"Chinese renders without a CJK font ({characters[0]} is {found['glyph']:.1f} px wide at 100 px, the "
+            f"missing-glyph box {found['box']:.1f} px, distinct glyphs: {found['distinct']}); install Debian's "
+            "fonts-noto-cjk (make test does so as root)")
 
 
 def new_page(browser: object, **options: object) -> tuple[object, object]:
