@@ -25,16 +25,18 @@ run: $(VENV)/.runtime
 	$(VENV)/bin/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) --access-logfile - app:app
 
 # Debian's Chromium and a Chinese font (fonts-noto-cjk) for the browser tests; installed only when missing
-# and we may (root). Without Chromium the browser tests are skipped; without a Chinese font they fail, since
-# the pages they measure would not be the pages people see.
+# and we may (root). Not root: without Chromium the browser tests are skipped; with Chromium but without a
+# Chinese font we stop here, since the pages the tests measure would not be the pages people see.
 browser:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="chromium"; \
 	fc-list :lang=zh 2>/dev/null | grep -q . || missing="$$missing fonts-noto-cjk"; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
-	  else echo "missing and we are not root: $$missing (apt-get install$$missing);" \
-	    "without chromium browser tests are skipped, without fonts-noto-cjk they fail" >&2; fi; \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ]; then \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
+	elif [ "$$missing" = " fonts-noto-cjk" ]; then \
+	  echo "fonts-noto-cjk is missing and we are not root: apt-get install fonts-noto-cjk, then make test" >&2; exit 1; \
+	elif [ -n "$$missing" ]; then \
+	  echo "chromium is missing and we are not root: browser tests will be skipped (apt-get install$$missing)" >&2; \
 	fi
 
 test: $(VENV)/.test browser
