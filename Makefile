@@ -5,7 +5,7 @@ FLASK   := $(VENV)/bin/flask --app app
 PORT    ?= 5000
 WORKERS ?= 2
 
-.PHONY: run test bench chromium wrk clean
+.PHONY: run test bench browser screenshots wrk clean
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -24,15 +24,27 @@ run: $(VENV)/.runtime
 	$(FLASK) content load --if-empty
 	$(VENV)/bin/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) --access-logfile - app:app
 
-# Debian's Chromium for the browser tests; installed only when missing and we may (root).
-chromium:
-	@if ! command -v chromium >/dev/null 2>&1; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
-	  else echo "chromium is missing and we are not root: browser tests will be skipped"; fi; \
+# Debian's Chromium and a Chinese font (fonts-noto-cjk) for the browser tests; installed only when missing
+# and we may (root). Not root: without Chromium the browser tests are skipped; with Chromium but without a
+# Chinese font we stop here, since the pages the tests measure would not be the pages people see.
+browser:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="chromium"; \
+	fc-list :lang=zh 2>/dev/null | grep -q . || missing="$$missing fonts-noto-cjk"; \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ]; then \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
+	elif [ "$$missing" = " fonts-noto-cjk" ]; then \
+	  echo "fonts-noto-cjk is missing and we are not root: apt-get install fonts-noto-cjk, then make test" >&2; exit 1; \
+	elif [ -n "$$missing" ]; then \
+	  echo "chromium is missing and we are not root: browser tests will be skipped (apt-get install$$missing)" >&2; \
 	fi
 
-test: $(VENV)/.test chromium
+test: $(VENV)/.test browser
 	$(PYTHON) -m pytest
+
+# Every public page at 360 px and 1280 px wide, over the demo data, into screenshots/ (see README).
+screenshots: $(VENV)/.test browser
+	$(PYTHON) tests/e2e/screenshots.py screenshots
 
 # Debian's wrk, the load client of the benchmark; installed only when missing and we may (root).
 wrk:
@@ -46,4 +58,4 @@ bench: $(VENV)/.runtime wrk
 	$(PYTHON) bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache screenshots

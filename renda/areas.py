@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, sele
 from . import district, stations
 from .db import db, intpk, name
 from .deputies import Deputy, DeputyGroup, DeputyStatus
-from .pinyin import name_matches, normalise_query, pinyin_keys
+from .pinyin import name_matches, normalise_query, pinyin_keys, syllables
 from .web import BadParameter, api_list, paginate, ref, render
 
 if TYPE_CHECKING:
@@ -117,13 +118,31 @@ class Lookup:
         return 300 if self.candidates else 404
 
 
+LABEL = re.compile(r"^(?P<name>.+?)[（(](?P<town>.+)[)）]$")
+
+
+def community_label(community: Community) -> str:
+    """How the site names a community in a box: “name（town）”, unique even where two towns share a name."""
+    return f"{community.name}（{community.town.name}）"
+
+
 def find_community(query: str, suggest: bool = True) -> Lookup:
-    """An exact code or name wins; otherwise one match answers, several are candidates, none gets near names.
-    Without `suggest`, only the community is sought: no count of all candidates and no near names."""
+    """An exact code, label (“name（town）”) or name wins; otherwise one match answers, several are candidates,
+    none gets near names. Without `suggest`, only the community is sought: no count of all candidates and no
+    near names."""
     text_value = query.strip()[:MAX_QUERY_LENGTH]
     lookup = Lookup(query=text_value)
     if not text_value:
         return lookup
+    label = LABEL.match(text_value)
+    if label:
+        labelled = db.session.scalars(
+            select(Community).join(Community.town).options(joinedload(Community.town))
+            .where(Community.name == label["name"].strip(), Town.name == label["town"].strip())
+        ).first()
+        if labelled is not None:
+            lookup.community = labelled
+            return lookup
     exact = db.session.scalars(
         select(Community).options(joinedload(Community.town))
         .where(or_(Community.code == text_value, Community.name == text_value))
@@ -147,18 +166,53 @@ def find_community(query: str, suggest: bool = True) -> Lookup:
     return lookup
 
 
+# How close a name must be to be offered as a near name (difflib's ratio, 0 … 1).
+NEAR_CUTOFF = 0.6
+# A typed name whose pinyin is this long or longer and lies within a community's pinyin sounds the same:
+# a wrong character of the same sound (东胡 for 东湖). Shorter pinyin (one syllable) lies within too many.
+SAME_SOUND_MIN = 4
+# What most names end with; left out of the comparison, or every 社区 would look close to every other.
+NAME_ENDINGS = ("社区", "居委会", "村委会", "村")
+
+
+def name_core(community_name: str) -> str:
+    """A name without its common ending: 澄湖社区 → 澄湖."""
+    for ending in NAME_ENDINGS:
+        if community_name.endswith(ending) and len(community_name) > len(ending):
+            return community_name[:-len(ending)]
+    return community_name
+
+
 def near_communities(query: str, limit: int = 5) -> list[Community]:
-    """The communities whose name or pinyin is closest to `query` (for a typing mistake)."""
+    """The communities whose name or pinyin is closest to `query` (for a typing mistake), closest first.
+
+    Chinese input is compared by its sound too: where names sound the same as the input (a wrong character
+    of the same pinyin: 东胡 for 东湖, 澄胡社区 for 澄湖社区) only those are offered; otherwise the names closest
+    in characters or in syllables (a character of another sound counts as different), their common endings
+    (社区, 村) left out. Pinyin typed in letters is compared letter by letter (yueyawam for yueyawan).
+    """
     needle = search_needle(query)
     if not needle:
         return []
-    rows = db.session.execute(select(Community.id, Community.name, Community.pinyin)).all()
-    keys: dict[str, int] = {}
-    for community_id, community_name, pinyin in rows:
-        keys.setdefault(community_name, community_id)
-        keys.setdefault(pinyin, community_id)
-    close = difflib.get_close_matches(needle, keys, n=limit * 2, cutoff=0.5)
-    ids = list(dict.fromkeys(keys[k] for k in close))[:limit]
+    sound = needle if needle.isascii() else pinyin_keys(needle)[0]
+    rows = db.session.execute(select(Community.id, Community.name, Community.pinyin, Community.code)).all()
+    if len(sound) >= SAME_SOUND_MIN and any(sound in pinyin for _, _, pinyin, _ in rows):
+        scored = [(2.0, len(n), code, community_id) for community_id, n, pinyin, code in rows if sound in pinyin]
+    elif needle.isascii():
+        scored = [(difflib.SequenceMatcher(None, needle, pinyin).ratio(), len(n), code, community_id)
+                  for community_id, n, pinyin, code in rows]
+    else:
+        core = name_core(needle)
+        core_sounds = syllables(core)
+
+        def closeness(community_name: str) -> float:
+            theirs = name_core(community_name)
+            return max(difflib.SequenceMatcher(None, core, theirs).ratio(),
+                       difflib.SequenceMatcher(None, core_sounds, syllables(theirs)).ratio())
+
+        scored = [(closeness(n), len(n), code, community_id) for community_id, n, _, code in rows]
+    scored.sort(key=lambda row: (-row[0], row[1], row[2]))
+    ids = [community_id for score, _, _, community_id in scored if score >= NEAR_CUTOFF][:limit]
     if not ids:
         return []
     found = {c.id: c for c in db.session.scalars(
@@ -226,7 +280,10 @@ def lookup() -> Response:
     answer = answer_for(found.community, district.today()) if found and found.community else None
     # Several candidates are a normal answer to a person (200); "nothing found" is a 404 with near names.
     status = 404 if found is not None and found.status == 404 else 200
-    return render("areas/lookup.html", query=query[:MAX_QUERY_LENGTH], found=found, answer=answer, status=status)
+    # Once found, the box names the community as people do, not by the code a suggestion's link carries.
+    shown = community_label(answer.community) if answer else query[:MAX_QUERY_LENGTH]
+    return render("areas/lookup.html", query=shown, found=found, answer=answer, status=status,
+                  community_label=community_label)
 
 
 @bp.get("/lookup/suggest")
@@ -234,7 +291,8 @@ def suggest() -> Response:
     """The autocomplete list under the lookup box: links to the answer for each matching community."""
     query = request.args.get("community", "")
     matches = db.session.scalars(search_communities(query, SUGGESTION_LIMIT)).all() if search_needle(query) else []
-    response = render("areas/_suggestions.html", query=query[:MAX_QUERY_LENGTH], matches=matches)
+    near = near_communities(query) if search_needle(query) and not matches else []
+    response = render("areas/_suggestions.html", query=query[:MAX_QUERY_LENGTH], matches=matches, near=near)
     response.vary.add("HX-Request")
     return response
 

@@ -50,7 +50,7 @@ class Choice(enum.StrEnum):
         for member in cls:
             if text in (member.value, member.label):  # type: ignore[attr-defined]
                 return member
-        allowed = "、".join(m.value for m in cls)
+        allowed = "、".join(m.label for m in cls)  # type: ignore[attr-defined]  # the words people use
         raise ValueError(f"“{text}”不是有效的取值（可用：{allowed}）")
 
 

@@ -35,6 +35,7 @@ def home() -> Response:
         week_start=week_start,
         week_end=week_end,
         latest_reports=latest_reports,
+        today=day,
     )
 
 

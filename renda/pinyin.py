@@ -11,11 +11,16 @@ from sqlalchemy import or_
 _NOT_ALNUM = re.compile(r"[^0-9a-z]")
 
 
+def syllables(name: str) -> list[str]:
+    """The pinyin of each character, lower case without tones: 东湖 → ['dong', 'hu']."""
+    return [s.lower() for s in lazy_pinyin(name, style=Style.NORMAL, errors="default", v_to_u=False)]
+
+
 def pinyin_keys(name: str) -> tuple[str, str]:
     """Full pinyin and initials, lower-case ASCII without spaces: 张明华 → ('zhangminghua', 'zmh')."""
-    syllables = [s.lower() for s in lazy_pinyin(name, style=Style.NORMAL, errors="default", v_to_u=False)]
-    full = _NOT_ALNUM.sub("", "".join(syllables))
-    initials = _NOT_ALNUM.sub("", "".join(s[:1] for s in syllables))
+    syllables_ = syllables(name)
+    full = _NOT_ALNUM.sub("", "".join(syllables_))
+    initials = _NOT_ALNUM.sub("", "".join(s[:1] for s in syllables_))
     return full, initials
 
 

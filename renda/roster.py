@@ -102,7 +102,7 @@ def preview(shown: str, text: str) -> Preview:
         slug, name = row.cells.get("slug", "").strip(), row.cells.get("name", "").strip()
         try:
             if slug in seen:
-                raise row.error(f"重复的 slug“{slug}”（第 {seen[slug]} 行已有）")
+                raise row.error(f"重复的代表编号（slug）“{slug}”（第 {seen[slug]} 行已有）")
             seen[slug] = row.line
             attributes = deputy_values(row, districts, groups, photos)
         except ContentError as e:
@@ -140,7 +140,8 @@ def apply(values: list[dict[str, Any]]) -> tuple[int, int]:
         if differences:
             for key in differences:
                 setattr(deputy, key, attributes[key])
-            audit("update", "deputy", deputy.slug, "名册导入：" + "、".join(differences))
+            labels = [FIELD_LABELS[key] for key in differences if key in FIELD_LABELS]  # pinyin follows the name
+            audit("update", "deputy", deputy.slug, "名册导入" + ("：" + "、".join(labels) if labels else ""))
             changed += 1
     audit("import", "roster", "deputies", f"新增 {created}，修改 {changed}")
     db.session.commit()

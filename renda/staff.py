@@ -351,6 +351,19 @@ def account_deactivate(user_id: int) -> Response:
     return redirect(url_for("staff.accounts"), 303)
 
 
+# The audit trail in words: what each recorded action and record type is called (a code not listed shows as is).
+AUDIT_ACTIONS = {
+    "login": "登录", "logout": "退出登录", "create": "新建", "update": "修改", "deactivate": "停用",
+    "view_personal": "查看个人信息", "accepted": "受理", "forwarded": "交办", "replied": "答复", "closed": "办结",
+    "declined": "不予受理", "publish": "发布", "unpublish": "撤回发布", "cancel": "取消", "move": "改期",
+    "import": "导入", "proposal.update": "登记办理情况",
+}
+AUDIT_RECORD_TYPES = {
+    "staff_user": "工作人员账号", "opinion": "群众意见", "report_back": "述职报告", "reception": "接待日",
+    "deputy": "代表", "roster": "代表名册", "proposal": "议案建议",
+}
+
+
 @bp.get("/audit")
 @role_required(Role.ADMIN)
 def audit_log() -> Response:
@@ -367,7 +380,7 @@ def audit_log() -> Response:
     actions = db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)).all()
     record_types = db.session.scalars(select(AuditEvent.record_type).distinct().order_by(AuditEvent.record_type)).all()
     return render("staff/audit.html", pager=paginate(statement), filters=filters, actions=actions,
-                  record_types=record_types)
+                  record_types=record_types, action_labels=AUDIT_ACTIONS, record_type_labels=AUDIT_RECORD_TYPES)
 
 
 add_staff_link("staff.accounts", "账号管理", Role.ADMIN)

@@ -192,3 +192,46 @@ def test_query_count_is_bounded_and_does_not_grow_with_the_data(app, scaled_app,
     # The same bound on both: the number of queries does not depend on the amount of data.
     assert queries_for(app, url, status) <= limit
     assert queries_for(scaled_app, url, status) <= limit
+
+
+# --- names as people write them (issue 12) -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("query, meant", [
+    ("东胡", ["东湖新村", "东湖社区", "东湖花园社区"]),  # a wrong character of the same sound as 东湖
+    ("澄胡社区", ["澄湖社区"]),  # the same sound as 澄湖社区: that one, not every other 社区
+])
+def test_a_wrong_character_of_the_same_sound_offers_the_community_meant_and_nothing_unrelated(client, query, meant):
+    answer = client.get("/api/v1/lookup", query_string={"community": query})
+    assert answer.status_code == 404
+    assert sorted(c["name"] for c in answer.get_json()["suggestions"]) == meant
+    page = client.get("/lookup", query_string={"community": query}).get_data(as_text=True)
+    assert sorted(re.findall(r'<li><a href="/lookup\?community=\d+">([^<]+)<span', page)) == meant
+    # the autocomplete, which finds no name containing the input, offers the same near names
+    suggest = client.get("/lookup/suggest", query_string={"community": query}).get_data(as_text=True)
+    assert "您要找的是不是" in suggest
+    assert sorted(re.findall(r'<li><a href="/lookup\?community=\d+">([^<]+)<span', suggest)) == meant
+
+
+def test_an_unrelated_name_gets_no_near_names(client):
+    assert client.get("/api/v1/lookup", query_string={"community": "火星村"}).get_json()["suggestions"] == []
+
+
+def test_after_picking_a_suggestion_the_box_and_the_opinion_link_name_the_community_not_its_code(app, client):
+    with app.app_context():  # a community of the same name in another town: the name alone is ambiguous
+        yueyawan = db.session.scalars(select(Community).where(Community.code == YUEYAWAN)).one()
+        elsewhere = db.session.scalars(select(Community).where(Community.code == "339004002")).one()
+        db.session.add(Community(code="339004099", name="月牙湾社区", town=elsewhere.town,
+                                 district=elsewhere.district))
+        db.session.commit()
+        label = f"月牙湾社区（{yueyawan.town.name}）"
+    page = client.get(f"/lookup?community={YUEYAWAN}").get_data(as_text=True)  # where a suggestion links to
+    assert f'value="{label}"' in page and f'value="{YUEYAWAN}"' not in page
+    # what the box shows finds the same community again
+    again = client.get("/lookup", query_string={"community": label})
+    assert again.status_code == 200 and f"{label}</h2>" in again.get_data(as_text=True)
+    assert client.get("/api/v1/lookup?community=月牙湾社区").status_code == 300
+    # the link to the opinion form carries the community; the form shows its name
+    link = re.search(r'href="(/opinions/new\?community=[^"]+)">向', page).group(1)
+    form = client.get(link).get_data(as_text=True)
+    assert f'value="{label}"' in form and f'value="{YUEYAWAN}"' not in form
+    assert "将转交：" in form

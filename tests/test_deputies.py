@@ -236,8 +236,8 @@ def test_deputy_page_lists_report_backs_proposals_and_the_terms_record(client):
     page = client.get("/deputies/zhang-minghua").get_data(as_text=True)
     assert 'href="/reports/2026/zhang-minghua"' in page
     proposals = page.split('id="proposals-heading"')[1].split("</section>")[0]
-    assert re.search(r"18-2-005</td>.*?<td>领衔</td>", proposals, re.S)
-    assert re.search(r"18-2-108</td>.*?<td>附议</td>", proposals, re.S)
+    assert re.search(r"18-2-005</td>.*?<td data-label=\"身份\">领衔</td>", proposals, re.S)
+    assert re.search(r"18-2-108</td>.*?<td data-label=\"身份\">附议</td>", proposals, re.S)
     record = page.split('id="record-heading"')[1].split('id="reports-heading"')[0]
     assert 'datetime="2026-04-27"' in record  # a held reception on duty
     assert "自 2025年01月08日 以来" in record  # the term began with session 18-1
@@ -312,3 +312,14 @@ def test_query_count_is_bounded_and_does_not_grow_with_the_data(app, scaled_app,
     # The same bound on both: the number of queries does not depend on the amount of data.
     assert queries_for(app, url) <= limit
     assert queries_for(scaled_app, url) <= limit
+
+
+@pytest.mark.parametrize("slug, link, shown", [
+    # 第二选区 is one community: the form names it; 第一选区 has two: the form offers the station's communities
+    ("ma-xiaowei", "/opinions/new?community=339001003", 'value="望湖社区（澄湖街道）"'),
+    ("zhang-minghua", "/opinions/new?station=chenghu", '<option value="湖心社区（澄湖街道）">'),
+])
+def test_deputy_page_links_to_the_opinion_form_pre_filled(client, slug, link, shown):
+    page = client.get(f"/deputies/{slug}").get_data(as_text=True)
+    assert f'<a class="button" href="{link}">给代表提意见</a>' in page
+    assert shown in client.get(link).get_data(as_text=True)

@@ -401,3 +401,93 @@ def test_full_width_digits_are_not_a_phone_number(app, client):
     response = submit(client, phone="１３９１２３４５６７８")
     assert response.status_code == 400 and "11 位手机号码" in response.get_data(as_text=True)
     assert stored(app) == []
+
+
+# --- the form as a resident meets it (issue 12) ----------------------------------------------------------------------
+
+def test_an_ambiguous_community_is_reported_in_the_first_answer_with_every_other_mistake(app, client):
+    response = submit(client, community="东湖", body="太短了", phone="12", consent_pi=None)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    for field, message in (("community", "有多个社区或村符合，请写完整名称，例如：东湖社区（澄湖街道）"),
+                           ("body", "10 到 2000 个字"), ("phone", "11 位手机号码"), ("consent_pi", "需要您同意")):
+        assert f'id="{field}-error"' in page and message in page, field
+    summary = page.split('class="error-summary"')[1].split("</div>")[0]
+    assert summary.count("<li>") == 4 and 'href="#community"' in summary
+    assert stored(app) == []
+
+
+def test_the_error_summary_comes_first_and_takes_the_focus_without_script(client):
+    page = submit(client, body="太短了").get_data(as_text=True)
+    main = page.split("<main", 1)[1]
+    # right under the heading, before the introduction and the notes, so a phone shows it at once
+    assert main.index("<h1>") < main.index('class="error-summary"') < main.index('class="lead"')
+    summary_tag = re.search(r'<div class="error-summary"[^>]*>', page).group(0)
+    assert "autofocus" in summary_tag and 'tabindex="-1"' in summary_tag and 'role="alert"' in summary_tag
+    assert "<script>" not in page and " on" + "focus=" not in page
+
+
+def test_a_community_once_found_still_shows_where_it_goes_when_other_fields_are_wrong(client):
+    page = submit(client, body="太短了").get_data(as_text=True)
+    assert "将转交：<strong>澄湖代表小组</strong>" in page
+
+
+@pytest.mark.parametrize("given", ["339001001", "澄湖社区", "澄湖社区（澄湖街道）"])
+def test_the_form_is_pre_filled_with_the_community_by_code_or_name_and_shows_its_name(client, given):
+    page = client.get("/opinions/new", query_string={"community": given}).get_data(as_text=True)
+    assert 'value="澄湖社区（澄湖街道）"' in page and "将转交：<strong>澄湖代表小组</strong>" in page
+
+
+def test_an_ambiguous_pre_fill_is_kept_as_given(client):
+    page = client.get("/opinions/new?community=东湖").get_data(as_text=True)
+    assert 'value="东湖"' in page and "将转交" not in page
+
+
+def test_a_station_pre_fill_offers_the_stations_communities(client):
+    page = client.get("/opinions/new?station=chenghu").get_data(as_text=True)
+    options = re.findall(r'<option value="([^"]+)"></option>', page.split('id="community-options"')[1])
+    assert options == ["澄湖社区（澄湖街道）", "湖心社区（澄湖街道）", "望湖社区（澄湖街道）", "月牙湾社区（澄湖街道）",
+                       "柳岸社区（澄湖街道）", "荷花社区（澄湖街道）"]
+    hint = page.split('id="community-hint"')[1].split("</p>")[0]
+    assert "澄湖街道人大代表联络站联系的社区或村" in hint and "荷花社区（澄湖街道）" in hint
+    assert client.get("/opinions/new?station=nowhere").status_code == 200  # an unknown station offers nothing
+
+
+def test_the_receipt_promises_the_days_the_overdue_rule_counts(app, client):
+    app.config.update(OPINION_ACCEPT_DAYS=7, OPINION_REPLY_DAYS=20)
+    page = client.get(submit(client).headers["Location"]).get_data(as_text=True)
+    assert "提交后 7 天内受理，20 天内答复" in page and "工作日" not in page
+
+
+def test_the_receipt_says_how_to_print_the_code(client):
+    page = client.get(submit(client).headers["Location"]).get_data(as_text=True)
+    assert "打印本页" in page and "<script" not in page.split("<main", 1)[1]
+    assert 'class="confirmation print-keep"' in page and '<p class="print-keep">您的意见已转交' in page
+
+
+def test_the_tracking_page_names_the_unit_the_opinion_was_forwarded_to(app, client):
+    from renda.proposals import Unit
+
+    code = submit(client).headers["Location"].rsplit("/", 1)[1]
+    with app.app_context():
+        unit = db.session.scalars(select(Unit).order_by(Unit.slug)).first()
+        opinion = db.session.scalars(select(Opinion)).one()
+        opinion.unit, opinion.status = unit, OpinionStatus.FORWARDED
+        db.session.commit()
+        unit_name, unit_slug = unit.name, unit.slug
+    page = client.get("/opinions/track", query_string={"code": code}).get_data(as_text=True)
+    assert f"<dt>交办单位</dt><dd>{unit_name}</dd>" in page
+    assert client.get(f"/api/v1/opinions/{code}").get_json()["unit"] == {"slug": unit_slug, "name": unit_name}
+
+
+def test_the_tracking_page_says_whom_to_call_when_the_code_is_lost(app, client):
+    from renda.district import DistrictProfile
+
+    with app.app_context():
+        profile = db.session.scalars(select(DistrictProfile)).one()
+        organiser, contact = profile.organiser, profile.contact
+    for path in ("/opinions/track", "/opinions/track?code=AAAAA-BBBBB"):
+        lost = client.get(path).get_data(as_text=True).split('id="lost-heading"')[1].split("</section>")[0]
+        assert f"请联系{organiser}：{contact}" in lost
+    code = submit(client).headers["Location"].rsplit("/", 1)[1]
+    assert 'id="lost-heading"' not in client.get("/opinions/track", query_string={"code": code}).get_data(as_text=True)

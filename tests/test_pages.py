@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from sqlalchemy import select
 
@@ -91,3 +92,29 @@ def test_a_change_to_public_data_moves_the_data_updated_time_and_an_opinion_does
         station.hours = "周一至周五 8:30-17:30"
         db.session.commit()
         assert updated_at() > before
+
+
+def test_this_weeks_receptions_mark_today_and_look_past_once_held(app, client, monkeypatch):
+    wednesday = dt.date(2026, 11, 25)
+    monkeypatch.setattr("renda.district.today", lambda: wednesday)
+    with app.app_context():
+        station = db.session.scalars(select(Station).order_by(Station.slug)).first()
+        for day, status in ((23, ReceptionStatus.HELD), (25, ReceptionStatus.PLANNED), (27, ReceptionStatus.PLANNED)):
+            db.session.add(Reception(ref=f"week-{day}", station=station, date=dt.date(2026, 11, day),
+                                     start=dt.time(9), status=status, topic=f"本周第{day}日"))
+        db.session.commit()
+    page = client.get("/").get_data(as_text=True)
+    week = page.split('id="week-heading"')[1].split("</section>")[0]
+    items = {re.search(r'datetime="([\d-]+)"', li).group(1): li for li in week.split("<li")[1:]}
+    held, today, coming = items["2026-11-23"], items["2026-11-25"], items["2026-11-27"]
+    assert "is-past" in held and "已举行" in held and "今天" not in held
+    assert "is-today" in today and "今天" in today and "is-past" not in today
+    assert "is-past" not in coming and "is-today" not in coming and "已举行" not in coming and "今天" not in coming
+
+
+def test_home_page_and_every_page_lead_to_the_tracking_page(client):
+    home = client.get("/").get_data(as_text=True)
+    assert 'href="/opinions/track"' in home.split('id="parts-heading"')[1] and "查询办理进度" in home
+    for path in ("/", "/deputies", "/privacy"):
+        nav = client.get(path).get_data(as_text=True).split('aria-label="主导航"')[1].split("</nav>")[0]
+        assert '<a href="/opinions/track">查询办理进度</a>' in nav

@@ -72,6 +72,8 @@ def test_csv_upload_previews_new_changed_and_unchanged_then_applies(app, client,
         assert db.session.scalars(select(Deputy).where(Deputy.slug == "xin-daibiao")).one().pinyin == "xindaibiao"
         actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.record_type.in_(["deputy", "roster"])))
         assert sorted(actions) == ["create", "import", "update"]
+        note = db.session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "update")).one()
+        assert note == "名册导入：职业/单位"  # the column in words, not occupation
 
 
 def test_xlsx_upload_with_the_same_columns_is_previewed(app, client, auth):
@@ -121,3 +123,13 @@ def test_only_csv_and_xlsx_are_accepted(client, auth):
 def test_a_liaison_cannot_import(client, auth):
     auth.as_role("liaison")
     assert client.get("/staff/roster/").status_code == 403
+
+
+def test_the_preview_and_its_errors_speak_chinese(app, client, auth):
+    auth.as_role("editor")
+    table = edited_roster(app)
+    table[3][table[0].index("level")] = "county-ish"
+    page = upload(client, auth, "roster.csv", as_csv(table)).get_data(as_text=True)
+    assert '<th scope="col">代表编号</th>' in page and '<th scope="col">slug</th>' not in page
+    assert "第 4 行" in page and "全国人大代表、省人大代表、市人大代表、区人大代表、乡镇人大代表" in page
+    assert "national、provincial" not in page

@@ -333,7 +333,7 @@ def test_audit_log_lists_events_and_filters_them(client, auth):
     auth.as_role("admin")
     auth.create("bob", "editor")
     page = client.get("/staff/audit").get_data(as_text=True)
-    assert "login" in page and "admin-all" in page
+    assert "<td>登录</td>" in page and "admin-all" in page
     filtered = client.get("/staff/audit?action=deactivate").get_data(as_text=True)
     assert "没有符合条件的操作记录" in filtered
 
@@ -353,3 +353,33 @@ def test_cli_creates_accounts_and_refuses_bad_ones(app):
                          input="a long secret phrase\n").exit_code != 0
     assert runner.invoke(args=["staff", "create", "qian", "--role", "editor", "--password-stdin"],
                          input="short\n").exit_code != 0
+
+
+def test_the_audit_trail_and_its_filters_speak_chinese_not_codes(app, client, auth):
+    auth.as_role("admin")
+    with app.app_context():
+        db.session.add_all([AuditEvent(action="view_personal", record_type="opinion", record_key="ABCDE-FGHJK"),
+                            AuditEvent(action="publish", record_type="report_back", record_key="2026/zhang")])
+        db.session.commit()
+    page = client.get("/staff/audit").get_data(as_text=True)
+    rows = page.split("<tbody>")[1].split("</tbody>")[0]
+    for words in ("<td>登录</td>", "<td>查看个人信息</td>", "<td>发布</td>", "工作人员账号", "群众意见", "述职报告"):
+        assert words in rows, words
+    for code in ("view_personal", "staff_user", "report_back", ">login<", ">publish<"):
+        assert code not in rows, code
+    filters = page.split('class="filters"')[1].split("</form>")[0]
+    assert '<option value="view_personal">查看个人信息</option>' in filters
+    assert '<option value="report_back">述职报告</option>' in filters
+    # the filter still goes by the code
+    filtered = client.get("/staff/audit?action=view_personal&record_type=opinion").get_data(as_text=True)
+    assert "<td>查看个人信息</td>" in filtered and "<td>登录</td>" not in filtered
+
+
+@pytest.mark.parametrize("code, label", [
+    ("view_personal", "查看个人信息"), ("accepted", "受理"), ("forwarded", "交办"), ("replied", "答复"),
+    ("declined", "不予受理"), ("publish", "发布"), ("cancel", "取消"), ("move", "改期"), ("import", "导入"),
+])
+def test_every_recorded_action_has_a_chinese_label(code, label):
+    from renda.staff import AUDIT_ACTIONS
+
+    assert AUDIT_ACTIONS[code] == label

@@ -56,6 +56,45 @@ def test_rule_days_fill_the_next_three_months_and_stored_days_replace_them(app):
     assert listed == [("2026-12-28", False), ("2027-01-25", True), ("2027-02-22", True)]
 
 
+def only_reception_ahead(app: Flask, date: dt.date, status: ReceptionStatus = ReceptionStatus.PLANNED) -> None:
+    """Chenghu without a rule and without stored days from today on, but for one reception on `date`."""
+    with app.app_context():
+        chenghu = db.session.scalars(select(Station).where(Station.slug == "chenghu")).one()
+        chenghu.schedule = ""
+        for reception in db.session.scalars(select(Reception).where(Reception.station_id == chenghu.id,
+                                                                     Reception.date >= DEMO_TODAY)):
+            db.session.delete(reception)
+        db.session.add(Reception(ref="chenghu-far-ahead", station=chenghu, date=date, start=dt.time(9),
+                                 end=dt.time(11), status=status, topic="远期接待日"))
+        db.session.commit()
+
+
+FOUR_MONTHS_AHEAD = dt.date(2027, 3, 29)
+
+
+def test_a_planned_reception_four_months_ahead_is_the_next_one_everywhere(app, client):
+    """The three months bound only the rule's days: an announced reception further ahead is still coming."""
+    only_reception_ahead(app, FOUR_MONTHS_AHEAD)
+    upcoming = section(client.get("/stations/chenghu").get_data(as_text=True), "upcoming-heading")
+    assert re.findall(r'datetime="([\d-]+)"', upcoming) == ["2027-03-29"] and "远期接待日" in upcoming
+    assert client.get("/api/v1/stations/chenghu").get_json()["next_reception"]["date"] == "2027-03-29"
+    lookup = client.get("/lookup?community=339001004").get_data(as_text=True)
+    assert 'datetime="2027-03-29"' in lookup and "近期没有排定的接待日" not in lookup
+    deputy = section(client.get("/deputies/ma-xiaowei").get_data(as_text=True), "next-heading")
+    assert 'datetime="2027-03-29"' in deputy
+    assert 'datetime="2027-03-29"' in client.get("/stations").get_data(as_text=True)
+
+
+def test_a_cancelled_reception_four_months_ahead_is_cancelled_in_the_calendars(app, client):
+    """Calendars that had the day drop it only when the feed still carries it, as cancelled."""
+    only_reception_ahead(app, FOUR_MONTHS_AHEAD, ReceptionStatus.CANCELLED)
+    for url in ("/stations/chenghu.ics", "/receptions.ics"):
+        events = {str(e["UID"]): e for e in Calendar.from_ical(client.get(url).data).walk("VEVENT")}
+        assert str(events["chenghu-far-ahead@renda"]["STATUS"]) == "CANCELLED"
+    page = client.get("/stations/chenghu").get_data(as_text=True)
+    assert "2027-03-29" in section(page, "upcoming-heading")  # shown as cancelled, not as the next one
+
+
 # --- the station list and page ----------------------------------------------------------------------------------
 
 def test_station_list_shows_every_station_with_its_next_reception_and_practice(client):
@@ -543,3 +582,10 @@ def test_staff_schedule_query_count_is_bounded(app, client, auth, count_queries)
     assert client.get("/staff/receptions/chenghu-2027-01-25/edit").status_code == 200
     edit = count_queries.count - before
     assert everything <= 10 and edit <= 10
+
+
+def test_station_page_links_to_the_opinion_form_offering_its_communities(client):
+    page = client.get("/stations/chenghu").get_data(as_text=True)
+    assert '<a class="button" href="/opinions/new?station=chenghu">给代表提意见</a>' in page
+    form = client.get("/opinions/new?station=chenghu").get_data(as_text=True)
+    assert '<option value="月牙湾社区（澄湖街道）">' in form and '<option value="东湖社区（澄湖街道）">' not in form

@@ -9,6 +9,7 @@ from wtforms import BooleanField, RadioField, SelectField, StringField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
+from ..areas import Community, Lookup, community_label, find_community
 from ..proposals import Satisfaction
 from .models import DECLINE_REASONS, OpinionCategory
 
@@ -45,6 +46,24 @@ class OpinionForm(FlaskForm):
     consent_publish = BooleanField("我同意在去除个人信息后公开我的意见和答复（选填）")
     # A field people never see or fill; software that fills every field gives itself away.
     website = StringField("网站", validators=[Optional()])
+
+    # The community the resident named, once validation has looked it up (None before, or when it found none).
+    found: Lookup | None = None
+
+    def validate_community(self, field: StringField) -> None:
+        """One community must answer, found like find-my-deputy finds it: checked with every other field, so
+        that an ambiguous or unknown name is reported in the same answer as the other mistakes."""
+        self.found = find_community(field.data)
+        if self.found.candidates:
+            names = "、".join(community_label(c) for c in self.found.candidates[:5])
+            raise ValidationError(f"有多个社区或村符合，请写完整名称，例如：{names}")
+        if self.found.community is None:
+            near = "、".join(c.name for c in self.found.suggestions)
+            raise ValidationError("没有找到这个社区或村，请检查名称" + (f"。您要找的是不是：{near}？" if near else ""))
+
+    @property
+    def community_found(self) -> Community | None:
+        return self.found.community if self.found is not None else None
 
     def validate_category(self, field: SelectField) -> None:
         if field.data not in {c.value for c in OpinionCategory}:

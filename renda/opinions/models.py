@@ -138,7 +138,8 @@ def opinion_by_code(text: str) -> Opinion | None:
         return None
     return db.session.scalars(
         select(Opinion).where(Opinion.code == code)
-        .options(selectinload(Opinion.events), joinedload(Opinion.group), joinedload(Opinion.community))
+        .options(selectinload(Opinion.events), joinedload(Opinion.group), joinedload(Opinion.community),
+                 joinedload(Opinion.unit))
     ).first()
 
 

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, Response, abort, current_app, jsonify, redirect, request, url_for
 from flask_limiter import RequestLimit
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
-from ..areas import Community, Lookup, Town, find_community, search_communities
+from ..areas import Community, ElectoralDistrict, community_label, find_community, search_communities
 from ..db import db, utcnow
+from ..deputies import DeputyGroup
 from ..district import TZ
 from ..extensions import csrf, limiter
+from ..stations.models import Station
 from ..web import Refusal, count_against, error_response, is_cross_site, paginate, ref, render
 from .forms import OpinionForm, RatingForm
 from .models import (
@@ -24,37 +24,34 @@ from .models import (
     format_code,
     new_code,
     opinion_by_code,
+    overdue_limits,
     satisfaction_by_group,
 )
 
 bp = Blueprint("opinions", __name__)
 
 SUGGESTIONS = 10
-LABEL = re.compile(r"^(?P<name>.+?)[（(](?P<town>.+)[)）]$")
-
-
-def community_for(text: str, suggest: bool = True) -> Lookup:
-    """The community a resident named, as the lookup finds it; also reads the “name（town）” a suggestion fills in."""
-    label = LABEL.match((text or "").strip())
-    if label:
-        community = db.session.scalars(
-            select(Community).join(Community.town)
-            .where(Community.name == label["name"].strip(), Town.name == label["town"].strip())
-        ).first()
-        if community is not None:
-            return Lookup(query=text, community=community)
-    return find_community(text or "", suggest)
-
-
-def community_label(community: Community) -> str:
-    """How a suggestion names a community: “name（town）”, unique even where two towns share a name."""
-    return f"{community.name}（{community.town.name}）"
 
 
 @bp.get("/opinions/new")
 def new() -> Response:
-    form = OpinionForm(formdata=None, data={"community": request.args.get("community", "")[:100]})
-    return render("opinions/new.html", form=form, route=_route_for(form.community.data))
+    """The form, pre-filled from `?community=` (code or name: a community found is shown by its name) and
+    `?station=` (the station's communities are offered; the only one is filled in)."""
+    given = request.args.get("community", "").strip()[:100]
+    station = db.session.scalars(
+        select(Station).where(Station.slug == request.args.get("station", "").strip()[:80])
+        .options(selectinload(Station.groups).selectinload(DeputyGroup.districts)
+                 .selectinload(ElectoralDistrict.communities).joinedload(Community.town))
+    ).first() if request.args.get("station") else None
+    offered = sorted((c for g in station.groups for d in g.districts for c in d.communities),
+                     key=lambda c: c.code) if station else []
+    community = find_community(given, suggest=False).community if given else None
+    if community is None and len(offered) == 1:
+        community = offered[0]
+    shown = community_label(community) if community else given
+    form = OpinionForm(formdata=None, data={"community": shown})
+    return render("opinions/new.html", form=form, route=_route_for(shown), station=station, offered=offered,
+                  community_label=community_label)
 
 
 def _form_again(form: OpinionForm, refusal: Refusal, message: str, route: dict[str, object] | None) -> Response:
@@ -82,19 +79,9 @@ def submit() -> Response:
     if is_cross_site():  # another site's page: no form to give back, or it would come back filled in by that site
         raise CSRFError("cross-site form post")
     form = OpinionForm()
-    community = lookup = None
-    if form.validate_on_submit():
-        lookup = community_for(form.community.data)
-        community = lookup.community
-        if lookup.candidates:
-            names = "、".join(community_label(c) for c in lookup.candidates[:5])
-            form.community.errors = [f"有多个社区或村符合，请写完整名称，例如：{names}"]
-        elif community is None:
-            near = "、".join(c.name for c in lookup.suggestions)
-            form.community.errors = ["没有找到这个社区或村，请检查名称" + (f"。您要找的是不是：{near}？" if near else "")]
-    if community is None:  # a lookup that ran has found no community to route to
-        route = None if lookup else _route_for(form.community.data)
-        return render("opinions/new.html", form=form, route=route, status=400)
+    if not form.validate_on_submit():
+        return render("opinions/new.html", form=form, route=_route_of(form.community_found), status=400)
+    community = form.community_found
     # Counted before the honeypot, so that software filling it is refused as a person would be.
     refusal = count_against(current_app.config["OPINION_RATE_LIMIT"], "opinions.accepted")
     if refusal is not None:
@@ -104,7 +91,7 @@ def submit() -> Response:
     if form.website.data:
         # Filled by software, not a person: look the same as success, keep nothing.
         return render("opinions/receipt.html", code=format_code(new_code()), group=community.district.group,
-                      station=community.district.group.station, status=200)
+                      station=community.district.group.station, limits=overdue_limits(), status=200)
     opinion = Opinion(
         community=community, group=community.district.group, category=OpinionCategory(form.category.data),
         subject=form.subject.data, body=form.body.data, name=form.name.data or None, phone=form.phone.data,
@@ -136,11 +123,12 @@ def route_preview() -> Response:
 
 def _route_for(text: str | None) -> dict[str, object] | None:
     """Where an opinion about the community `text` names would go, when it names exactly one."""
-    community = community_for(text, suggest=False).community if text else None
-    return None if community is None else _route_of(community)
+    return _route_of(find_community(text, suggest=False).community if text else None)
 
 
-def _route_of(community: Community) -> dict[str, object]:
+def _route_of(community: Community | None) -> dict[str, object] | None:
+    if community is None:
+        return None
     group = community.district.group
     return {"community": community, "group": group, "station": group.station}
 
@@ -174,7 +162,7 @@ def receipt(code: str) -> Response:
     if opinion is None:
         abort(404)
     return render("opinions/receipt.html", code=format_code(opinion.code), group=opinion.group,
-                  station=opinion.group.station)
+                  station=opinion.group.station, limits=overdue_limits())
 
 
 @bp.get("/opinions/track")
@@ -260,6 +248,7 @@ def public_view(opinion: Opinion) -> dict[str, object]:
         "submitted_on": opinion.submitted_at.astimezone(TZ).date().isoformat(),
         "events": [{"status": e.status.value, "date": e.at.astimezone(TZ).date().isoformat()}
                    for e in opinion.events],
+        "unit": ref(opinion.unit),  # the unit it was forwarded to (交办), or null
         "public_reply": opinion.public_reply or None,
         "rating": opinion.rating.value if opinion.rating else None,
     }

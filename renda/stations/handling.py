@@ -19,8 +19,8 @@ from ..db import db
 from ..deputies import Deputy
 from ..staff import Role, add_staff_link, audit, role_required
 from ..web import render
-from .models import RULE_HORIZON_MONTHS, Reception, ReceptionDay, ReceptionStatus, Station
-from .schedule import add_months, generated_ref, receptions_between, rule_dates, stationed_deputies
+from .models import Reception, ReceptionDay, ReceptionStatus, Station
+from .schedule import generated_ref, receptions_between, rule_dates, stationed_deputies
 from .views import bp, parse_date, station_filter, station_or_404
 
 # --- staff: the reception schedule ---------------------------------------------------------------------------
@@ -75,8 +75,7 @@ def duty_choices(station: Station) -> dict[str, Deputy]:
 def staff_receptions() -> Response:
     day = district.today()
     station, notice = station_filter()
-    days = receptions_between(day - dt.timedelta(days=STAFF_RECENT_DAYS), add_months(day, RULE_HORIZON_MONTHS),
-                              day, station)
+    days = receptions_between(day - dt.timedelta(days=STAFF_RECENT_DAYS), None, day, station)
     return render(
         "stations/staff_receptions.html", days=days, station=station, notice=notice, today_date=day,
         recent_days=STAFF_RECENT_DAYS,

@@ -29,15 +29,17 @@ def rule_dates(station: Station, start: dt.date, end: dt.date) -> list[dt.date]:
 
 
 def receptions_between(
-    start: dt.date, end: dt.date, today: dt.date, station: Station | Sequence[Station] | None = None
+    start: dt.date, end: dt.date | None, today: dt.date, station: Station | Sequence[Station] | None = None
 ) -> list[ReceptionDay]:
     """Receptions from `start` to `end`, stored ones plus, up to three months after today, the rule's days.
 
+    `end` None means no end: every stored reception from `start` on (staff announce them one by one, so
+    there are few), while the rule's days still stop three months after today.
     `station` is one station, a list of them, or None for the whole district. A stored reception on a
     rule date, or carrying the id the rule would give, replaces the generated one.
     At most four queries, whatever the number of stations and receptions.
     """
-    in_range = [Reception.date.between(start, end)]
+    in_range = [Reception.date.between(start, end) if end is not None else Reception.date >= start]
     if station is None:
         stations = list(db.session.scalars(select(Station).order_by(Station.slug)))
     else:
@@ -51,7 +53,7 @@ def receptions_between(
     days = [ReceptionDay.stored(r, on_duty.get(r.id, [])) for r in stored]
 
     horizon = add_months(today, RULE_HORIZON_MONTHS)
-    rule_start, rule_end = max(start, today), min(end, horizon)
+    rule_start, rule_end = max(start, today), min(end or horizon, horizon)
     if rule_start <= rule_end:
         candidates = [
             ReceptionDay(
@@ -98,8 +100,8 @@ def add_months(date: dt.date, months: int) -> dt.date:
 # --- queries the pages share ----------------------------------------------------------------------------------
 
 def upcoming_receptions(today: dt.date, station: Station | Sequence[Station] | None = None) -> list[ReceptionDay]:
-    """From today to three months ahead: the planned receptions and the days the rules give."""
-    return receptions_between(today, add_months(today, RULE_HORIZON_MONTHS), today, station)
+    """From today on: the stored receptions however far ahead, and the rules' days of the next three months."""
+    return receptions_between(today, None, today, station)
 
 
 def next_receptions(stations: Sequence[Station], today: dt.date) -> dict[int, ReceptionDay]:

@@ -68,8 +68,9 @@ def api_index() -> Response:
 
 def station_page_data(station: Station) -> dict[str, Any]:
     day = district.today()
-    # The last twelve months and the months ahead in one read: stored days, and rule days from today on.
-    days = receptions_between(add_months(day, -12), add_months(day, RULE_HORIZON_MONTHS), day, station)
+    # The last twelve months and what lies ahead in one read: stored days however far ahead, rule days
+    # for the next three months.
+    days = receptions_between(add_months(day, -12), None, day, station)
     upcoming = [d for d in days if d.date >= day]
     return {
         "station": station,
@@ -107,9 +108,10 @@ def api_detail(slug: str) -> Response:
     })
 
 
-def calendar_window(day: dt.date) -> tuple[dt.date, dt.date]:
-    """What the calendar feeds cover: three months back to three months ahead."""
-    return add_months(day, -3), add_months(day, RULE_HORIZON_MONTHS)
+def calendar_window(day: dt.date) -> tuple[dt.date, None]:
+    """What the calendar feeds cover: from three months back, every stored reception ahead (a cancelled one far
+    ahead too, so that calendars which had it drop it) and the rule's days of the next three months."""
+    return add_months(day, -3), None
 
 
 @bp.get("/stations/<slug>.ics")

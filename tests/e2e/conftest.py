@@ -47,15 +47,57 @@ def live_server(live_app: Flask) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
-    """Debian's Chromium through Playwright (never a downloaded browser); skipped where it is not installed."""
+    """Debian's Chromium through Playwright (never a downloaded browser); skipped where it is not installed.
+
+    Every browser test fails where Chinese would render without a Chinese font: the boxes drawn instead have
+    other widths than the characters, so what the tests measure would not be what people see.
+    """
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is not installed (Debian: apt-get install chromium); browser tests skipped")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        problem = missing_cjk_font(launched)
+        if problem:
+            launched.close()
+            pytest.fail(problem, pytrace=False)
         yield launched
         launched.close()
+
+
+# At 100 px: the width of a character drawn with the site's fonts, the width of a character no font has
+# (U+E000, a private-use code point, drawn as the missing-glyph box) and whether two characters come out as
+# different pixels (two missing glyphs are the same box).
+GLYPH_PROBE = """([first, second]) => {
+    const canvas = document.createElement('canvas');
+    canvas.width = canvas.height = 120;
+    const ink = canvas.getContext('2d', {willReadFrequently: true});
+    ink.font = '100px ' + getComputedStyle(document.documentElement).fontFamily;
+    const pixels = ch => {
+        ink.clearRect(0, 0, 120, 120); ink.fillText(ch, 5, 100);
+        return Array.from(ink.getImageData(0, 0, 120, 120).data).join();
+    };
+    return {glyph: ink.measureText(first).width, box: ink.measureText('\\ue000').width,
+            distinct: pixels(first) !== pixels(second)};
+}"""
+
+
+def missing_cjk_font(browser: object, characters: tuple[str, str] = ("国", "图")) -> str:
+    """Empty when Chromium draws the two Chinese characters with a real font (distinct full-width glyphs, 1 em
+    wide, not the missing-glyph box); else what is wrong."""
+    context = browser.new_context(locale="zh-CN")  # type: ignore[attr-defined]
+    try:
+        probe = context.new_page()
+        probe.set_content('<html lang="zh-CN"><body>国</body></html>')
+        found = probe.evaluate(GLYPH_PROBE, list(characters))
+    finally:
+        context.close()
+    if found["distinct"] and abs(found["glyph"] - 100) < 5 and abs(found["glyph"] - found["box"]) >= 1:
+        return ""
+    return (f"Chinese renders without a CJK font ({characters[0]} is {found['glyph']:.1f} px wide at 100 px, the "
+            f"missing-glyph box {found['box']:.1f} px, distinct glyphs: {found['distinct']}); install Debian's "
+            "fonts-noto-cjk (make test does so as root)")
 
 
 def new_page(browser: object, **options: object) -> tuple[object, object]:
@@ -157,6 +199,82 @@ def overflow() -> Callable[[object], list[str]]:
             }
             return ['scrollWidth=' + document.documentElement.scrollWidth, ...wide.slice(0, 8)];
         }""", PHONE_WIDTH)  # type: ignore[attr-defined]
+
+    return measure
+
+
+# What a 360 px screen shows badly (the page is resized to it); each finding is one line.
+# - a table wider than its box must sit in a scroll region a keyboard can reach and a screen reader names
+#   (tabindex=0, role=region, aria-label or aria-labelledby) and that scrolls (overflow-x auto), not be cut off;
+# - no cell squeezed: a cell of two or more characters narrower than two characters; a number, date or code
+#   (letters, digits and their punctuation) broken over lines; a short header (up to six characters) broken;
+# - body text at least 16 px: the body and the running text of main (paragraphs, list items, cells,
+#   definitions), where not marked as secondary (hints, meta lines, notes, captions).
+LAYOUT_PROBE = """width => {
+    const found = [];
+    const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+        (typeof el.className === 'string' && el.className.trim() ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
+    const where = el => { const s = el.closest('section[aria-labelledby], main'); return s ? name(s) + ' ' : ''; };
+    for (const table of document.querySelectorAll('main table')) {
+        let scroller = table.parentElement;
+        while (scroller && scroller !== document.body && !['auto', 'scroll'].includes(getComputedStyle(scroller).overflowX)) {
+            scroller = scroller.parentElement;
+        }
+        const box = table.getBoundingClientRect();
+        if (!scroller || scroller === document.body) {
+            if (box.right > width + 0.5) found.push('table cut off: ' + where(table) + name(table));
+            continue;
+        }
+        if (scroller.scrollWidth > scroller.clientWidth + 1) {
+            const label = scroller.getAttribute('aria-label') ||
+                (document.getElementById(scroller.getAttribute('aria-labelledby') || '') || {}).textContent;
+            if (scroller.getAttribute('tabindex') !== '0' || scroller.getAttribute('role') !== 'region' || !(label || '').trim()) {
+                found.push('wide table in a scroll region without tabindex=0, role=region and a name: ' + where(table) + name(scroller));
+            }
+        }
+    }
+    const token = /^[0-9A-Za-z.,:%+\\-\\/()#]+$/;
+    for (const cell of document.querySelectorAll('main td, main th')) {
+        const text = cell.textContent.replace(/\\s+/g, ' ').trim();
+        if (text.length < 2) continue;
+        const size = parseFloat(getComputedStyle(cell).fontSize);
+        const style = getComputedStyle(cell);
+        const inner = cell.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+        const tops = [];
+        const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            if (!node.textContent.trim()) continue;
+            const range = document.createRange(); range.selectNodeContents(node);
+            for (const rect of range.getClientRects()) {
+                if (rect.width > 0 && !tops.some(top => Math.abs(top - rect.top) < size / 2)) tops.push(rect.top);
+            }
+        }
+        const lines = tops.length;
+        if (inner < 2 * size) found.push('cell narrower than two characters: ' + where(cell) + JSON.stringify(text.slice(0, 20)));
+        else if (token.test(text) && lines > 1) found.push('number or code broken over lines: ' + where(cell) + JSON.stringify(text.slice(0, 20)));
+        else if (cell.tagName === 'TH' && text.length <= 6 && lines > 1) found.push('short header broken over lines: ' + where(cell) + JSON.stringify(text));
+    }
+    if (parseFloat(getComputedStyle(document.body).fontSize) < 16) found.push('body text under 16 px');
+    const secondary = '.hint, .meta, .meta-line, .practice-note, .report-meta, .proposal-note, .proposal-meta, ' +
+        '.breadcrumbs, .proposal-crumbs, .report-crumbs, .twin-links, .late, caption, .badge, .proposal-tag, ' +
+        '.report-progress, .error-code, .on-duty, .topic, .proposal-count';
+    for (const el of document.querySelectorAll('main p, main li, main td, main dd')) {
+        if (!el.textContent.trim() || el.closest(secondary)) continue;
+        const size = parseFloat(getComputedStyle(el).fontSize);
+        if (size < 15.5) found.push('text under 16 px (' + size + ' px): ' + where(el) + name(el) + ' ' +
+                                    JSON.stringify(el.textContent.trim().slice(0, 20)));
+    }
+    return found.slice(0, 12);
+}"""
+
+
+@pytest.fixture
+def layout() -> Callable[[object], list[str]]:
+    """The faults LAYOUT_PROBE finds on the page at 360 px wide: empty when there are none."""
+
+    def measure(page: object) -> list[str]:
+        page.set_viewport_size({"width": PHONE_WIDTH, "height": 740})  # type: ignore[attr-defined]
+        return page.evaluate(LAYOUT_PROBE, PHONE_WIDTH)  # type: ignore[attr-defined]
 
     return measure
 

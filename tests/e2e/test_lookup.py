@@ -44,6 +44,7 @@ def test_typing_part_of_a_name_and_picking_the_suggestion_shows_the_next_recepti
     expect(suggestion).to_be_visible()
     suggestion.click()
     expect(page).to_have_url(re.compile(rf"/lookup\?community={YUEYAWAN}$"))
+    expect(page.locator("#community")).to_have_value("月牙湾社区（澄湖街道）")  # the name, not the code
     next_reception = page.locator(".next-reception .reception")
     expect(next_reception).to_contain_text(expected_next_day(live_app))
     expect(next_reception).to_contain_text("澄湖街道人大代表联络站")

@@ -37,7 +37,7 @@ def fill_opinion(page: object, subject: str, body: str = "小区门口的两盏�
 
 
 def test_resident_sends_an_opinion_a_liaison_answers_it_and_the_resident_reads_the_answer(
-        live_app, live_server, page, second_page, staff_account, sign_in, axe):
+        live_app, live_server, page, second_page, staff_account, sign_in, axe, layout):
     group_slug, group_name, station_name = route_of(live_app, YUEYAWAN)
     subject = f"月牙湾路灯不亮 {secrets.token_hex(3)}"
 
@@ -68,6 +68,7 @@ def test_resident_sends_an_opinion_a_liaison_answers_it_and_the_resident_reads_t
     second_page.get_by_role("navigation", name="工作人员导航").get_by_role("link", name="群众意见").click()
     row = second_page.locator("tr", has_text=subject)
     expect(row).to_contain_text("已提交")
+    assert layout(second_page) == []  # on a phone too, codes and times are not broken mid-token
     row.get_by_role("link", name=code).click()
     expect(second_page.get_by_role("heading", level=1)).to_have_text(subject)
     second_page.get_by_role("button", name="受理", exact=True).click()
@@ -99,7 +100,8 @@ def test_without_javascript_a_resident_corrects_the_form_sends_it_and_tracks_it_
     subject = f"菜场门口占道经营 {secrets.token_hex(3)}"
     page.goto(f"{live_server}/lookup?community={YUEYAWAN}")
     page.get_by_role("link", name=re.compile("提意见建议$")).last.click()
-    expect(page.locator("#community")).to_have_value(YUEYAWAN)  # the lookup answer carries the community over
+    # the lookup answer carries the community over, named as people know it, not by its code
+    expect(page.locator("#community")).to_have_value("月牙湾社区（澄湖街道）")
     expect(page.locator("#route-preview")).to_have_text(re.compile(f"将转交：{group_name}"))
     fill_opinion(page, subject, body="太短了")
 
@@ -131,3 +133,42 @@ def test_without_javascript_a_resident_corrects_the_form_sends_it_and_tracks_it_
     expect(page.locator("main")).not_to_contain_text("王阿姨")
     # Chromium logs the deliberate 400 of the invalid post as a failed load; nothing else may appear.
     assert [error for error in page.console_errors if "status of 400" not in error] == []
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
+def test_after_a_failed_submit_the_error_summary_has_the_focus_and_shows_on_a_phone(
+        live_server, browser, javascript):
+    from e2e.conftest import new_page
+
+    context, page = new_page(browser, java_script_enabled=javascript, viewport={"width": 360, "height": 740})
+    try:
+        page.goto(f"{live_server}/opinions/new")
+        page.get_by_label("标题", exact=True).fill("路灯")
+        page.get_by_role("button", name="提交意见").click()
+        summary = page.locator(".error-summary")
+        expect(summary).to_be_focused()
+        box = summary.bounding_box()
+        assert box is not None and box["y"] >= 0 and box["y"] + 60 < 740, box  # its heading is on the screen
+        expect(page.get_by_label("标题", exact=True)).to_have_value("路灯")
+        # no CSP violation or script error; Chromium logs the 400 answer itself as a failed load
+        assert [error for error in page.console_errors if "status of 400" not in error] == []
+    finally:
+        context.close()
+
+
+def test_the_printed_receipt_keeps_only_the_code_and_the_group(live_app, live_server, page):
+    from e2e.pages import answered_opinion
+
+    with live_app.app_context():
+        code = answered_opinion()
+    page.goto(f"{live_server}/opinions/receipt/{code}")
+    page.emulate_media(media="print")
+    expect(page.locator(".receipt-code")).to_have_text(code)
+    expect(page.locator("main p.print-keep")).to_contain_text("您的意见已转交")
+    for hidden in (".site-header", ".site-footer", ".print-hint", "main a[href^='/opinions/track']"):
+        expect(page.locator(hidden).first).to_be_hidden()
+    printed = page.locator("body").inner_text()
+    assert code in printed and "代表名录" not in printed and "主办单位" not in printed
+    page.emulate_media(media="screen")
+    expect(page.locator(".print-hint")).to_be_visible()
+    assert page.console_errors == []
