@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask, Response, current_app, g, jsonify, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter, Map
 
 from . import cache
 from .district import TZ, district_profile
@@ -87,6 +88,17 @@ FALSE_WORDS = {"0", "false", "no"}
 
 # The largest integer a query parameter may hold when its own bound is not given: past 2**63 SQL overflows.
 MAX_QUERY_INT = 10**9
+# What an INTEGER column holds on PostgreSQL: every id and year in a path is compared with one.
+MAX_PATH_INT = 2**31 - 1
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """`<int:…>` in a path, up to what the database's integer columns hold: a larger number names no record,
+    so the URL does not match (404) instead of overflowing in SQL (a 500 on SQLite and PostgreSQL)."""
+
+    def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = None,  # noqa: A002 — werkzeug's names
+                 max: int | None = MAX_PATH_INT, signed: bool = False) -> None:  # noqa: A002
+        super().__init__(map, fixed_digits, min, max, signed)
 
 
 def query_int(name: str, default: int, low: int = 1, high: int | None = None) -> int:
@@ -227,6 +239,8 @@ def _refuse_nul() -> Response | None:
 
 
 def init_app(app: Flask) -> None:
+    # Before any blueprint adds its rules: every `<int:…>` of the site is bounded.
+    app.url_map.converters["int"] = BoundedIntegerConverter
     app.before_request(_refuse_nul)
     cache.init_app(app)  # public pages served from each process's cache, invalidated by every write
     app.after_request(_set_security_headers)

@@ -53,6 +53,8 @@ from test_opinions_public import (  # noqa: F401
     test_tracking_by_code_in_any_case_with_or_without_hyphen,
 )
 from test_staff import (  # noqa: F401
+    test_an_attacker_from_other_addresses_cannot_lock_the_admin_out_and_admins_are_warned,
+    test_failed_logins_are_audited_by_account_and_address_only,
     test_a_liaison_cannot_reach_editor_or_admin_routes,
     test_admin_creates_an_account_and_it_is_audited,
     test_admin_deactivates_an_account,
@@ -66,6 +68,7 @@ from test_staff import (  # noqa: F401
     test_sixth_wrong_password_within_a_minute_gets_429,
     test_wrong_password_and_unknown_user_get_the_same_answer,
 )
+from test_web import test_a_huge_integer_in_any_path_answers_404  # noqa: F401
 
 pytestmark = pytest.mark.postgres
 
