@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -153,7 +154,13 @@ def read_csv(root: Path, name: str, columns: list[str], key: str | None) -> list
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as e:
         raise ContentError(shown, text_line(path.read_bytes()[: e.start]), "不是 UTF-8 编码") from None
-    return parse_table(shown, csv.reader(text.splitlines(keepends=True)), columns, key)
+    return parse_table(shown, csv_records(text), columns, key)
+
+
+def csv_records(text: str) -> Iterator[list[str]]:
+    """The records of CSV text. Lines end only at \\n, \\r or \\r\\n (newline=""): str.splitlines() would also split at
+    U+2028, \\x0b, \\x0c, \\x85, \\x1e … inside a quoted cell."""
+    return csv.reader(io.StringIO(text, newline=""))
 
 
 def parse_table(shown: str, records: Iterator[list[str]], columns: list[str], key: str | None) -> list[Row]:

@@ -17,7 +17,7 @@ from wtforms import HiddenField
 from wtforms.validators import DataRequired
 
 from .areas import ElectoralDistrict
-from .content import DEPUTY_COLUMNS, ContentError, Row, deputy_values, parse_table
+from .content import DEPUTY_COLUMNS, ContentError, Row, csv_records, deputy_values, parse_table
 from .db import db
 from .deputies import Deputy, DeputyGroup
 from .staff import Role, add_staff_link, audit, role_required
@@ -86,7 +86,7 @@ def records_from_upload(filename: str, data: bytes) -> tuple[Iterator[list[str]]
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise ContentError(filename, 0, "文件不是 UTF-8 编码。请在 Excel 中另存为“CSV UTF-8”后再上传。") from None
-    return csv.reader(text.splitlines(keepends=True)), text
+    return csv_records(text), text
 
 
 def preview(shown: str, text: str) -> Preview:
@@ -121,8 +121,7 @@ def preview(shown: str, text: str) -> Preview:
 
 def parse_rows(shown: str, text: str) -> list[Row]:
     """Rows of the roster, with errors in single rows left for the preview; a bad header fails the whole file."""
-    records = csv.reader(text.splitlines(keepends=True))
-    return parse_table(shown, records, DEPUTY_COLUMNS, key=None)
+    return parse_table(shown, csv_records(text), DEPUTY_COLUMNS, key=None)
 
 
 def apply(values: list[dict[str, Any]]) -> tuple[int, int]:

@@ -121,3 +121,14 @@ def test_only_csv_and_xlsx_are_accepted(client, auth):
 def test_a_liaison_cannot_import(client, auth):
     auth.as_role("liaison")
     assert client.get("/staff/roster/").status_code == 403
+
+
+def test_a_quoted_cell_with_characters_that_look_like_line_ends_is_read_as_one_cell(app, client, auth):
+    auth.as_role("editor")
+    table = edited_roster(app)
+    bio = table[0].index("bio")
+    for n, char in enumerate(["\u2028", "\x0b", "\x0c", "\x85", "\x1e"], start=1):
+        table[n][bio] = f"第一句{char}第二句"
+    page = upload(client, auth, "roster.csv", as_csv(table)).get_data(as_text=True)
+    assert re.search(r"新增 1 行，修改 \d+ 行，未变 \d+ 行，错误 0 行", page), re.findall(r"应有.*?列", page)
+    assert "修改 5 行" in page  # the five bios (the first row's occupation too)
