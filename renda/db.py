@@ -97,6 +97,9 @@ def utcnow() -> dt.datetime:
 
 
 def init_app(app: Flask) -> None:
+    # SQLAlchemy puts a failed statement's parameters (a resident's name and phone) into the error's message,
+    # and so into any log of it; a deployment (or a test) that gives its own engine options keeps this one.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"hide_parameters": True, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
     db.init_app(app)
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import traceback
 from typing import Any
 
 from flask import Flask, Response, current_app, g, jsonify, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError, StatementError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, Map
 
@@ -210,10 +212,28 @@ def _profile() -> Any:
     if "district_profile" not in g:
         try:
             g.district_profile = district_profile()
-        except Exception:  # the error pages must render even when the database does not answer
-            current_app.logger.exception("district profile unavailable")
+        except Exception as e:  # the error pages must render even when the database does not answer
+            log_error(e, "district profile unavailable")
             g.district_profile = None
     return g.district_profile
+
+
+def log_error(error: Exception, what: str) -> None:
+    """Log an error with its traceback, keeping residents' data out of the log.
+
+    A database error's message may quote the row it failed on (PostgreSQL: "Failing row contains (王小明,
+    139…)", "Key (…)=(…)"), and SQLAlchemy's the statement's parameters: for those the log gets the kind of error,
+    its SQLSTATE, the SQL and where it happened, never the message or the values.
+    """
+    if not isinstance(error, SQLAlchemyError):
+        current_app.logger.error("%s", what, exc_info=error)
+        return
+    cause = error.orig if isinstance(error, DBAPIError) else None
+    kind = type(cause or error).__name__
+    code = getattr(cause, "sqlstate", None) or getattr(cause, "sqlite_errorname", None)  # psycopg, sqlite3
+    statement = error.statement if isinstance(error, StatementError) else None
+    current_app.logger.error("%s: database error %s%s%s\n%s", what, kind, f" ({code})" if code else "",
+                             f" in: {statement}" if statement else "", "".join(traceback.format_tb(error.__traceback__)))
 
 
 def site_name() -> str:
@@ -270,7 +290,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def server_error(error: Exception) -> Response:
-        app.logger.exception("unhandled error on %s", request.path)
+        log_error(error, f"unhandled error on {request.path}")
         from .db import db
 
         db.session.rollback()

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from conftest import csrf_token_of
 from renda.db import db
@@ -276,4 +279,46 @@ def test_public_pages_and_answers_never_contain_name_or_phone(app, client):
 def test_full_width_digits_are_not_a_phone_number(app, client):
     response = submit(client, phone="１３９１２３４５６７８")
     assert response.status_code == 400 and "11 位手机号码" in response.get_data(as_text=True)
+    assert stored(app) == []
+
+
+@contextmanager
+def failing_opinion_inserts(app: Flask, quoting_the_row: bool = False) -> Iterator[None]:
+    """Every INSERT into opinions fails in the database, as when the server goes away mid-statement: on PostgreSQL
+    the server ends the connection doing it (what terminating the backend did in the attack), on SQLite a trigger
+    writes to a table that no longer exists. On PostgreSQL `quoting_the_row` fails it instead with an error whose
+    detail quotes the row, as PostgreSQL's own check and not-null violations do ("Failing row contains (…)")."""
+    with app.app_context():
+        postgres = db.engine.dialect.name == "postgresql"
+        failure = ("RAISE EXCEPTION 'cannot store' USING DETAIL = format('Failing row contains (%s, %s, %s)', "
+                   "NEW.name, NEW.phone, NEW.body)" if quoting_the_row else "PERFORM pg_terminate_backend(pg_backend_pid())")
+        statements = ([
+            f"CREATE FUNCTION fail_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {failure}; RETURN NEW; END $$",
+            "CREATE TRIGGER fail_insert BEFORE INSERT ON opinions FOR EACH ROW EXECUTE FUNCTION fail_insert()",
+        ] if postgres else [
+            "CREATE TABLE gone (x INTEGER)",
+            "CREATE TRIGGER fail_insert BEFORE INSERT ON opinions BEGIN INSERT INTO gone VALUES (1); END",
+            "DROP TABLE gone",
+        ])
+        with db.engine.begin() as connection:
+            for statement in statements:
+                connection.execute(text(statement))
+    try:
+        yield
+    finally:
+        with app.app_context(), db.engine.begin() as connection:
+            connection.execute(text("DROP TRIGGER fail_insert" + (" ON opinions" if postgres else "")))
+            if postgres:
+                connection.execute(text("DROP FUNCTION fail_insert()"))
+
+
+def test_a_database_failure_while_saving_an_opinion_keeps_personal_data_out_of_the_log(app, client, caplog,
+                                                                                       quoting_the_row=False):
+    body = "我叫李秀英，电话13807550123，住澄湖社区3号楼502，楼下的路灯坏了很久。"
+    with failing_opinion_inserts(app, quoting_the_row), caplog.at_level(logging.DEBUG):
+        response = submit(client, name="李秀英", phone="13807550123", body=body)
+    assert response.status_code == 500 and "系统出现错误" in response.get_data(as_text=True)
+    assert "INSERT INTO opinions" in caplog.text  # the failure is logged, with its statement …
+    for private in ("李秀英", "13807550123", "0123", "路灯坏了很久"):  # … without what the resident wrote
+        assert private not in caplog.text, private
     assert stored(app) == []

@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine
 
 import test_content
+import test_opinions_public
 import test_properties
 from conftest import copy_database, copy_rows, make_app, postgres_schema
 from renda.db import db
@@ -44,6 +45,7 @@ from test_opinions_handling import (  # noqa: F401
     test_publishing_needs_consent_and_shows_only_the_redacted_text,
 )
 from test_opinions_public import (  # noqa: F401
+    test_a_database_failure_while_saving_an_opinion_keeps_personal_data_out_of_the_log,
     test_a_resident_sends_an_opinion_and_gets_a_receipt_after_the_commit,
     test_api_never_shows_name_or_phone_and_the_body_only_with_consent,
     test_codes_are_unguessable_and_unique,
@@ -95,6 +97,11 @@ FAILING_LATE_AND_EARLY = ["missing column", "unknown group slug", "duplicate key
 def test_bad_content_fails_and_loads_nothing(app, content_copy, change, where, message):
     test_content.test_bad_content_fails_with_file_line_message_and_loads_nothing(app, content_copy, change, where,
                                                                                  message)
+
+
+def test_a_database_error_quoting_the_row_keeps_personal_data_out_of_the_log(app, client, caplog):
+    test_opinions_public.test_a_database_failure_while_saving_an_opinion_keeps_personal_data_out_of_the_log(
+        app, client, caplog, quoting_the_row=True)
 
 
 # --- The JSON API: the same answer from both engines ------------------------------------------------------------
