@@ -233,7 +233,8 @@ def log_error(error: Exception, what: str) -> None:
     code = getattr(cause, "sqlstate", None) or getattr(cause, "sqlite_errorname", None)  # psycopg, sqlite3
     statement = error.statement if isinstance(error, StatementError) else None
     current_app.logger.error("%s: database error %s%s%s\n%s", what, kind, f" ({code})" if code else "",
-                             f" in: {statement}" if statement else "", "".join(traceback.format_tb(error.__traceback__)))
+                             f" in: {statement}" if statement else "",
+                             "".join(traceback.format_tb(error.__traceback__)))
 
 
 def site_name() -> str:

@@ -291,7 +291,8 @@ def failing_opinion_inserts(app: Flask, quoting_the_row: bool = False) -> Iterat
     with app.app_context():
         postgres = db.engine.dialect.name == "postgresql"
         failure = ("RAISE EXCEPTION 'cannot store' USING DETAIL = format('Failing row contains (%s, %s, %s)', "
-                   "NEW.name, NEW.phone, NEW.body)" if quoting_the_row else "PERFORM pg_terminate_backend(pg_backend_pid())")
+                   "NEW.name, NEW.phone, NEW.body)" if quoting_the_row
+                   else "PERFORM pg_terminate_backend(pg_backend_pid())")
         statements = ([
             f"CREATE FUNCTION fail_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {failure}; RETURN NEW; END $$",
             "CREATE TRIGGER fail_insert BEFORE INSERT ON opinions FOR EACH ROW EXECUTE FUNCTION fail_insert()",

@@ -170,6 +170,23 @@ def test_logout_needs_a_post_with_csrf(client, auth):
     assert client.get("/staff/").status_code == 302
 
 
+def test_a_session_cookie_saved_before_logout_is_refused_after(app, client, auth):
+    auth.as_role("admin")
+    saved = client.get_cookie("session").value
+    elsewhere = app.test_client()  # another browser, signed in to the same account
+    elsewhere.environ_base["REMOTE_ADDR"] = "10.3.0.1"
+    _, response = _login_from(app, "10.3.0.1", "admin-all", auth.PASSWORD)
+    assert response.status_code == 303
+    assert client.post("/staff/logout", data={"csrf_token": auth.csrf_token("/staff/")}).status_code == 303
+
+    replay = app.test_client()
+    replay.set_cookie("session", saved)
+    assert replay.get("/staff/").status_code == 302
+    assert replay.get("/staff/accounts").status_code == 302
+    assert auth.login("admin-all").status_code == 303  # signing in again works, with a new session
+    assert client.get("/staff/").status_code == 200
+
+
 def test_login_redirects_only_to_staff_pages(app, auth):
     auth.create("ada", "editor")
     for n, (target, expected) in enumerate([
@@ -197,8 +214,8 @@ def _example_url(rule) -> str:  # noqa: ANN001
     for name in rule.arguments:
         converter = rule._converters[name]
         kind = type(converter).__name__
-        values[name] = 1 if kind == "IntegerConverter" else sorted(converter.items)[0] if kind == "AnyConverter" \
-            else "2026" if name == "year" else "x"
+        values[name] = 1 if kind.endswith("IntegerConverter") else sorted(converter.items)[0] \
+            if kind == "AnyConverter" else "2026" if name == "year" else "x"
     return rule.build(values, append_unknown=False)[1]
 
 
