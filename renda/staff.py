@@ -56,6 +56,8 @@ class StaffUser(UserMixin, db.Model):
     role: Mapped[Role] = mapped_column(choice(Role))
     group_id: Mapped[int | None] = mapped_column(ForeignKey("deputy_groups.id"))
     active: Mapped[bool] = mapped_column(default=True)
+    # Moved on logout: every session cookie issued before names an older epoch and is refused from then on.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[timestamp] = mapped_column(default=utcnow)
 
     group: Mapped[DeputyGroup | None] = relationship()
@@ -68,8 +70,9 @@ class StaffUser(UserMixin, db.Model):
         return self.active
 
     def get_id(self) -> str:
-        # The session names the account and a piece of its password hash: a new password ends old sessions.
-        return f"{self.id}:{self.password_hash[-16:]}"
+        # The session names the account, its session epoch and a piece of its password hash: logging out and a
+        # new password end the sessions opened before, though their cookies are still signed.
+        return f"{self.id}:{self.session_epoch}:{self.password_hash[-16:]}"
 
     def has_role(self, *roles: Role) -> bool:
         return self.role is Role.ADMIN or self.role in roles
@@ -154,11 +157,13 @@ login_manager.session_protection = "strong"
 
 @login_manager.user_loader
 def load_user(user_id: str) -> StaffUser | None:
-    account_id, _, fingerprint = user_id.partition(":")
-    if not (account_id.isascii() and account_id.isdigit()):
+    """The account a session names, checked against the database on every request."""
+    account_id, epoch, fingerprint = (user_id.split(":", 2) + ["", ""])[:3]
+    if not (account_id.isascii() and account_id.isdigit() and len(account_id) < 10):
         return None
     user = db.session.get(StaffUser, int(account_id))
-    if user is None or not user.active or user.password_hash[-16:] != fingerprint:
+    if (user is None or not user.active or str(user.session_epoch) != epoch
+            or user.password_hash[-16:] != fingerprint):
         return None
     return user
 
@@ -238,6 +243,9 @@ def _safe_next() -> str | None:
 @bp.post("/logout")
 @any_staff
 def logout() -> Response:
+    """Sign out: the account's session epoch moves on, so no copy of this session's cookie opens anything again
+    (nor any other session of the account: logging out signs out everywhere)."""
+    current_user.session_epoch += 1
     audit("logout", "staff_user", current_user.username)
     db.session.commit()
     logout_user()
