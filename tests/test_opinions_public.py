@@ -187,18 +187,24 @@ def test_tracking_by_code_in_any_case_with_or_without_hyphen(app, client):
     assert unknown.status_code == 404 and "没有找到" in unknown.get_data(as_text=True)
 
 
-def test_api_never_shows_name_or_phone_and_the_body_only_with_consent(client):
+def test_api_never_shows_name_phone_or_the_raw_body_only_the_published_text(app, client):
     private = submit(client).headers["Location"].rsplit("/", 1)[1]
     public = submit(client, consent_publish="y").headers["Location"].rsplit("/", 1)[1]
     hidden = client.get(f"/api/v1/opinions/{private}").get_json()
     shown = client.get(f"/api/v1/opinions/{public.lower()}").get_json()
     assert hidden["status"] == "submitted" and hidden["group"]["slug"] == "g-chenghu"
     assert hidden["community"]["name"] == "澄湖社区" and set(hidden["community"]) == {"code", "name"}
-    assert hidden["events"][0]["status"] == "submitted" and "body" not in hidden
-    assert shown["body"] == GOOD["body"]
-    for answer in (hidden, shown):
+    assert hidden["events"][0]["status"] == "submitted" and "public_text" not in hidden
+    assert shown["subject"] == GOOD["subject"] and shown["public_text"] is None  # consent, but nothing published yet
+    with app.app_context():
+        db.session.scalars(select(Opinion).where(Opinion.consent_publish)).one().public_text = "居民反映路灯损坏。"
+        db.session.commit()
+    published = client.get(f"/api/v1/opinions/{public}").get_json()
+    assert published["public_text"] == "居民反映路灯损坏。"
+    for answer in (hidden, shown, published):
         raw = json.dumps(answer, ensure_ascii=False)
         assert GOOD["name"] not in raw and GOOD["phone"] not in raw and GOOD["phone"][-4:] not in raw
+        assert GOOD["body"] not in raw and "body" not in answer
     assert client.get("/api/v1/opinions/NOPE").status_code == 404
 
 

@@ -38,6 +38,7 @@ from test_opinions_handling import (  # noqa: F401
     test_a_step_out_of_order_is_refused_with_a_message,
     test_accept_forward_reply_close_each_leave_a_dated_attributed_event,
     test_an_accepted_opinion_is_overdue_after_the_reply_limit,
+    test_anonymise_clears_name_and_numbers_from_text_notes_and_audit_also_of_opinions_left_at_replied,
     test_anonymise_removes_name_and_phone_from_long_closed_opinions,
     test_declining_for_litigation_tells_the_resident_why,
     test_overdue_opinions_are_flagged_and_filtered,
@@ -47,7 +48,7 @@ from test_opinions_handling import (  # noqa: F401
 from test_opinions_public import (  # noqa: F401
     test_a_database_failure_while_saving_an_opinion_keeps_personal_data_out_of_the_log,
     test_a_resident_sends_an_opinion_and_gets_a_receipt_after_the_commit,
-    test_api_never_shows_name_or_phone_and_the_body_only_with_consent,
+    test_api_never_shows_name_phone_or_the_raw_body_only_the_published_text,
     test_codes_are_unguessable_and_unique,
     test_invalid_input_comes_back_with_everything_kept_and_a_message_by_the_field,
     test_the_board_shows_only_the_redacted_text_of_consenting_answered_opinions,
