@@ -29,6 +29,13 @@ def act(client, opinion_id: int, action: str, **data: str):  # noqa: ANN001, ANN
     return client.post(f"/staff/opinions/{opinion_id}/{action}", data={f"{action}-csrf_token": token, **fields})
 
 
+def reveal(client, opinion_id: int):  # noqa: ANN001, ANN201
+    """The staff member clicks “查看完整联系方式” on the opinion's page."""
+    page = client.get(f"/staff/opinions/{opinion_id}").get_data(as_text=True)
+    token = re.search(r'name="reveal-csrf_token"[^>]* value="([^"]+)"', page).group(1)
+    return client.post(f"/staff/opinions/{opinion_id}/reveal", data={"reveal-csrf_token": token})
+
+
 def audit_rows(app: Flask) -> list[tuple[str, str, str]]:
     with app.app_context():
         return [(e.action, e.record_type, e.staff.username if e.staff else "")
@@ -122,17 +129,21 @@ def test_personal_data_is_masked_until_revealed_and_revealing_is_audited(app, cl
     auth.as_role("liaison", "g-chenghu")
     page = client.get(f"/staff/opinions/{opinion_id}").get_data(as_text=True)
     assert "13912345678" not in page and "139****5678" in page
+    # A link (which another site could make the browser follow) neither shows the data nor records a look.
+    assert "13912345678" not in client.get(f"/staff/opinions/{opinion_id}?reveal=1").get_data(as_text=True)
+    assert client.post(f"/staff/opinions/{opinion_id}/reveal").status_code == 400  # no token
     assert ("view_personal", "opinion", "liaison-g-chenghu") not in audit_rows(app)
-    revealed = client.get(f"/staff/opinions/{opinion_id}?reveal=1").get_data(as_text=True)
-    assert "13912345678" in revealed and "王小明" in revealed
+    revealed = reveal(client, opinion_id)
+    assert revealed.status_code == 200 and revealed.headers["Cache-Control"] == "no-store"
+    assert "13912345678" in revealed.get_data(as_text=True) and "王小明" in revealed.get_data(as_text=True)
     assert ("view_personal", "opinion", "liaison-g-chenghu") in audit_rows(app)
 
 
 def test_script_in_every_field_is_escaped_in_the_staff_queue_and_detail(app, client, auth):
     opinion_id = make_opinion(app, subject=SCRIPT, body=SCRIPT, name=SCRIPT)
     auth.as_role("liaison", "g-chenghu")
-    for path in ("/staff/opinions", f"/staff/opinions/{opinion_id}", f"/staff/opinions/{opinion_id}?reveal=1"):
-        page = client.get(path).get_data(as_text=True)
+    pages = [client.get(path).get_data(as_text=True) for path in ("/staff/opinions", f"/staff/opinions/{opinion_id}")]
+    for page in [*pages, reveal(client, opinion_id).get_data(as_text=True)]:
         assert SCRIPT not in page and "&lt;script&gt;" in page
 
 
