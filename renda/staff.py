@@ -23,7 +23,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 from .db import Choice, choice, db, intpk, timestamp, utcnow
 from .deputies import DeputyGroup
 from .extensions import limiter
-from .web import paginate, render
+from .web import error_response, is_cross_site, paginate, render
 
 PASSWORD_METHOD = "scrypt"
 MIN_PASSWORD_LENGTH = 10
@@ -422,8 +422,17 @@ add_staff_link("staff.accounts", "账号管理", Role.ADMIN)
 add_staff_link("staff.audit_log", "操作记录", Role.ADMIN)
 
 
+def _refuse_cross_site_writes() -> Response | None:
+    """A POST to the staff area that another site's page made the browser send is refused, whatever it carries:
+    the CSRF token is one defence, the browser's own Origin and Sec-Fetch-Site headers a second."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or not request.path.startswith("/staff") or not is_cross_site():
+        return None
+    return error_response(403, "工作人员区不接受从其他网站发来的提交。请打开本站页面重新操作。")
+
+
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
+    app.before_request(_refuse_cross_site_writes)
     app.register_blueprint(bp)
 
     @app.context_processor

@@ -416,3 +416,20 @@ def test_cli_creates_accounts_and_refuses_bad_ones(app):
                          input="a long secret phrase\n").exit_code != 0
     assert runner.invoke(args=["staff", "create", "qian", "--role", "editor", "--password-stdin"],
                          input="short\n").exit_code != 0
+
+
+@pytest.mark.parametrize("headers", [{"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"},
+                                     {"Sec-Fetch-Site": "same-site", "Origin": "https://other.localhost"}])
+def test_a_staff_post_sent_from_another_site_is_refused_even_with_a_token(app, client, auth, headers):
+    auth.as_role("admin")
+    token = auth.csrf_token("/staff/")
+    user_id = auth.create("bob", "editor")
+    for path in ("/staff/logout", f"/staff/accounts/{user_id}/deactivate", "/staff/login"):
+        response = client.post(path, data={"csrf_token": token}, headers=headers)
+        assert response.status_code == 403 and "其他网站" in response.get_data(as_text=True), path
+    assert client.get("/staff/").status_code == 200  # still signed in: the logout did not happen
+    with app.app_context():
+        assert db.session.get(StaffUser, user_id).active
+    same_site = client.post(f"/staff/accounts/{user_id}/deactivate", data={"csrf_token": token},
+                            headers={"Sec-Fetch-Site": "same-origin", "Origin": "http://localhost"})
+    assert same_site.status_code == 303
