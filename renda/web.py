@@ -6,6 +6,7 @@ import traceback
 from typing import Any
 
 from flask import Flask, Response, current_app, g, jsonify, render_template, request, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError, StatementError
 from werkzeug.exceptions import HTTPException
@@ -37,6 +38,14 @@ ERROR_MESSAGES = {
     500: ("系统出现错误", "服务器暂时出了问题，我们会尽快处理。请稍后再试；如情况紧急，请拨打页脚的联系电话。"),
     503: ("服务暂时不可用", "系统正在维护或暂时无法访问，请稍后再试。"),
 }
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the cookie marked Secure whenever the request came over HTTPS: directly,
+    or through a trusted proxy that says so (X-Forwarded-Proto, read by ProxyFix under TRUSTED_PROXIES)."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
 
 
 def is_htmx_fragment_request() -> bool:
@@ -262,6 +271,7 @@ def _refuse_nul() -> Response | None:
 def init_app(app: Flask) -> None:
     # Before any blueprint adds its rules: every `<int:…>` of the site is bounded.
     app.url_map.converters["int"] = BoundedIntegerConverter
+    app.session_interface = SessionInterface()
     app.before_request(_refuse_nul)
     cache.init_app(app)  # public pages served from each process's cache, invalidated by every write
     app.after_request(_set_security_headers)

@@ -7,6 +7,7 @@ import re
 import pytest
 from flask import Flask, abort, request
 
+from conftest import app_on_copy
 from renda.extensions import limiter
 from renda.web import render
 
@@ -202,3 +203,12 @@ def test_a_huge_integer_in_any_path_answers_404(app, client, auth, number):
         response = (client.get(url) if "GET" in rule.methods else client.post(url, data={"csrf_token": token}))
         assert response.status_code == 404, (url[:80], response.status_code)
         assert ("页面不存在" if not url.startswith("/api/") else "error") in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("proxies", "proto", "secure"), [(1, "https", True), (1, "http", False), (1, None, False),
+                                                          (0, "https", False)])
+def test_the_session_cookie_is_secure_when_a_trusted_proxy_says_https(demo_database, tmp_path, proxies, proto, secure):
+    with app_on_copy(demo_database, tmp_path, TRUSTED_PROXIES=proxies) as app:
+        headers = {"X-Forwarded-Proto": proto} if proto else {}
+        cookie = app.test_client().get("/opinions/new", headers=headers).headers["Set-Cookie"]
+    assert cookie.startswith("session=") and ("; Secure" in cookie) is secure
