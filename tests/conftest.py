@@ -296,7 +296,8 @@ class Gunicorn:
         with log.open("ab") as stderr:
             self.process = subprocess.Popen(
                 [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(workers),
-                 "--bind", f"127.0.0.1:{self.port}", "--no-control-socket", *args, "app:app"],
+                 "--bind", f"127.0.0.1:{self.port}", "--no-control-socket",
+                 "--logger-class", "renda.accesslog.RedactingLogger", *args, "app:app"],  # as `make run`
                 cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True,
                 env={**os.environ, "DATABASE_URL": f"sqlite:///{database}", "SECRET_KEY": "served-in-tests", **env},
             )

@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -13,7 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, text
 
-from conftest import csrf_token_of
+from conftest import copy_database, csrf_token_of, visitor_opener
 from renda.db import db
 from renda.opinions import Opinion, OpinionStatus
 from renda.opinions.models import CODE_ALPHABET, format_code
@@ -329,3 +333,34 @@ def test_a_database_failure_while_saving_an_opinion_keeps_personal_data_out_of_t
     for private in ("李秀英", "13807550123", "0123", "路灯坏了很久"):  # … without what the resident wrote
         assert private not in caplog.text, private
     assert stored(app) == []
+
+
+def test_access_log_lines_never_hold_a_tracking_code(demo_database, tmp_path, serve):
+    database = tmp_path / "served.db"
+    copy_database(demo_database, database)
+    log = tmp_path / "access.log"
+    server = serve(database, workers=1, args=(
+        "--access-logfile", str(log),
+        "--access-logformat", '%(r)s %(s)s "%(f)s" %(U)s %(q)s %({location}o)s'))
+    browser = visitor_opener()
+    with browser.open(server.base + "/opinions/new", timeout=10) as response:
+        token = csrf_token_of(response.read().decode())
+    with pytest.raises(urllib.error.HTTPError) as sent:  # 303 to the receipt, not followed
+        browser.open(server.base + "/opinions", urllib.parse.urlencode({**GOOD, "csrf_token": token}).encode(),
+                     timeout=10)
+    receipt = sent.value.headers["Location"]
+    sent.value.close()
+    code = receipt.rsplit("/", 1)[1]
+    for path in (receipt, f"/opinions/track?code={code}", f"/opinions/track?x=1&code={code.lower()}",
+                 f"/api/v1/opinions/{code.replace('-', '')}"):
+        request = urllib.request.Request(server.base + path, headers={"Referer": server.base + receipt})
+        with browser.open(request, timeout=10) as response:
+            assert response.status == 200
+    deadline = time.monotonic() + 5
+    while log.read_text().count("\n") < 6 and time.monotonic() < deadline:  # written after each answer
+        time.sleep(0.05)
+    lines = log.read_text()
+    assert "GET /opinions/receipt/[code] HTTP/1.1 200" in lines and "code=[code]" in lines
+    assert "POST /opinions HTTP/1.1 303" in lines and "/api/v1/opinions/[code]" in lines
+    for form in (code, code.replace("-", ""), code.lower(), code.replace("-", "").lower()):
+        assert form not in lines, lines
