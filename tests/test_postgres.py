@@ -56,6 +56,7 @@ from test_opinions_public import (  # noqa: F401
     test_tracking_by_code_in_any_case_with_or_without_hyphen,
 )
 from test_staff import (  # noqa: F401
+    test_a_session_cookie_saved_before_logout_is_refused_after,
     test_an_attacker_from_other_addresses_cannot_lock_the_admin_out_and_admins_are_warned,
     test_failed_logins_are_audited_by_account_and_address_only,
     test_a_liaison_cannot_reach_editor_or_admin_routes,
