@@ -7,10 +7,10 @@ import datetime as dt
 from flask import Response
 from flask_login import current_user
 
+from .db import utcnow
 from .opinions.models import counts_by_status, format_code, overdue_opinions
 from .proposals import overdue_proposals
 from .reports import draft_reports
-from .db import utcnow
 from .staff import Role, any_staff, bp, failed_login_alerts
 from .web import render
 

@@ -107,8 +107,8 @@ class BoundedIntegerConverter(IntegerConverter):
     """`<int:…>` in a path, up to what the database's integer columns hold: a larger number names no record,
     so the URL does not match (404) instead of overflowing in SQL (a 500 on SQLite and PostgreSQL)."""
 
-    def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = None,  # noqa: A002 — werkzeug's names
-                 max: int | None = MAX_PATH_INT, signed: bool = False) -> None:  # noqa: A002
+    def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = None,
+                 max: int | None = MAX_PATH_INT, signed: bool = False) -> None:
         super().__init__(map, fixed_digits, min, max, signed)
 
 

@@ -190,7 +190,7 @@ def _url_with(rule, number: int) -> str:  # noqa: ANN001
     for name, converter in rule._converters.items():
         kind = type(converter).__name__
         values[name] = (str(number) if kind.endswith("IntegerConverter")
-                        else sorted(converter.items)[0] if kind == "AnyConverter" else "x")
+                        else min(converter.items) if kind == "AnyConverter" else "x")
     return rule.build(values, append_unknown=False)[1].replace("%", "")  # the number as typed, never encoded
 
 
