@@ -22,7 +22,8 @@ $(VENV)/.test: requirements.txt requirements-test.txt | $(VENV)/bin/python
 run: $(VENV)/.runtime
 	$(FLASK) db upgrade
 	$(FLASK) content load --if-empty
-	$(VENV)/bin/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) --access-logfile - app:app
+	$(VENV)/bin/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) --access-logfile - \
+	  --logger-class renda.accesslog.RedactingLogger app:app
 
 # Debian's Chromium and a Chinese font (fonts-noto-cjk) for the browser tests; installed only when missing
 # and we may (root). Not root: without Chromium the browser tests are skipped; with Chromium but without a

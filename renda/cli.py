@@ -15,9 +15,9 @@ from flask_migrate.cli import db as migrate_cli
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from .db import db, utcnow
+from .db import checkpoint_sqlite, db, utcnow
 from .deputies import DeputyGroup
-from .opinions.models import anonymise_closed
+from .opinions.retention import anonymise
 from .staff import MIN_PASSWORD_LENGTH, Role, StaffUser
 
 content_cli = AppGroup("content", help="导入内容文件夹（content/）。")
@@ -28,11 +28,14 @@ opinions_cli = AppGroup("opinions", help="群众意见。")
 
 @opinions_cli.command("anonymise")
 @click.option("--closed-before", "days", type=click.IntRange(0, None), default=180, show_default=True,
-              help="删除办结超过这么多天的意见中的姓名和手机号码")
+              help="处理办结（或答复后再无进展）超过这么多天的意见")
 def opinions_anonymise(days: int) -> None:
-    """Remove name and phone from opinions closed more than DAYS ago; everything else is kept."""
-    count = anonymise_closed(utcnow() - dt.timedelta(days=days))
-    click.echo(f"已删除 {count} 条意见中的姓名和手机号码。")
+    """Remove name and phone from opinions finished more than DAYS ago, and the name and every phone number from
+    their text, notes and audit details; on SQLite no old copy stays in the database files."""
+    count = anonymise(utcnow() - dt.timedelta(days=days))
+    click.echo(f"已删除 {count} 条意见中的姓名和电话号码。")
+    if checkpoint_sqlite() is False:
+        click.echo("数据库正被其他连接读取，预写日志（-wal 文件）中可能仍有旧副本。请稍后再运行一次本命令。", err=True)
 
 
 def _read_password(from_stdin: bool) -> str:

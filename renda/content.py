@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -153,11 +154,19 @@ def read_csv(root: Path, name: str, columns: list[str], key: str | None) -> list
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as e:
         raise ContentError(shown, text_line(path.read_bytes()[: e.start]), "不是 UTF-8 编码") from None
-    return parse_table(shown, csv.reader(text.splitlines(keepends=True)), columns, key)
+    return parse_table(shown, csv_records(text), columns, key)
 
 
-def parse_table(shown: str, records: Iterator[list[str]], columns: list[str], key: str | None) -> list[Row]:
-    """Rows from a header and records (a csv.reader, or a spreadsheet's rows as text), checked like a file."""
+def csv_records(text: str) -> Iterator[list[str]]:
+    """The records of CSV text. Lines end only at \\n, \\r or \\r\\n (newline=""): str.splitlines() would also split at
+    U+2028, \\x0b, \\x0c, \\x85, \\x1e … inside a quoted cell."""
+    return csv.reader(io.StringIO(text, newline=""))
+
+
+def parse_table(shown: str, records: Iterator[list[str]], columns: list[str], key: str | None,
+                max_rows: int | None = None, too_many: str = "") -> list[Row]:
+    """Rows from a header and records (a csv.reader, or a spreadsheet's rows as text), checked like a file;
+    more than `max_rows` records fail with the message `too_many` as soon as the next one is read."""
     counts_lines = hasattr(records, "line_num")  # a csv.reader knows where a record that spans lines starts
     header = [h.strip() for h in next(records, [])]
     missing = [c for c in columns if c not in header]
@@ -165,11 +174,13 @@ def parse_table(shown: str, records: Iterator[list[str]], columns: list[str], ke
         raise ContentError(shown, 1, "缺少列：" + "、".join(missing))
     unknown = [h for h in header if h not in columns]
     if unknown:
-        raise ContentError(shown, 1, "未知的列：" + "、".join(unknown))
+        raise ContentError(shown, 1, "未知的列：" + "、".join(unknown[:10]) + ("等" if len(unknown) > 10 else ""))
     rows: list[Row] = []
     seen: dict[str, int] = {}
     end = records.line_num if counts_lines else 1  # type: ignore[attr-defined]
     for number, cells in enumerate(records, start=2):
+        if max_rows is not None and number > max_rows + 1:
+            raise ContentError(shown, number, too_many)
         start = end + 1 if counts_lines else number
         end = records.line_num if counts_lines else number  # type: ignore[attr-defined]
         if not any(c.strip() for c in cells):

@@ -97,12 +97,26 @@ def utcnow() -> dt.datetime:
 
 
 def init_app(app: Flask) -> None:
+    # SQLAlchemy puts a failed statement's parameters (a resident's name and phone) into the error's message,
+    # and so into any log of it; a deployment (or a test) that gives its own engine options keeps this one.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"hide_parameters": True, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
     db.init_app(app)
+
+
+def checkpoint_sqlite() -> bool | None:
+    """Copy SQLite's write-ahead log into the database file and empty it, so that the log keeps no older copy of
+    rows; whether it could (False while another connection still reads an older state). None on other engines."""
+    if db.engine.dialect.name != "sqlite":
+        return None
+    with db.engine.connect() as connection:
+        busy, _, _ = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+    return not busy
 
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection: object, connection_record: object) -> None:
-    """WAL for concurrent readers, a busy timeout instead of 'database is locked', foreign keys on."""
+    """WAL for concurrent readers, a busy timeout instead of 'database is locked', foreign keys on; deleted and
+    overwritten content zeroed in the file (secure_delete), so that personal data removed is gone from it."""
     import sqlite3
 
     if not isinstance(dbapi_connection, sqlite3.Connection):
@@ -111,4 +125,5 @@ def _sqlite_pragmas(dbapi_connection: object, connection_record: object) -> None
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()

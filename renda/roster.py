@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+from xml.etree import ElementTree
 
 from flask import Blueprint, Response, current_app, request
 from flask_wtf import FlaskForm
@@ -17,7 +19,7 @@ from wtforms import HiddenField
 from wtforms.validators import DataRequired
 
 from .areas import ElectoralDistrict
-from .content import DEPUTY_COLUMNS, ContentError, Row, deputy_values, parse_table
+from .content import DEPUTY_COLUMNS, ContentError, Row, csv_records, deputy_values, parse_table
 from .db import db
 from .deputies import Deputy, DeputyGroup
 from .staff import Role, add_staff_link, audit, role_required
@@ -67,26 +69,108 @@ class Preview:
         return [r for r in self.rows if r.kind == "error"]
 
 
-def records_from_upload(filename: str, data: bytes) -> tuple[Iterator[list[str]], str]:
-    """The header and records of an upload, and its text as CSV (what the apply step posts back)."""
-    if filename.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
+# What a roster may hold. A district's roster has a few hundred deputies of all five levels; these bounds refuse
+# a file that only looks like one (a sheet declaring a million rows, a zip bomb) before any table is built.
+MAX_ROWS = 5000
+MAX_COLUMNS = 30
+MAX_STRINGS = MAX_ROWS * len(DEPUTY_COLUMNS)  # the distinct texts a roster's cells can hold
+MAX_XLSX_UNPACKED = 10 * 1024 * 1024  # bytes of all the parts of an .xlsx, unpacked
+MAX_XLSX_OTHER_PART = 1024 * 1024  # bytes of a part that is neither a sheet nor the shared texts (styles, theme …)
+MAX_XLSX_PARTS = 100
+TOO_BIG = f"名册最多 {MAX_ROWS} 行、{MAX_COLUMNS} 列。请只保留代表名册本身（删去多余的行、列和工作表）后再上传。"
+TOO_BIG_UNPACKED = ("Excel 文件解压后远大于一份代表名册。请只保留代表名册这一张工作表、去掉图片和格式，"
+                    "或另存为“CSV UTF-8”后再上传。")
 
-        try:
-            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
-        except Exception as e:  # openpyxl raises many kinds on a damaged file
-            raise ContentError(filename, 0, f"无法读取 Excel 文件：{type(e).__name__}") from None
-        table = [["" if cell is None else str(cell).strip() for cell in row]
-                 for row in sheet.iter_rows(values_only=True)]
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerows(table)
-        text = buffer.getvalue()
-    else:
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ContentError(filename, 0, "文件不是 UTF-8 编码。请在 Excel 中另存为“CSV UTF-8”后再上传。") from None
-    return csv.reader(text.splitlines(keepends=True)), text
+
+def upload_text(filename: str, data: bytes) -> str:
+    """The upload as CSV text: what the preview reads and the apply step posts back."""
+    if filename.lower().endswith(".xlsx"):
+        return _xlsx_as_csv(filename, data)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ContentError(filename, 0, "文件不是 UTF-8 编码。请在 Excel 中另存为“CSV UTF-8”后再上传。") from None
+
+
+def _xlsx_as_csv(filename: str, data: bytes) -> str:
+    """The first sheet of a workbook as CSV, after checking (from the zip directory, and by streaming its parts)
+    that it is no bigger than a roster can be; openpyxl reads it only then, row by row and within those bounds."""
+    from openpyxl import load_workbook
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            _check_xlsx_size(filename, archive)
+        sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+        # The rows and columns asked for, not the ones the file declares (`<dimension ref="A1:XFD1048576"/>`).
+        rows = sheet.iter_rows(max_row=MAX_ROWS + 1, max_col=MAX_COLUMNS + 1, values_only=True)
+        table = [["" if cell is None else str(cell).strip() for cell in row] for row in rows]
+    except ContentError:
+        raise
+    except Exception as e:  # zipfile and openpyxl raise many kinds on a damaged file
+        raise ContentError(filename, 0, f"无法读取 Excel 文件（{type(e).__name__}）。请确认文件是 .xlsx 格式且没有损坏，"
+                           "或在 Excel 中另存为“CSV UTF-8”后再上传。") from None
+    width = max((max((i + 1 for i, cell in enumerate(row) if cell), default=0) for row in table), default=0)
+    if width > MAX_COLUMNS:
+        raise ContentError(filename, 0, TOO_BIG)
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(row[:width] for row in table)
+    return buffer.getvalue()
+
+
+def _check_xlsx_size(filename: str, archive: zipfile.ZipFile) -> None:
+    """Refuse a workbook whose parts unpack to more than a roster needs, or whose sheets or shared texts hold
+    more than a roster has. The sizes come from the zip directory, to which zipfile also holds the unpacking;
+    the sheets and texts are streamed, and nothing of them kept."""
+    parts = archive.infolist()
+    if len(parts) > MAX_XLSX_PARTS or sum(part.file_size for part in parts) > MAX_XLSX_UNPACKED:
+        raise ContentError(filename, 0, TOO_BIG_UNPACKED)
+    for part in parts:
+        if part.filename.startswith("xl/worksheets/") and part.filename.endswith(".xml"):
+            with archive.open(part) as sheet:
+                _check_sheet(filename, sheet)
+        elif part.filename == "xl/sharedStrings.xml":
+            with archive.open(part) as strings:
+                if _count(strings, "si", MAX_STRINGS) > MAX_STRINGS:
+                    raise ContentError(filename, 0, TOO_BIG)
+        elif part.file_size > MAX_XLSX_OTHER_PART:
+            raise ContentError(filename, 0, TOO_BIG_UNPACKED)
+
+
+def _elements(stream: IO[bytes]) -> Iterator[tuple[str, str, ElementTree.Element]]:
+    """(event, tag without namespace, element) of an XML stream; finished elements are emptied as it goes."""
+    for event, element in ElementTree.iterparse(stream, events=("start", "end")):
+        yield event, element.tag.rpartition("}")[2], element
+        if event == "end":
+            element.clear()
+
+
+def _count(stream: IO[bytes], tag: str, enough: int) -> int:
+    """How many `tag` elements the stream holds, counting no further than one past `enough`."""
+    found = 0
+    for event, name, _ in _elements(stream):
+        if event == "start" and name == tag:
+            found += 1
+            if found > enough:
+                break
+    return found
+
+
+def _check_sheet(filename: str, sheet: IO[bytes]) -> None:
+    """The sheet declares (`<dimension ref=…>`) and holds no more rows, and no more cells in a row, than a roster."""
+    from openpyxl.utils.cell import range_boundaries
+
+    row = cells = 0
+    for event, tag, element in _elements(sheet):
+        if event == "start" and tag == "dimension":
+            _, _, last_column, last_row = range_boundaries(element.get("ref") or "A1")
+            if (last_row or 0) > MAX_ROWS + 1 or (last_column or 0) > MAX_COLUMNS:
+                raise ContentError(filename, 0, TOO_BIG)
+        elif event == "start" and tag == "row":
+            row, cells = int(float(element.get("r") or row + 1)), 0
+        elif event == "start" and tag == "c":
+            cells += 1
+            if cells > MAX_COLUMNS or row > MAX_ROWS + 1:
+                raise ContentError(filename, 0, TOO_BIG)
 
 
 def preview(shown: str, text: str) -> Preview:
@@ -121,8 +205,7 @@ def preview(shown: str, text: str) -> Preview:
 
 def parse_rows(shown: str, text: str) -> list[Row]:
     """Rows of the roster, with errors in single rows left for the preview; a bad header fails the whole file."""
-    records = csv.reader(text.splitlines(keepends=True))
-    return parse_table(shown, records, DEPUTY_COLUMNS, key=None)
+    return parse_table(shown, csv_records(text), DEPUTY_COLUMNS, key=None, max_rows=MAX_ROWS, too_many=TOO_BIG)
 
 
 def apply(values: list[dict[str, Any]]) -> tuple[int, int]:
@@ -157,7 +240,7 @@ def upload() -> Response:
         return render("staff/roster.html", form=form, status=400 if request.method == "POST" else 200)
     file = form.roster.data
     try:
-        _, text = records_from_upload(file.filename or "roster.csv", file.read())
+        text = upload_text(file.filename or "roster.csv", file.read())
         result = preview(file.filename or "roster.csv", text)
     except ContentError as e:
         form.roster.errors = [e.message]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import re
+import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Blueprint, Flask, Response, abort, flash, redirect, request, session, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import CheckConstraint, ForeignKey, String, func, select
@@ -19,11 +23,17 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 from .db import Choice, choice, db, intpk, timestamp, utcnow
 from .deputies import DeputyGroup
 from .extensions import limiter
-from .web import paginate, render
+from .web import error_response, is_cross_site, paginate, render
 
 PASSWORD_METHOD = "scrypt"
 MIN_PASSWORD_LENGTH = 10
+# Wrong passwords allowed per address and account, and per address over all accounts (successes do not count).
 LOGIN_LIMIT = "5 per minute"
+LOGIN_ADDRESS_LIMIT = "20 per minute"
+FAILED_LOGIN = "login_failed"
+UNKNOWN_ACCOUNT = "（不存在的用户名）"
+# Wrong passwords for one account within a day after which the admins' dashboard warns of it.
+FAILED_LOGIN_ALERT = 5
 
 
 class Role(Choice):
@@ -46,6 +56,8 @@ class StaffUser(UserMixin, db.Model):
     role: Mapped[Role] = mapped_column(choice(Role))
     group_id: Mapped[int | None] = mapped_column(ForeignKey("deputy_groups.id"))
     active: Mapped[bool] = mapped_column(default=True)
+    # Moved on logout: every session cookie issued before names an older epoch and is refused from then on.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[timestamp] = mapped_column(default=utcnow)
 
     group: Mapped[DeputyGroup | None] = relationship()
@@ -53,16 +65,14 @@ class StaffUser(UserMixin, db.Model):
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
 
-    def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
-
     @property
     def is_active(self) -> bool:
         return self.active
 
     def get_id(self) -> str:
-        # The session names the account and a piece of its password hash: a new password ends old sessions.
-        return f"{self.id}:{self.password_hash[-16:]}"
+        # The session names the account, its session epoch and a piece of its password hash: logging out and a
+        # new password end the sessions opened before, though their cookies are still signed.
+        return f"{self.id}:{self.session_epoch}:{self.password_hash[-16:]}"
 
     def has_role(self, *roles: Role) -> bool:
         return self.role is Role.ADMIN or self.role in roles
@@ -147,11 +157,13 @@ login_manager.session_protection = "strong"
 
 @login_manager.user_loader
 def load_user(user_id: str) -> StaffUser | None:
-    account_id, _, fingerprint = user_id.partition(":")
-    if not (account_id.isascii() and account_id.isdigit()):
+    """The account a session names, checked against the database on every request."""
+    account_id, epoch, fingerprint = (user_id.split(":", 2) + ["", ""])[:3]
+    if not (account_id.isascii() and account_id.isdigit() and len(account_id) < 10):
         return None
     user = db.session.get(StaffUser, int(account_id))
-    if user is None or not user.active or user.password_hash[-16:] != fingerprint:
+    if (user is None or not user.active or str(user.session_epoch) != epoch
+            or user.password_hash[-16:] != fingerprint):
         return None
     return user
 
@@ -164,13 +176,25 @@ class LoginForm(FlaskForm):
     password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=200)])
 
 
-def _login_username_key() -> str:
-    return "login-user:" + (request.form.get("username") or "").strip().lower()
+def _login_attempt_key() -> str:
+    """Who is trying which account: the counter an attacker elsewhere cannot run up for the real user."""
+    return f"login:{get_remote_address()}:" + (request.form.get("username") or "").strip().lower()[:50]
+
+
+def _failed(response: Response) -> bool:
+    return response.status_code != 303
+
+
+# A hash to check the password against when the account does not exist, so that the answer takes as long as
+# for an account that does: the time it takes must not tell which usernames exist.
+@functools.cache
+def _dummy_password_hash() -> str:
+    return generate_password_hash(secrets.token_hex(16), method=PASSWORD_METHOD)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(LOGIN_LIMIT, methods=["POST"])
-@limiter.limit(LOGIN_LIMIT, methods=["POST"], key_func=_login_username_key)
+@limiter.limit(LOGIN_LIMIT, methods=["POST"], key_func=_login_attempt_key, deduct_when=_failed)
+@limiter.limit(LOGIN_ADDRESS_LIMIT, methods=["POST"], deduct_when=_failed)
 def login() -> Response:
     form = LoginForm()
     error = None
@@ -178,26 +202,50 @@ def login() -> Response:
         user = db.session.scalars(
             select(StaffUser).where(func.lower(StaffUser.username) == form.username.data.strip().lower())
         ).first()
-        if user is not None and user.active and user.check_password(form.password.data):
+        # The password is checked whether the account exists and is active or not: the same work, the same time.
+        password_ok = check_password_hash(user.password_hash if user else _dummy_password_hash(), form.password.data)
+        if user is not None and user.active and password_ok:
             session.clear()  # a new session: nothing from before the login carries over
             login_user(user)
             audit("login", "staff_user", user.username)
             db.session.commit()
             return redirect(_safe_next() or url_for("staff.dashboard"), 303)
+        # Recorded under the account's name only: what was typed for an unknown one may be a password.
+        audit(FAILED_LOGIN, "staff_user", user.username if user else UNKNOWN_ACCOUNT, f"来自 {get_remote_address()}")
+        db.session.commit()
         # One message whether the account exists or not.
         error = "用户名或密码不正确，或账号已停用。"
     status = 400 if request.method == "POST" else 200
     return render("staff/login.html", form=form, error=error, status=status)
 
 
+def failed_login_alerts(since: dt.datetime) -> list[tuple[str, int]]:
+    """Accounts someone tried to sign in to with a wrong password at least FAILED_LOGIN_ALERT times since `since`,
+    with the count: an admin is told, where a lockout would shut the real user out."""
+    count = func.count()
+    return [(key, n) for key, n in db.session.execute(
+        select(AuditEvent.record_key, count)
+        .where(AuditEvent.action == FAILED_LOGIN, AuditEvent.at >= since, AuditEvent.record_key != UNKNOWN_ACCOUNT)
+        .group_by(AuditEvent.record_key).having(count >= FAILED_LOGIN_ALERT).order_by(count.desc())
+    ).all()]
+
+
+# A page of the staff area to go back to after signing in: a local path, without backslashes, spaces or control
+# characters (a newline would end up in the Location header).
+SAFE_NEXT = re.compile(r"/staff(?:[/?][^\s\\\x00-\x1f\x7f-\x9f]*)?")
+
+
 def _safe_next() -> str | None:
     target = request.args.get("next", "")
-    return target if target.startswith("/staff") and "//" not in target and "\\" not in target else None
+    return target if SAFE_NEXT.fullmatch(target) and "//" not in target else None
 
 
 @bp.post("/logout")
 @any_staff
 def logout() -> Response:
+    """Sign out: the account's session epoch moves on, so no copy of this session's cookie opens anything again
+    (nor any other session of the account: logging out signs out everywhere)."""
+    current_user.session_epoch += 1
     audit("logout", "staff_user", current_user.username)
     db.session.commit()
     logout_user()
@@ -387,8 +435,17 @@ add_staff_link("staff.accounts", "账号管理", Role.ADMIN)
 add_staff_link("staff.audit_log", "操作记录", Role.ADMIN)
 
 
+def _refuse_cross_site_writes() -> Response | None:
+    """A POST to the staff area that another site's page made the browser send is refused, whatever it carries:
+    the CSRF token is one defence, the browser's own Origin and Sec-Fetch-Site headers a second."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or not request.path.startswith("/staff") or not is_cross_site():
+        return None
+    return error_response(403, "工作人员区不接受从其他网站发来的提交。请打开本站页面重新操作。")
+
+
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
+    app.before_request(_refuse_cross_site_writes)
     app.register_blueprint(bp)
 
     @app.context_processor

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import math
 import time
+import traceback
 from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, Response, current_app, g, jsonify, render_template, request, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError
 from limits import RateLimitItem, parse_many
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError, StatementError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter, Map
 
 from . import assets, cache, compression
 from .district import TZ, district_profile
@@ -41,6 +45,14 @@ ERROR_MESSAGES = {
     500: ("系统出现错误", "服务器暂时出了问题，我们会尽快处理。请稍后再试；如情况紧急，请拨打页脚的联系电话。"),
     503: ("服务暂时不可用", "系统正在维护或暂时无法访问，请稍后再试。"),
 }
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the cookie marked Secure whenever the request came over HTTPS: directly,
+    or through a trusted proxy that says so (X-Forwarded-Proto, read by ProxyFix under TRUSTED_PROXIES)."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
 
 
 def is_htmx_fragment_request() -> bool:
@@ -94,6 +106,17 @@ FALSE_WORDS = {"0", "false", "no"}
 
 # The largest integer a query parameter may hold when its own bound is not given: past 2**63 SQL overflows.
 MAX_QUERY_INT = 10**9
+# What an INTEGER column holds on PostgreSQL: every id and year in a path is compared with one.
+MAX_PATH_INT = 2**31 - 1
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """`<int:…>` in a path, up to what the database's integer columns hold: a larger number names no record,
+    so the URL does not match (404) instead of overflowing in SQL (a 500 on SQLite and PostgreSQL)."""
+
+    def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = None,
+                 max: int | None = MAX_PATH_INT, signed: bool = False) -> None:
+        super().__init__(map, fixed_digits, min, max, signed)
 
 
 def query_int(name: str, default: int, low: int = 1, high: int | None = None) -> int:
@@ -258,10 +281,29 @@ def _profile() -> Any:
     if "district_profile" not in g:
         try:
             g.district_profile = district_profile()
-        except Exception:  # the error pages must render even when the database does not answer
-            current_app.logger.exception("district profile unavailable")
+        except Exception as e:  # the error pages must render even when the database does not answer
+            log_error(e, "district profile unavailable")
             g.district_profile = None
     return g.district_profile
+
+
+def log_error(error: Exception, what: str) -> None:
+    """Log an error with its traceback, keeping residents' data out of the log.
+
+    A database error's message may quote the row it failed on (PostgreSQL: "Failing row contains (王小明,
+    139…)", "Key (…)=(…)"), and SQLAlchemy's the statement's parameters: for those the log gets the kind of error,
+    its SQLSTATE, the SQL and where it happened, never the message or the values.
+    """
+    if not isinstance(error, SQLAlchemyError):
+        current_app.logger.error("%s", what, exc_info=error)
+        return
+    cause = error.orig if isinstance(error, DBAPIError) else None
+    kind = type(cause or error).__name__
+    code = getattr(cause, "sqlstate", None) or getattr(cause, "sqlite_errorname", None)  # psycopg, sqlite3
+    statement = error.statement if isinstance(error, StatementError) else None
+    current_app.logger.error("%s: database error %s%s%s\n%s", what, kind, f" ({code})" if code else "",
+                             f" in: {statement}" if statement else "",
+                             "".join(traceback.format_tb(error.__traceback__)))
 
 
 def site_name() -> str:
@@ -287,6 +329,9 @@ def _refuse_nul() -> Response | None:
 
 
 def init_app(app: Flask) -> None:
+    # Before any blueprint adds its rules: every `<int:…>` of the site is bounded.
+    app.url_map.converters["int"] = BoundedIntegerConverter
+    app.session_interface = SessionInterface()
     # After-request hooks run in the reverse order of these lines: security headers first (so stored answers
     # carry them), then the cache stores the page, and compression comes last, on whatever remains to compress.
     compression.init_app(app)
@@ -322,7 +367,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def server_error(error: Exception) -> Response:
-        app.logger.exception("unhandled error on %s", request.path)
+        log_error(error, f"unhandled error on {request.path}")
         from .db import db
 
         db.session.rollback()

@@ -296,22 +296,26 @@ class Gunicorn:
         with log.open("ab") as stderr:
             self.process = subprocess.Popen(
                 [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(workers),
-                 "--bind", f"127.0.0.1:{self.port}", "--no-control-socket", *args, "app:app"],
+                 "--bind", f"127.0.0.1:{self.port}", "--no-control-socket",
+                 "--logger-class", "renda.accesslog.RedactingLogger", *args, "app:app"],  # as `make run`
                 cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True,
                 env={**os.environ, "DATABASE_URL": f"sqlite:///{database}", "SECRET_KEY": "served-in-tests", **env},
             )
         self.group = self.process.pid  # start_new_session: the master leads a new process group
-        self._wait_until_it_answers()
+        self._wait_until_it_answers(workers)
 
-    def _wait_until_it_answers(self) -> None:
+    def _wait_until_it_answers(self, workers: int) -> None:
+        """Until it answers and every worker is up: gunicorn forks them a little apart, and the first may answer
+        before the last exists."""
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and self.process.poll() is None:
             try:
                 with urllib.request.urlopen(self.base + "/healthz", timeout=2) as response:
-                    if response.status == 200:
+                    if response.status == 200 and len(self.members()) > workers:
                         return
             except OSError:
-                time.sleep(0.1)
+                pass
+            time.sleep(0.1)
         self.kill()
         pytest.fail(f"gunicorn did not start: {self.log.read_text(errors='replace')[-2000:]}")
 

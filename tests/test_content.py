@@ -291,3 +291,19 @@ def test_backup_refuses_to_overwrite(runner, tmp_path):
     target.write_text("keep me")
     result = runner.invoke(args=["db", "backup", str(target)])
     assert result.exit_code != 0 and target.read_text() == "keep me"
+
+
+# Characters str.splitlines() takes for line ends, though CSV ends a line only at \n or \r.
+LINE_LIKE = ["\u2028", "\u2029", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85"]
+
+
+def test_a_quoted_cell_with_characters_that_look_like_line_ends_loads_as_written(app, content_copy):
+    bios = {n: f"第一句{char}第二句" for n, char in enumerate(LINE_LIKE, start=1)}
+    for n, bio in bios.items():
+        set_cell("deputies.csv", n, "bio", bio)(content_copy)
+    with app.app_context():
+        load_content(content_copy)
+        with (content_copy / "deputies.csv").open(encoding="utf-8", newline="") as f:
+            slugs = [row[0] for row in csv.reader(f)]
+        for n, bio in bios.items():
+            assert db.session.scalars(select(Deputy.bio).where(Deputy.slug == slugs[n])).one() == bio

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -26,6 +27,13 @@ def act(client, opinion_id: int, action: str, **data: str):  # noqa: ANN001, ANN
     token = csrf(client, "/staff/")
     fields = {f"{action}-{k}": v for k, v in data.items()}
     return client.post(f"/staff/opinions/{opinion_id}/{action}", data={f"{action}-csrf_token": token, **fields})
+
+
+def reveal(client, opinion_id: int):  # noqa: ANN001, ANN201
+    """The staff member clicks “查看完整联系方式” on the opinion's page."""
+    page = client.get(f"/staff/opinions/{opinion_id}").get_data(as_text=True)
+    token = re.search(r'name="reveal-csrf_token"[^>]* value="([^"]+)"', page).group(1)
+    return client.post(f"/staff/opinions/{opinion_id}/reveal", data={"reveal-csrf_token": token})
 
 
 def audit_rows(app: Flask) -> list[tuple[str, str, str]]:
@@ -121,17 +129,21 @@ def test_personal_data_is_masked_until_revealed_and_revealing_is_audited(app, cl
     auth.as_role("liaison", "g-chenghu")
     page = client.get(f"/staff/opinions/{opinion_id}").get_data(as_text=True)
     assert "13912345678" not in page and "139****5678" in page
+    # A link (which another site could make the browser follow) neither shows the data nor records a look.
+    assert "13912345678" not in client.get(f"/staff/opinions/{opinion_id}?reveal=1").get_data(as_text=True)
+    assert client.post(f"/staff/opinions/{opinion_id}/reveal").status_code == 400  # no token
     assert ("view_personal", "opinion", "liaison-g-chenghu") not in audit_rows(app)
-    revealed = client.get(f"/staff/opinions/{opinion_id}?reveal=1").get_data(as_text=True)
-    assert "13912345678" in revealed and "王小明" in revealed
+    revealed = reveal(client, opinion_id)
+    assert revealed.status_code == 200 and revealed.headers["Cache-Control"] == "no-store"
+    assert "13912345678" in revealed.get_data(as_text=True) and "王小明" in revealed.get_data(as_text=True)
     assert ("view_personal", "opinion", "liaison-g-chenghu") in audit_rows(app)
 
 
 def test_script_in_every_field_is_escaped_in_the_staff_queue_and_detail(app, client, auth):
     opinion_id = make_opinion(app, subject=SCRIPT, body=SCRIPT, name=SCRIPT)
     auth.as_role("liaison", "g-chenghu")
-    for path in ("/staff/opinions", f"/staff/opinions/{opinion_id}", f"/staff/opinions/{opinion_id}?reveal=1"):
-        page = client.get(path).get_data(as_text=True)
+    pages = [client.get(path).get_data(as_text=True) for path in ("/staff/opinions", f"/staff/opinions/{opinion_id}")]
+    for page in [*pages, reveal(client, opinion_id).get_data(as_text=True)]:
         assert SCRIPT not in page and "&lt;script&gt;" in page
 
 
@@ -190,6 +202,75 @@ def test_anonymise_removes_name_and_phone_from_long_closed_opinions(app, days):
         assert kept.subject == "早已办结" and kept.body and kept.status is OpinionStatus.CLOSED
         assert db.session.get(Opinion, recent).phone == "13912345678"
     assert "1 条" in result.output
+
+
+RESIDENT, MOBILE, LANDLINE = "欧阳秀芝", "13807550123", "0755-86123456"
+
+
+def _handled_long_ago(app: Flask, client, opinion_id: int, steps: list[str], days_ago: int) -> None:  # noqa: ANN001
+    """Take the opinion through `steps`, each with a note that repeats the resident's name and numbers, then date
+    every step `days_ago`."""
+    for step in steps:
+        extra = {"public_reply": "已安排维修。"} if step == "reply" else {}
+        response = act(client, opinion_id, step, note=f"已电话联系{RESIDENT}（{MOBILE}，{LANDLINE}）", **extra)
+        assert response.status_code == 303, response.get_data(as_text=True)
+    with app.app_context():
+        opinion = db.session.get(Opinion, opinion_id)
+        long_ago = utcnow() - dt.timedelta(days=days_ago)
+        for event in opinion.events:
+            event.at = long_ago
+        opinion.submitted_at = long_ago
+        if opinion.closed_at:
+            opinion.closed_at = long_ago
+        db.session.commit()
+
+
+def test_anonymise_clears_name_and_numbers_from_text_notes_and_audit_also_of_opinions_left_at_replied(
+        app, client, auth):
+    body = f"我是{RESIDENT}，手机{MOBILE[:3]} {MOBILE[3:7]} {MOBILE[7:]}，座机{LANDLINE}，3号楼路灯坏了。"
+    closed = make_opinion(app, name=RESIDENT, phone=MOBILE, body=body, subject=f"{RESIDENT}反映路灯")
+    stuck = make_opinion(app, name=RESIDENT, phone=MOBILE, body=body)
+    recent = make_opinion(app, name=RESIDENT, phone=MOBILE, body=body)
+    auth.as_role("liaison", "g-chenghu")
+    _handled_long_ago(app, client, closed, ["accept", "reply", "close"], 200)
+    _handled_long_ago(app, client, stuck, ["accept", "reply"], 200)
+    _handled_long_ago(app, client, recent, ["accept", "reply"], 10)
+
+    result = app.test_cli_runner().invoke(args=["opinions", "anonymise"])
+    assert result.exit_code == 0, result.output
+    assert "2 条" in result.output
+    with app.app_context():
+        for opinion_id in (closed, stuck):
+            opinion = db.session.get(Opinion, opinion_id)
+            texts = [opinion.subject, opinion.body, *(e.note for e in opinion.events), *db.session.scalars(
+                select(AuditEvent.detail).where(AuditEvent.record_key == format_code(opinion.code)))]
+            assert (opinion.name, opinion.phone) == (None, None)
+            for private in (RESIDENT, MOBILE, MOBILE[-4:], LANDLINE, LANDLINE[-8:]):
+                assert all(private not in text for text in texts), (private, texts)
+            assert opinion.body == "我是某某，手机〔电话〕，座机〔电话〕，3号楼路灯坏了。"
+            assert opinion.public_reply == "已安排维修。"
+        kept = db.session.get(Opinion, recent)
+        assert kept.phone == MOBILE and RESIDENT in kept.body and MOBILE in kept.events[-1].note
+
+
+def test_anonymised_data_is_gone_from_the_sqlite_files(app, client, auth):
+    # Long enough to spill into overflow pages, which the update frees: zeroed only with secure_delete.
+    body = "3号楼路灯坏了。" * 200 + f"我是{RESIDENT}，手机{MOBILE}，座机{LANDLINE}。"
+    opinion_id = make_opinion(app, name=RESIDENT, phone=MOBILE, body=body)
+    auth.as_role("liaison", "g-chenghu")
+    _handled_long_ago(app, client, opinion_id, ["accept", "reply", "close"], 200)
+    database = Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
+
+    def stored_bytes() -> bytes:
+        return b"".join(path.read_bytes() for path in database.parent.glob(database.name + "*"))
+
+    assert RESIDENT.encode() in stored_bytes() and MOBILE.encode() in stored_bytes()  # the test can see them
+    result = app.test_cli_runner().invoke(args=["opinions", "anonymise"])
+    assert result.exit_code == 0 and "1 条" in result.output, result.output
+    files = stored_bytes()
+    for private in (RESIDENT, MOBILE, LANDLINE, "86123456"):
+        assert private.encode() not in files, private
+    assert (database.parent / (database.name + "-wal")).stat().st_size == 0
 
 
 def test_script_in_the_published_text_and_reply_is_escaped_on_the_public_board(app, client, auth):

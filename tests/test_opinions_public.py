@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 
-from conftest import csrf_token_of
+from conftest import copy_database, csrf_token_of, visitor_opener
 from renda.db import db
 from renda.opinions import Opinion, OpinionStatus
 from renda.opinions.models import CODE_ALPHABET, format_code
@@ -257,18 +264,24 @@ def test_tracking_by_code_in_any_case_with_or_without_hyphen(app, client):
     assert unknown.status_code == 404 and "没有找到" in unknown.get_data(as_text=True)
 
 
-def test_api_never_shows_name_or_phone_and_the_body_only_with_consent(client):
+def test_api_never_shows_name_phone_or_the_raw_body_only_the_published_text(app, client):
     private = submit(client).headers["Location"].rsplit("/", 1)[1]
     public = submit(client, consent_publish="y").headers["Location"].rsplit("/", 1)[1]
     hidden = client.get(f"/api/v1/opinions/{private}").get_json()
     shown = client.get(f"/api/v1/opinions/{public.lower()}").get_json()
     assert hidden["status"] == "submitted" and hidden["group"]["slug"] == "g-chenghu"
     assert hidden["community"]["name"] == "澄湖社区" and set(hidden["community"]) == {"code", "name"}
-    assert hidden["events"][0]["status"] == "submitted" and "body" not in hidden
-    assert shown["body"] == GOOD["body"]
-    for answer in (hidden, shown):
+    assert hidden["events"][0]["status"] == "submitted" and "public_text" not in hidden
+    assert shown["subject"] == GOOD["subject"] and shown["public_text"] is None  # consent, but nothing published yet
+    with app.app_context():
+        db.session.scalars(select(Opinion).where(Opinion.consent_publish)).one().public_text = "居民反映路灯损坏。"
+        db.session.commit()
+    published = client.get(f"/api/v1/opinions/{public}").get_json()
+    assert published["public_text"] == "居民反映路灯损坏。"
+    for answer in (hidden, shown, published):
         raw = json.dumps(answer, ensure_ascii=False)
         assert GOOD["name"] not in raw and GOOD["phone"] not in raw and GOOD["phone"][-4:] not in raw
+        assert GOOD["body"] not in raw and "body" not in answer
     assert client.get("/api/v1/opinions/NOPE").status_code == 404
 
 
@@ -491,3 +504,77 @@ def test_the_tracking_page_says_whom_to_call_when_the_code_is_lost(app, client):
         assert f"请联系{organiser}：{contact}" in lost
     code = submit(client).headers["Location"].rsplit("/", 1)[1]
     assert 'id="lost-heading"' not in client.get("/opinions/track", query_string={"code": code}).get_data(as_text=True)
+
+
+@contextmanager
+def failing_opinion_inserts(app: Flask, quoting_the_row: bool = False) -> Iterator[None]:
+    """Every INSERT into opinions fails in the database, as when the server goes away mid-statement: on PostgreSQL
+    the server ends the connection doing it (what terminating the backend did in the attack), on SQLite a trigger
+    writes to a table that no longer exists. On PostgreSQL `quoting_the_row` fails it instead with an error whose
+    detail quotes the row, as PostgreSQL's own check and not-null violations do ("Failing row contains (…)")."""
+    with app.app_context():
+        postgres = db.engine.dialect.name == "postgresql"
+        failure = ("RAISE EXCEPTION 'cannot store' USING DETAIL = format('Failing row contains (%s, %s, %s)', "
+                   "NEW.name, NEW.phone, NEW.body)" if quoting_the_row
+                   else "PERFORM pg_terminate_backend(pg_backend_pid())")
+        statements = ([
+            f"CREATE FUNCTION fail_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {failure}; RETURN NEW; END $$",
+            "CREATE TRIGGER fail_insert BEFORE INSERT ON opinions FOR EACH ROW EXECUTE FUNCTION fail_insert()",
+        ] if postgres else [
+            "CREATE TABLE gone (x INTEGER)",
+            "CREATE TRIGGER fail_insert BEFORE INSERT ON opinions BEGIN INSERT INTO gone VALUES (1); END",
+            "DROP TABLE gone",
+        ])
+        with db.engine.begin() as connection:
+            for statement in statements:
+                connection.execute(text(statement))
+    try:
+        yield
+    finally:
+        with app.app_context(), db.engine.begin() as connection:
+            connection.execute(text("DROP TRIGGER fail_insert" + (" ON opinions" if postgres else "")))
+            if postgres:
+                connection.execute(text("DROP FUNCTION fail_insert()"))
+
+
+def test_a_database_failure_while_saving_an_opinion_keeps_personal_data_out_of_the_log(app, client, caplog,
+                                                                                       quoting_the_row=False):
+    body = "我叫李秀英，电话13807550123，住澄湖社区3号楼502，楼下的路灯坏了很久。"
+    with failing_opinion_inserts(app, quoting_the_row), caplog.at_level(logging.DEBUG):
+        response = submit(client, name="李秀英", phone="13807550123", body=body)
+    assert response.status_code == 500 and "系统出现错误" in response.get_data(as_text=True)
+    assert "INSERT INTO opinions" in caplog.text  # the failure is logged, with its statement …
+    for private in ("李秀英", "13807550123", "0123", "路灯坏了很久"):  # … without what the resident wrote
+        assert private not in caplog.text, private
+    assert stored(app) == []
+
+
+def test_access_log_lines_never_hold_a_tracking_code(demo_database, tmp_path, serve):
+    database = tmp_path / "served.db"
+    copy_database(demo_database, database)
+    log = tmp_path / "access.log"
+    server = serve(database, workers=1, args=(
+        "--access-logfile", str(log),
+        "--access-logformat", '%(r)s %(s)s "%(f)s" %(U)s %(q)s %({location}o)s'))
+    browser = visitor_opener()
+    with browser.open(server.base + "/opinions/new", timeout=10) as response:
+        token = csrf_token_of(response.read().decode())
+    with pytest.raises(urllib.error.HTTPError) as sent:  # 303 to the receipt, not followed
+        browser.open(server.base + "/opinions", urllib.parse.urlencode({**GOOD, "csrf_token": token}).encode(),
+                     timeout=10)
+    receipt = sent.value.headers["Location"]
+    sent.value.close()
+    code = receipt.rsplit("/", 1)[1]
+    for path in (receipt, f"/opinions/track?code={code}", f"/opinions/track?x=1&code={code.lower()}",
+                 f"/api/v1/opinions/{code.replace('-', '')}"):
+        request = urllib.request.Request(server.base + path, headers={"Referer": server.base + receipt})
+        with browser.open(request, timeout=10) as response:
+            assert response.status == 200
+    deadline = time.monotonic() + 5
+    while log.read_text().count("\n") < 6 and time.monotonic() < deadline:  # written after each answer
+        time.sleep(0.05)
+    lines = log.read_text()
+    assert "GET /opinions/receipt/[code] HTTP/1.1 200" in lines and "code=[code]" in lines
+    assert "POST /opinions HTTP/1.1 303" in lines and "/api/v1/opinions/[code]" in lines
+    for form in (code, code.replace("-", ""), code.lower(), code.replace("-", "").lower()):
+        assert form not in lines, lines

@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine
 
 import test_content
+import test_opinions_public
 import test_properties
 from conftest import copy_database, copy_rows, make_app, postgres_schema
 from renda.db import db
@@ -37,6 +38,7 @@ from test_opinions_handling import (  # noqa: F401
     test_a_step_out_of_order_is_refused_with_a_message,
     test_accept_forward_reply_close_each_leave_a_dated_attributed_event,
     test_an_accepted_opinion_is_overdue_after_the_reply_limit,
+    test_anonymise_clears_name_and_numbers_from_text_notes_and_audit_also_of_opinions_left_at_replied,
     test_anonymise_removes_name_and_phone_from_long_closed_opinions,
     test_declining_for_litigation_tells_the_resident_why,
     test_overdue_opinions_are_flagged_and_filtered,
@@ -44,8 +46,9 @@ from test_opinions_handling import (  # noqa: F401
     test_publishing_needs_consent_and_shows_only_the_redacted_text,
 )
 from test_opinions_public import (  # noqa: F401
+    test_a_database_failure_while_saving_an_opinion_keeps_personal_data_out_of_the_log,
     test_a_resident_sends_an_opinion_and_gets_a_receipt_after_the_commit,
-    test_api_never_shows_name_or_phone_and_the_body_only_with_consent,
+    test_api_never_shows_name_phone_or_the_raw_body_only_the_published_text,
     test_codes_are_unguessable_and_unique,
     test_invalid_input_comes_back_with_everything_kept_and_a_message_by_the_field,
     test_the_board_shows_only_the_redacted_text_of_consenting_answered_opinions,
@@ -53,6 +56,9 @@ from test_opinions_public import (  # noqa: F401
     test_tracking_by_code_in_any_case_with_or_without_hyphen,
 )
 from test_staff import (  # noqa: F401
+    test_a_session_cookie_saved_before_logout_is_refused_after,
+    test_an_attacker_from_other_addresses_cannot_lock_the_admin_out_and_admins_are_warned,
+    test_failed_logins_are_audited_by_account_and_address_only,
     test_a_liaison_cannot_reach_editor_or_admin_routes,
     test_admin_creates_an_account_and_it_is_audited,
     test_admin_deactivates_an_account,
@@ -66,6 +72,7 @@ from test_staff import (  # noqa: F401
     test_sixth_wrong_password_within_a_minute_gets_429,
     test_wrong_password_and_unknown_user_get_the_same_answer,
 )
+from test_web import test_a_huge_integer_in_any_path_answers_404  # noqa: F401
 
 pytestmark = pytest.mark.postgres
 
@@ -92,6 +99,11 @@ FAILING_LATE_AND_EARLY = ["missing column", "unknown group slug", "duplicate key
 def test_bad_content_fails_and_loads_nothing(app, content_copy, change, where, message):
     test_content.test_bad_content_fails_with_file_line_message_and_loads_nothing(app, content_copy, change, where,
                                                                                  message)
+
+
+def test_a_database_error_quoting_the_row_keeps_personal_data_out_of_the_log(app, client, caplog):
+    test_opinions_public.test_a_database_failure_while_saving_an_opinion_keeps_personal_data_out_of_the_log(
+        app, client, caplog, quoting_the_row=True)
 
 
 # --- The JSON API: the same answer from both engines ------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from flask import Flask
@@ -81,16 +82,56 @@ def test_sixth_wrong_password_within_a_minute_gets_429(client, auth):
     assert "操作过于频繁" in auth.login("ada").get_data(as_text=True)
 
 
-def test_login_throttle_also_counts_per_username_across_addresses(app, auth):
+def _login_from(app, address: str, username: str, password: str):  # noqa: ANN001, ANN202
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    token = csrf_token_of(client.get("/staff/login").get_data(as_text=True))
+    return client, client.post("/staff/login", data={"username": username, "password": password, "csrf_token": token})
+
+
+def test_an_attacker_from_other_addresses_cannot_lock_the_admin_out_and_admins_are_warned(app, auth):
+    auth.create("admin", "admin")
+    attempts = [_login_from(app, f"10.0.{n // 200}.{n % 200 + 1}", "ADMIN", f"guess {n}")[1].status_code
+                for n in range(12)]
+    assert attempts == [400] * 12  # no lockout of the account
+    admin, response = _login_from(app, "192.0.2.7", "admin", auth.PASSWORD)
+    assert response.status_code == 303
+    dashboard = admin.get("/staff/").get_data(as_text=True)
+    assert "登录异常提醒" in dashboard and "admin：12 次" in dashboard
+
+
+def test_failed_logins_are_audited_by_account_and_address_only(app, auth):
     auth.create("ada", "editor")
-    statuses = []
-    for n in range(6):
-        client = app.test_client()
-        client.environ_base["REMOTE_ADDR"] = f"10.0.0.{n + 1}"
-        token = csrf_token_of(client.get("/staff/login").get_data(as_text=True))
-        statuses.append(client.post("/staff/login", data={
-            "username": "ADA", "password": "wrong", "csrf_token": token}).status_code)
-    assert statuses == [400] * 5 + [429]
+    _login_from(app, "10.0.0.5", "ada", "wrong")
+    _login_from(app, "10.0.0.6", "my-password-by-mistake", "wrong")
+    with app.app_context():
+        rows = db.session.execute(select(AuditEvent.record_key, AuditEvent.detail)
+                                  .where(AuditEvent.action == "login_failed").order_by(AuditEvent.id)).all()
+    assert [tuple(row) for row in rows] == [("ada", "来自 10.0.0.5"), ("（不存在的用户名）", "来自 10.0.0.6")]
+
+
+def test_a_successful_login_does_not_count_against_the_limit(app, auth):
+    auth.create("ada", "editor")
+    assert [_login_from(app, "10.0.0.8", "ada", auth.PASSWORD)[1].status_code for _ in range(8)] == [303] * 8
+
+
+def test_an_unknown_username_takes_as_long_as_a_wrong_password(app, auth):
+    auth.create("ada", "editor")
+
+    def median_time(username: str) -> float:
+        times = []
+        for n in range(5):
+            client = app.test_client()
+            client.environ_base["REMOTE_ADDR"] = f"10.2.{len(username)}.{n + 1}"
+            token = csrf_token_of(client.get("/staff/login").get_data(as_text=True))
+            start = time.perf_counter()
+            client.post("/staff/login", data={"username": username, "password": "wrong", "csrf_token": token})
+            times.append(time.perf_counter() - start)
+        return sorted(times)[2]
+
+    median_time("nobody")  # the dummy hash is made once, on the first unknown username
+    known, unknown = median_time("ada"), median_time("nobody")
+    assert unknown > known / 2, (known, unknown)
 
 
 def test_login_without_csrf_token_gets_400(client, auth):
@@ -129,15 +170,37 @@ def test_logout_needs_a_post_with_csrf(client, auth):
     assert client.get("/staff/").status_code == 302
 
 
-def test_login_redirects_only_to_staff_pages(client, auth):
+def test_a_session_cookie_saved_before_logout_is_refused_after(app, client, auth):
+    auth.as_role("admin")
+    saved = client.get_cookie("session").value
+    elsewhere = app.test_client()  # another browser, signed in to the same account
+    elsewhere.environ_base["REMOTE_ADDR"] = "10.3.0.1"
+    _, response = _login_from(app, "10.3.0.1", "admin-all", auth.PASSWORD)
+    assert response.status_code == 303
+    assert client.post("/staff/logout", data={"csrf_token": auth.csrf_token("/staff/")}).status_code == 303
+
+    replay = app.test_client()
+    replay.set_cookie("session", saved)
+    assert replay.get("/staff/").status_code == 302
+    assert replay.get("/staff/accounts").status_code == 302
+    assert auth.login("admin-all").status_code == 303  # signing in again works, with a new session
+    assert client.get("/staff/").status_code == 200
+
+
+def test_login_redirects_only_to_staff_pages(app, auth):
     auth.create("ada", "editor")
-    token = auth.csrf_token()
-    for target, expected in [("/staff/audit", "/staff/audit"), ("https://evil.example/", "/staff/"),
-                             ("//evil.example/staff", "/staff/")]:
-        client.post("/staff/logout", data={"csrf_token": token})
+    for n, (target, expected) in enumerate([
+        ("/staff/audit", "/staff/audit"), ("https://evil.example/", "/staff/"), ("//evil.example/staff", "/staff/"),
+        ("/staff/%0a", "/staff/"), ("/staff/%0d%0aSet-Cookie:%20x=1", "/staff/"),
+        ("/staff%5C%5Cevil.example", "/staff/"), ("/staff/%E2%80%A8", "/staff/"), ("/staffing", "/staff/"),
+    ]):
+        client = app.test_client()  # each from an address of its own: the login limit is not what is tested
+        client.environ_base["REMOTE_ADDR"] = f"10.1.0.{n + 1}"
+        token = csrf_token_of(client.get("/staff/login").get_data(as_text=True))
         response = client.post(f"/staff/login?next={target}", data={
-            "username": "ada", "password": auth.PASSWORD, "csrf_token": auth.csrf_token()})
-        assert response.headers["Location"] == expected
+            "username": "ada", "password": auth.PASSWORD, "csrf_token": token})
+        assert response.status_code == 303, target
+        assert response.headers["Location"] == expected, target
 
 
 def _staff_rules(app: Flask) -> list:
@@ -151,8 +214,8 @@ def _example_url(rule) -> str:  # noqa: ANN001
     for name in rule.arguments:
         converter = rule._converters[name]
         kind = type(converter).__name__
-        values[name] = 1 if kind == "IntegerConverter" else sorted(converter.items)[0] if kind == "AnyConverter" \
-            else "2026" if name == "year" else "x"
+        values[name] = 1 if kind.endswith("IntegerConverter") else sorted(converter.items)[0] \
+            if kind == "AnyConverter" else "2026" if name == "year" else "x"
     return rule.build(values, append_unknown=False)[1]
 
 
@@ -383,3 +446,20 @@ def test_every_recorded_action_has_a_chinese_label(code, label):
     from renda.staff import AUDIT_ACTIONS
 
     assert AUDIT_ACTIONS[code] == label
+
+
+@pytest.mark.parametrize("headers", [{"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"},
+                                     {"Sec-Fetch-Site": "same-site", "Origin": "https://other.localhost"}])
+def test_a_staff_post_sent_from_another_site_is_refused_even_with_a_token(app, client, auth, headers):
+    auth.as_role("admin")
+    token = auth.csrf_token("/staff/")
+    user_id = auth.create("bob", "editor")
+    for path in ("/staff/logout", f"/staff/accounts/{user_id}/deactivate", "/staff/login"):
+        response = client.post(path, data={"csrf_token": token}, headers=headers)
+        assert response.status_code == 403 and "其他网站" in response.get_data(as_text=True), path
+    assert client.get("/staff/").status_code == 200  # still signed in: the logout did not happen
+    with app.app_context():
+        assert db.session.get(StaffUser, user_id).active
+    same_site = client.post(f"/staff/accounts/{user_id}/deactivate", data={"csrf_token": token},
+                            headers={"Sec-Fetch-Site": "same-origin", "Origin": "http://localhost"})
+    assert same_site.status_code == 303

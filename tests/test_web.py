@@ -7,6 +7,7 @@ import re
 import pytest
 from flask import Flask, abort, request
 
+from conftest import app_on_copy
 from renda.extensions import limiter
 from renda.web import render
 
@@ -170,3 +171,44 @@ def test_page_links_leave_out_parameters_that_would_change_how_they_are_built(cl
     reports = client.get("/reports?year=2026&endpoint=x&_external=1")  # its JSON link carries the query
     assert reports.status_code == 200
     assert 'href="/api/v1/reports?year=2026"' in reports.get_data(as_text=True)
+
+
+# Path integers past what the database holds: PostgreSQL's INTEGER ends at 2**31 - 1, SQLite's binding at 2**63 - 1,
+# and Python's int() refuses strings of more than 4300 digits.
+HUGE_INTEGERS = [2**31 - 1, 2**31, 2**63 - 1, 2**63, 10**20, int("9" * 4300)]
+
+
+def _int_rules(app: Flask) -> list:
+    rules = [rule for rule in app.url_map.iter_rules()
+             if any(type(c).__name__.endswith("IntegerConverter") for c in rule._converters.values())]
+    assert len(rules) >= 9, [r.rule for r in rules]  # the reports, accounts and opinions routes at least
+    return rules
+
+
+def _url_with(rule, number: int) -> str:  # noqa: ANN001
+    values = {}
+    for name, converter in rule._converters.items():
+        kind = type(converter).__name__
+        values[name] = (str(number) if kind.endswith("IntegerConverter")
+                        else min(converter.items) if kind == "AnyConverter" else "x")
+    return rule.build(values, append_unknown=False)[1].replace("%", "")  # the number as typed, never encoded
+
+
+@pytest.mark.parametrize("number", HUGE_INTEGERS, ids=lambda n: f"{len(str(n))}-digits" if n > 10**20 else str(n))
+def test_a_huge_integer_in_any_path_answers_404(app, client, auth, number):
+    auth.as_role("admin")
+    token = auth.csrf_token("/staff/")
+    for rule in _int_rules(app):
+        url = _url_with(rule, number)
+        response = (client.get(url) if "GET" in rule.methods else client.post(url, data={"csrf_token": token}))
+        assert response.status_code == 404, (url[:80], response.status_code)
+        assert ("页面不存在" if not url.startswith("/api/") else "error") in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("proxies", "proto", "secure"), [(1, "https", True), (1, "http", False), (1, None, False),
+                                                          (0, "https", False)])
+def test_the_session_cookie_is_secure_when_a_trusted_proxy_says_https(demo_database, tmp_path, proxies, proto, secure):
+    with app_on_copy(demo_database, tmp_path, TRUSTED_PROXIES=proxies) as app:
+        headers = {"X-Forwarded-Proto": proto} if proto else {}
+        cookie = app.test_client().get("/opinions/new", headers=headers).headers["Set-Cookie"]
+    assert cookie.startswith("session=") and ("; Secure" in cookie) is secure

@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..db import db, utcnow
 from ..proposals import Unit
-from ..staff import Role, add_staff_link, audit, role_required
+from ..staff import ConfirmForm, Role, add_staff_link, audit, role_required
 from ..web import BadParameter, paginate, query_bool, render
 from .forms import ActionForm, DeclineForm, ForwardForm, PublishForm, ReplyForm
 from .models import (
@@ -79,6 +79,7 @@ def _forms(opinion: Opinion, **bound: FlaskForm) -> dict[str, FlaskForm]:
         "reply": ReplyForm(formdata=None, prefix="reply", public_reply=opinion.public_reply),
         "close": ActionForm(formdata=None, prefix="close"),
         "publish": PublishForm(formdata=None, prefix="publish", public_text=opinion.public_text),
+        "reveal": ConfirmForm(formdata=None, prefix="reveal"),
     }
     forms.update(bound)
     forms["forward"].unit.choices = _unit_choices()  # type: ignore[attr-defined]
@@ -88,13 +89,22 @@ def _forms(opinion: Opinion, **bound: FlaskForm) -> dict[str, FlaskForm]:
 @bp.get("/staff/opinions/<int:opinion_id>")
 @liaison_or_admin
 def detail(opinion_id: int) -> Response:
+    return _detail_page(opinion_for_staff(opinion_id))
+
+
+@bp.post("/staff/opinions/<int:opinion_id>/reveal")
+@liaison_or_admin
+def reveal(opinion_id: int) -> Response:
+    """The page with the resident's full name and phone. A POST with the form's token, so that only the staff
+    member's own click (never a link on another site) shows them, and records that they looked."""
     opinion = opinion_for_staff(opinion_id)
-    reveal = request.args.get("reveal") == "1"
-    if reveal:
-        # Looking at a resident's name and phone is itself recorded.
-        audit("view_personal", "opinion", format_code(opinion.code))
-        db.session.commit()
-    return _detail_page(opinion, reveal=reveal)
+    if not ConfirmForm(prefix="reveal").validate_on_submit():
+        return _detail_page(opinion, status=400, error="页面已过期，请刷新后再点“查看完整联系方式”。")
+    audit("view_personal", "opinion", format_code(opinion.code))
+    db.session.commit()
+    response = _detail_page(opinion, reveal=True)
+    response.headers["Cache-Control"] = "no-store"  # not kept in the browser's history or cache
+    return response
 
 
 def _detail_page(opinion: Opinion, reveal: bool = False, status: int = 200, error: str | None = None,

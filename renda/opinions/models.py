@@ -195,16 +195,3 @@ def satisfaction_by_group() -> list[dict[str, object]]:
         .order_by(DeputyGroup.slug)
     ).all()
     return [{"group": group, "rated": rated, "rate": percent(good or 0, rated)} for group, rated, good in rows]
-
-
-def anonymise_closed(before: dt.datetime) -> int:
-    """Remove name and phone from opinions closed (or declined) before `before`; everything else stays."""
-    opinions = db.session.scalars(
-        select(Opinion).where(Opinion.closed_at < before, or_(Opinion.name.is_not(None), Opinion.phone.is_not(None)))
-    ).all()
-    for opinion in opinions:
-        opinion.name = None
-        opinion.phone = None
-    db.session.commit()
-    return len(opinions)
-

@@ -237,7 +237,8 @@ def api_detail(code: str) -> Response:
 
 
 def public_view(opinion: Opinion) -> dict[str, object]:
-    """What anyone holding the code may see: never the name or phone; the body only with consent."""
+    """What anyone holding the code may see: never the name or phone, nor the raw body (residents write their
+    names, numbers and addresses into it); with consent, the subject and the redacted text staff published."""
     data: dict[str, object] = {
         "code": format_code(opinion.code),
         "status": opinion.status.value,
@@ -254,6 +255,6 @@ def public_view(opinion: Opinion) -> dict[str, object]:
     }
     if opinion.consent_publish:
         data["subject"] = opinion.subject
-        data["body"] = opinion.body
+        data["public_text"] = opinion.public_text or None
     return data
 
