@@ -117,7 +117,7 @@ SCHEMAS: dict[str, Schema] = {
         "code": STRING, "status": enum("submitted", "accepted", "forwarded", "replied", "closed", "declined"),
         "group": nullable("Ref"), "submitted_on": DATE, "events": array(obj({"status": STRING, "date": DATE})),
         "public_reply": NULLABLE_STRING,
-    }),
+    }, {"unit": nullable("Ref"), "subject": STRING, "public_text": NULLABLE_STRING}),
 }
 
 
