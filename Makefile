@@ -41,6 +41,7 @@ browser:
 	fi
 
 test: $(VENV)/.test browser
+	$(VENV)/bin/ruff check renda
 	$(PYTHON) -m pytest
 
 # Every public page at 360 px and 1280 px wide, over the demo data, into screenshots/ (see README).

@@ -41,14 +41,14 @@ from flask import Flask  # noqa: E402
 from sqlalchemy import event, select  # noqa: E402
 
 from renda import create_app  # noqa: E402
-from renda.areas import Community  # noqa: E402
-from renda.content import load_content  # noqa: E402
-from renda.db import db  # noqa: E402
-from renda.demo import write_demo  # noqa: E402
-from renda.deputies import Deputy  # noqa: E402
-from renda.proposals import Proposal  # noqa: E402
-from renda.reports import ReportBack, ReportStatus  # noqa: E402
-from renda.stations import Station  # noqa: E402
+from renda.areas.models import Community
+from renda.content.load import load_content
+from renda.db import db
+from renda.demo import write_demo
+from renda.deputies.models import Deputy
+from renda.proposals.models import Proposal
+from renda.reports.models import ReportBack, ReportStatus
+from renda.stations.models import Station
 
 DATA = ROOT / "bench" / ".data"  # the 100x data set, built once and reused (in .gitignore)
 LUA = ROOT / "bench" / "report.lua"

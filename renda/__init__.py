@@ -5,11 +5,25 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cli, config, db, extensions, openapi, pages, web
-from . import areas, dashboard, deputies, district, opinions, proposals, reports, roster, staff, stations  # noqa: F401
-
 
 def create_app(test_config: dict | None = None) -> Flask:
+    # The view modules are imported here, and only here: nothing else imports a views or staff module.
+    from . import cli, config, db, extensions, openapi, web
+    from .areas import views as areas_views
+    from .deputies import staff as deputies_staff
+    from .deputies import views as deputies_views
+    from .opinions import staff as opinions_staff
+    from .opinions import views as opinions_views
+    from .pages import views as pages_views
+    from .proposals import staff as proposals_staff
+    from .proposals import views as proposals_views
+    from .reports import staff as reports_staff
+    from .reports import views as reports_views
+    from .staff import access
+    from .staff import views as staff_views
+    from .stations import staff as stations_staff
+    from .stations import views as stations_views
+
     app = Flask(
         __name__,
         template_folder="../site/templates",
@@ -26,7 +40,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     extensions.init_app(app)
     web.init_app(app)
     cli.init_app(app)
-    staff.init_app(app)
-    for area in (pages, openapi, areas, deputies, stations, reports, proposals, opinions, roster):
-        app.register_blueprint(area.bp)
+    access.init_app(app)
+    public = (pages_views, openapi, areas_views, deputies_views, stations_views, reports_views, proposals_views,
+              opinions_views)
+    staff = (staff_views, deputies_staff, stations_staff, reports_staff, proposals_staff, opinions_staff)
+    for module in public + staff:
+        app.register_blueprint(module.bp)
     return app

@@ -15,9 +15,9 @@ from sqlalchemy import event, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
+from . import clock
 from .compression import MIN_SIZE, Gzipped, accepts_gzip, is_compressible, send_gzipped
 from .db import db, flushed_tables, intpk
-from .district import today
 from .extensions import limiter
 
 # Tables no public page shows: writing them leaves every public page as it was.
@@ -161,7 +161,7 @@ def _request_key() -> str | None:
     if "_user_id" in session or "_flashes" in session or _remember_cookie() in request.cookies:
         return None
     # Pages depend on "today" (next reception, overdue): the day is part of the key.
-    parts = [request.method, request.scheme, request.host, request.full_path, today().isoformat()]
+    parts = [request.method, request.scheme, request.host, request.full_path, clock.today().isoformat()]
     parts += [request.headers.get(name, "") for name in HTMX_HEADERS]
     return "\x1f".join(parts)
 

@@ -16,9 +16,9 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from .db import checkpoint_sqlite, db, utcnow
-from .deputies import DeputyGroup
+from .deputies.models import DeputyGroup
 from .opinions.retention import anonymise
-from .staff import MIN_PASSWORD_LENGTH, Role, StaffUser
+from .staff.models import MIN_PASSWORD_LENGTH, Role, StaffUser
 
 content_cli = AppGroup("content", help="导入内容文件夹（content/）。")
 demo_cli = AppGroup("demo", help="演示数据。")
@@ -109,8 +109,9 @@ def staff_deactivate(username: str) -> None:
 @click.option("--if-empty", is_flag=True, help="只在数据库还没有数据时导入（make run 用它，以免覆盖工作人员的修改）")
 def content_load(path: Path | None, if_empty: bool) -> None:
     """Load a content folder in one transaction; on any error nothing is loaded."""
-    from .content import ContentError, load_content, summary
-    from .district import district_profile
+    from .content.load import load_content, summary
+    from .content.rows import ContentError
+    from .district.queries import district_profile
 
     root = path or Path(current_app.config["CONTENT_DIR"])
     if if_empty and district_profile() is not None:

@@ -388,7 +388,7 @@ class Deputy:
     gender: str
     level: str
     district_code: str
-    group: "Group"
+    group: Group
     sector: str
     occupation: str
     row: dict = field(default_factory=dict)
@@ -402,7 +402,7 @@ class Group:
     name: str
     place: str
     town: str
-    station: "Station"
+    station: Station
     district_codes: list[str]
     communities: list[str]
     leader: Deputy | None = None
@@ -503,7 +503,7 @@ class _Demo:
                                            "community_code": str(339000000 + self.town_seq * 1000 + j + 1),
                                            "district_code": code})
             first = 0
-            for (place, py, kind, station_name), size in zip(group_specs, GROUP_SPLITS[n_districts]):
+            for (place, py, kind, station_name), size in zip(group_specs, GROUP_SPLITS[n_districts], strict=True):
                 if kind != "shared":
                     nth, weekday = rules.pop()
                     start, end = rng.choice(SCHEDULE_TIMES)

@@ -15,8 +15,8 @@ from sqlalchemy import Float, String, bindparam, delete, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .clock import TZ
 from .db import db
-from .district import TZ
 
 # The scheme of RATELIMIT_STORAGE_URI that names this storage (and the default when the variable is unset).
 SCHEME = "database"

@@ -18,7 +18,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, Map
 
 from . import assets, cache, compression
-from .district import TZ, district_profile
+from .clock import TZ
+from .district.queries import district_profile
 from .extensions import limiter
 from .ratelimits import limit_label, retry_when
 
@@ -194,13 +195,6 @@ def api_list(items: list[Any], pagination: Any) -> Response:
     return jsonify(items=items, total=pagination.total, page=pagination.page, per_page=pagination.per_page)
 
 
-def ref(obj: Any, key: str = "slug", label: str = "name") -> dict[str, Any] | None:
-    """A reference to another record in JSON: its key and its name (or title)."""
-    if obj is None:
-        return None
-    return {key: getattr(obj, key), label: getattr(obj, label)}
-
-
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -339,7 +333,8 @@ def init_app(app: Flask) -> None:
     app.before_request(_refuse_nul)
     cache.init_app(app)  # public pages served from each process's cache, invalidated by every write
     app.after_request(_set_security_headers)
-    app.jinja_env.globals.update(district=_profile, site_name=site_name, weekday=weekday, TZ=TZ, page_url=page_url, query_args=query_args)
+    app.jinja_env.globals.update(district=_profile, site_name=site_name, weekday=weekday, TZ=TZ, page_url=page_url,
+                                 query_args=query_args)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -27,12 +27,11 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import Engine, create_engine, event, select, text
 
 from renda import create_app
-from renda.areas import Community
-from renda.content import load_content
+from renda.areas.models import Community
+from renda.content.load import load_content
 from renda.db import db, utcnow
-from renda.deputies import DeputyGroup
-from renda.opinions import Opinion, OpinionCategory, OpinionEvent, OpinionStatus
-from renda.opinions.models import new_code
+from renda.deputies.models import DeputyGroup
+from renda.opinions.models import Opinion, OpinionCategory, OpinionEvent, OpinionStatus, new_code
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_CONTENT = ROOT / "content"
@@ -458,8 +457,8 @@ class Auth:
         self.app, self.client = app, client
 
     def create(self, username: str, role: str, group_slug: str | None = None, active: bool = True) -> int:
-        from renda.deputies import DeputyGroup
-        from renda.staff import Role, StaffUser
+        from renda.deputies.models import DeputyGroup
+        from renda.staff.models import Role, StaffUser
 
         with self.app.app_context():
             group = None
@@ -482,7 +481,7 @@ class Auth:
     def as_role(self, role: str, group_slug: str | None = None) -> str:
         """Create an account with `role` (a liaison gets `group_slug`, default the first group) and sign in."""
         if role == "liaison" and group_slug is None:
-            from renda.deputies import DeputyGroup
+            from renda.deputies.models import DeputyGroup
 
             with self.app.app_context():
                 group_slug = db.session.scalars(select(DeputyGroup.slug).order_by(DeputyGroup.slug)).first()

@@ -13,19 +13,19 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from conftest import DEMO_CONTENT, Auth, app_on_copy, copy_database, csrf_token_of, make_app
 from flask import Flask, flash, redirect
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event, select, update
 
-from conftest import DEMO_CONTENT, Auth, app_on_copy, copy_database, csrf_token_of, make_app
 from renda import cache
 from renda.cache import DataVersion, Entry, ResponseCache
-from renda.content import load_content
+from renda.content.load import load_content
 from renda.db import db
-from renda.deputies import Deputy
-from renda.opinions import Opinion, OpinionEvent, OpinionStatus
-from renda.reports import ReportBack
-from renda.staff import AuditEvent
+from renda.deputies.models import Deputy
+from renda.opinions.models import Opinion, OpinionEvent, OpinionStatus
+from renda.reports.models import ReportBack
+from renda.staff.models import AuditEvent
 
 PUBLIC_KINDS = [
     "/deputies?level=county",  # HTML
@@ -244,7 +244,7 @@ def test_a_page_is_made_again_on_the_next_day(client, count_queries, monkeypatch
     before = count_queries.count
     client.get("/receptions")
     assert count_queries.count == before
-    monkeypatch.setattr(cache, "today", lambda: dt.date(2099, 1, 1))
+    monkeypatch.setattr("renda.clock.today", lambda: dt.date(2099, 1, 1))
     client.get("/receptions")
     assert count_queries.count > before  # "upcoming" and "overdue" depend on the day
 

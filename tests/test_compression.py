@@ -6,8 +6,8 @@ import gzip
 import zlib
 
 import pytest
-
 from conftest import csrf_token_of
+
 from renda import compression
 from renda.compression import Gzipped
 

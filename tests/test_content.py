@@ -12,14 +12,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from renda.areas import Community, ElectoralDistrict, Town
-from renda.content import ContentError, load_content
+from renda.areas.models import Community, ElectoralDistrict, Town
+from renda.content.load import load_content
+from renda.content.rows import ContentError
 from renda.db import db
-from renda.deputies import Deputy, DeputyGroup
-from renda.district import DistrictProfile
-from renda.proposals import Proposal, ProposalKind, Result
-from renda.reports import ReportBack
-from renda.stations import Station
+from renda.deputies.models import Deputy, DeputyGroup
+from renda.district.models import DistrictProfile
+from renda.proposals.models import Proposal, ProposalKind, Result
+from renda.reports.models import ReportBack
+from renda.stations.models import Station
 
 Table = list[list[str]]
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import ROOT, csrf_token_of
 from sqlalchemy import select
 
-from conftest import ROOT, csrf_token_of
 from renda.db import db
-from renda.reports import ReportBack, ReportStatus
+from renda.reports.models import ReportBack, ReportStatus
 
 CONTRACT = ROOT.parent / "shared" / "CONTRACT.md"
 README = ROOT / "README.md"

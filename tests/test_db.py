@@ -10,15 +10,15 @@ import flask_migrate
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from conftest import DEMO_CONTENT
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from conftest import DEMO_CONTENT
 from renda import create_app
-from renda.content import load_content
+from renda.content.load import load_content
 from renda.db import db
-from renda.deputies import Deputy
-from renda.stations import Station
+from renda.deputies.models import Deputy
+from renda.stations.models import Station
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

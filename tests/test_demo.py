@@ -225,9 +225,9 @@ def test_scale_multiplies_the_district(demo, tmp_path):
 def test_cli_generates_a_larger_district_that_loads(empty_app, tmp_path):
     from sqlalchemy import func, select
 
-    from renda.content import load_content
+    from renda.content.load import load_content
     from renda.db import db
-    from renda.deputies import Deputy
+    from renda.deputies.models import Deputy
 
     target = tmp_path / "double"
     result = empty_app.test_cli_runner().invoke(args=["demo", "generate", "--scale", "2", "--path", str(target)])

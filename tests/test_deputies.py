@@ -7,12 +7,12 @@ import gzip
 import re
 
 import pytest
+from conftest import queries_for
 from sqlalchemy import select
 
-from conftest import queries_for
 from renda.db import db
-from renda.deputies import Deputy
-from renda.stations import Reception, ReceptionStatus
+from renda.deputies.models import Deputy
+from renda.stations.models import Reception, ReceptionStatus
 
 DEMO_TODAY = dt.date(2026, 11, 26)
 
@@ -20,7 +20,7 @@ DEMO_TODAY = dt.date(2026, 11, 26)
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
     """The demo data is written around 2026-11-26; the pages compute "next" from today."""
-    monkeypatch.setattr("renda.district.today", lambda: DEMO_TODAY)
+    monkeypatch.setattr("renda.clock.today", lambda: DEMO_TODAY)
 
 
 def slugs_in(page: str) -> list[str]:
@@ -108,8 +108,8 @@ def district_choice(page: str) -> list[str]:
 
 
 def group_districts(app, slug: str) -> list[str]:
-    from renda.areas import ElectoralDistrict
-    from renda.deputies import DeputyGroup
+    from renda.areas.models import ElectoralDistrict
+    from renda.deputies.models import DeputyGroup
 
     with app.app_context():
         return db.session.scalars(select(ElectoralDistrict.code).join(DeputyGroup)
@@ -155,7 +155,7 @@ def test_a_district_of_another_group_is_dropped_with_a_notice(app, client):
 def test_the_directory_page_does_not_list_every_district_of_a_large_area(app, scaled_app):
     """At ten times the districts the filter still offers one group's handful, so the page grows only by the
     group names."""
-    from renda.areas import ElectoralDistrict
+    from renda.areas.models import ElectoralDistrict
 
     with scaled_app.app_context():
         assert db.session.scalar(select(db.func.count()).select_from(ElectoralDistrict)) >= 400

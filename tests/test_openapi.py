@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 import schemathesis
+from conftest import Gunicorn
 from hypothesis import HealthCheck, settings
 
-from conftest import Gunicorn
 from renda.openapi import DOCUMENT
 
 # Enough to reach every parameter of every operation, few enough that the whole suite stays quick.

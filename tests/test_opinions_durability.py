@@ -10,9 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-
 from conftest import copy_database, csrf_token_of, visitor_opener
+from sqlalchemy import create_engine, text
 
 SUBMISSIONS = 50
 

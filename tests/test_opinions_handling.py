@@ -7,14 +7,13 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import csrf_token_of, make_opinion
 from flask import Flask
 from sqlalchemy import select
 
-from conftest import csrf_token_of, make_opinion
 from renda.db import db, utcnow
-from renda.opinions import Opinion, OpinionStatus
-from renda.opinions.models import format_code
-from renda.staff import AuditEvent
+from renda.opinions.models import Opinion, OpinionStatus, format_code
+from renda.staff.models import AuditEvent
 
 SCRIPT = "<script>alert(1)</script>"
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from conftest import make_opinion
 from sqlalchemy import select
 
-from conftest import make_opinion
 from renda.db import db
-from renda.district import DistrictProfile
-from renda.stations import Reception, ReceptionStatus, Station
+from renda.district.models import DistrictProfile
+from renda.stations.models import Reception, ReceptionStatus, Station
 
 
 def test_home_page_shows_the_lookup_box_the_parts_and_the_footer(client):
@@ -27,7 +27,7 @@ def test_home_page_shows_the_lookup_box_the_parts_and_the_footer(client):
 
 def test_home_page_lists_this_weeks_receptions(app, client, monkeypatch):
     monday = dt.date(2026, 11, 23)
-    monkeypatch.setattr("renda.district.today", lambda: monday)
+    monkeypatch.setattr("renda.clock.today", lambda: monday)
     with app.app_context():
         station = db.session.scalars(select(Station).order_by(Station.slug)).first()
         db.session.add(Reception(ref="probe-reception", station=station, date=monday + dt.timedelta(days=3),
@@ -96,7 +96,7 @@ def test_a_change_to_public_data_moves_the_data_updated_time_and_an_opinion_does
 
 def test_this_weeks_receptions_mark_today_and_look_past_once_held(app, client, monkeypatch):
     wednesday = dt.date(2026, 11, 25)
-    monkeypatch.setattr("renda.district.today", lambda: wednesday)
+    monkeypatch.setattr("renda.clock.today", lambda: wednesday)
     with app.app_context():
         station = db.session.scalars(select(Station).order_by(Station.slug)).first()
         for day, status in ((23, ReceptionStatus.HELD), (25, ReceptionStatus.PLANNED), (27, ReceptionStatus.PLANNED)):

@@ -14,18 +14,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flask import Flask
-from flask.testing import FlaskClient
-from sqlalchemy import Engine
-
 import test_content
 import test_opinions_public
 import test_properties
 from conftest import copy_database, copy_rows, make_app, postgres_schema
-from renda.db import db
-
-# The same bodies as on SQLite (see the docstring).
-from test_contract import contract, test_every_documented_url_answers  # noqa: F401
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Engine
 from test_content import (  # noqa: F401
     test_cli_load_into_an_empty_database_and_again,
     test_demo_district_has_the_size_contract_md_gives,
@@ -33,6 +28,9 @@ from test_content import (  # noqa: F401
     test_report_with_broken_front_matter_names_its_file_and_line,
     test_second_load_leaves_every_row_as_it_was,
 )
+
+# The same bodies as on SQLite (see the docstring).
+from test_contract import contract, test_every_documented_url_answers  # noqa: F401
 from test_opinions_handling import (  # noqa: F401
     test_a_liaison_sees_only_the_opinions_of_their_group,
     test_a_step_out_of_order_is_refused_with_a_message,
@@ -56,23 +54,25 @@ from test_opinions_public import (  # noqa: F401
     test_tracking_by_code_in_any_case_with_or_without_hyphen,
 )
 from test_staff import (  # noqa: F401
-    test_a_session_cookie_saved_before_logout_is_refused_after,
-    test_an_attacker_from_other_addresses_cannot_lock_the_admin_out_and_admins_are_warned,
-    test_failed_logins_are_audited_by_account_and_address_only,
     test_a_liaison_cannot_reach_editor_or_admin_routes,
+    test_a_session_cookie_saved_before_logout_is_refused_after,
     test_admin_creates_an_account_and_it_is_audited,
     test_admin_deactivates_an_account,
+    test_an_attacker_from_other_addresses_cannot_lock_the_admin_out_and_admins_are_warned,
     test_an_editor_cannot_reach_admin_routes,
     test_audit_log_lists_events_and_filters_them,
     test_bad_account_input_is_refused_with_the_input_kept,
     test_cli_creates_accounts_and_refuses_bad_ones,
     test_deactivated_account_cannot_sign_in_and_its_sessions_stop,
+    test_failed_logins_are_audited_by_account_and_address_only,
     test_new_password_ends_open_sessions,
     test_sign_in_starts_a_new_session,
     test_sixth_wrong_password_within_a_minute_gets_429,
     test_wrong_password_and_unknown_user_get_the_same_answer,
 )
 from test_web import test_a_huge_integer_in_any_path_answers_404  # noqa: F401
+
+from renda.db import db
 
 pytestmark = pytest.mark.postgres
 

@@ -13,13 +13,12 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import Date, func, literal, select
 
 from renda.db import db
-from renda.district import CongressSession
-from renda.proposals import (
-    LIST_KEYS, Proposal, ProposalEvent, Result, Satisfaction, Stage, Unit, overdue_cutoff, overdue_proposals,
-    reply_due_on, reply_due_sql,
-)
+from renda.district.models import CongressSession
+from renda.proposals.models import Proposal, ProposalEvent, Result, Stage, Unit, overdue_cutoff, reply_due_on
+from renda.proposals.queries import LIST_KEYS, overdue_proposals, reply_due_sql
 from renda.rates import percent
-from renda.staff import AuditEvent
+from renda.staff.models import AuditEvent
+from renda.vocabulary import Satisfaction
 
 TODAY = dt.date(2026, 11, 26)  # the demo district's today
 OVERDUE_IN_DEMO = ["18-2-134", "18-2-131", "18-2-174", "18-2-070", "18-2-146", "18-2-199", "18-2-198", "18-2-197"]
@@ -28,7 +27,7 @@ OVERDUE_IN_DEMO = ["18-2-134", "18-2-131", "18-2-174", "18-2-070", "18-2-146", "
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch):
     """The demo data is dated around 2026-11-26; pin today so that 'overdue' does not drift with the calendar."""
-    monkeypatch.setattr("renda.district.today", lambda: TODAY)
+    monkeypatch.setattr("renda.clock.today", lambda: TODAY)
 
 
 def change(app, number: str, **values) -> None:
@@ -238,7 +237,7 @@ def newest_session_first(app, *conditions) -> list[str]:
 
 
 def test_pages_run_newest_session_first_then_by_number_across_session_boundaries(app, client):
-    from renda.proposals import ProposalKind
+    from renda.proposals.models import ProposalKind
 
     with app.app_context():
         # Sessions added last, one opened before all others and two after on one day: the order follows the date,

@@ -15,12 +15,20 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from conftest import (
+    POSTGRES_URL,
+    copy_database,
+    copy_rows,
+    counting,
+    csrf_token_of,
+    postgres_schema,
+    schema_of,
+    visitor_opener,
+)
 from flask import Flask
 from limits.storage import MemoryStorage, RedisStorage, storage_from_string
 from sqlalchemy import create_engine, func, select, text
 
-from conftest import (POSTGRES_URL, copy_database, copy_rows, counting, csrf_token_of, postgres_schema, schema_of,
-                      visitor_opener)
 from renda import create_app
 from renda.db import db
 from renda.extensions import limiter

@@ -15,9 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-
 from conftest import REDIS_URL, Gunicorn, copy_database, csrf_token_of, visitor_opener
+from sqlalchemy import create_engine, text
 
 pytestmark = pytest.mark.redis
 

@@ -9,9 +9,11 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from renda.db import db
-from renda.deputies import Activity, ActivityKind, Deputy, DeputyGroup, Level
-from renda.reports import ReportBack, ReportStatus, draft_reports, render_markdown
-from renda.staff import AuditEvent
+from renda.deputies.models import Activity, ActivityKind, Deputy, DeputyGroup, Level
+from renda.reports.models import ReportBack, ReportStatus
+from renda.reports.queries import draft_reports
+from renda.reports.rendering import render_markdown
+from renda.staff.models import AuditEvent
 
 TODAY = dt.date(2026, 11, 26)
 
@@ -28,7 +30,7 @@ HOSTILE_BODY = (
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch):
     """The demo district's today, whatever the real date."""
-    monkeypatch.setattr("renda.district.today", lambda: TODAY)
+    monkeypatch.setattr("renda.clock.today", lambda: TODAY)
 
 
 def add_report(app, owner_slug: str, year: int, status: ReportStatus = ReportStatus.PUBLISHED,
@@ -304,7 +306,7 @@ def _group_row(page: str, name: str) -> str:
 
 
 def test_overview_shows_each_groups_yearly_practice(app, client, monkeypatch):
-    monkeypatch.setattr("renda.district.today", lambda: dt.date(2026, 8, 15))
+    monkeypatch.setattr("renda.clock.today", lambda: dt.date(2026, 8, 15))
     _set_up_group_year(app, "g-chenghu", 2026, [
         (dt.date(2026, 2, 1), ActivityKind.STUDY, "学习代表法"),
         (dt.date(2026, 3, 20), ActivityKind.RESEARCH, "关于社区养老的调研"),

@@ -15,14 +15,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import DEMO_CONTENT, Auth, copy_database, csrf_token_of, dispose, make_app, visitor_opener
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from conftest import DEMO_CONTENT, Auth, copy_database, csrf_token_of, dispose, make_app, visitor_opener
-from renda.content import DEPUTY_COLUMNS
+from renda.content.load import DEPUTY_COLUMNS
 from renda.db import db
-from renda.deputies import Deputy
-from renda.staff import AuditEvent
+from renda.deputies.models import Deputy
+from renda.staff.models import AuditEvent
 
 
 def roster_table(content_dir) -> list[list[str]]:  # noqa: ANN001

@@ -6,13 +6,13 @@ import re
 import time
 
 import pytest
+from conftest import Auth, csrf_token_of
 from flask import Flask
 from sqlalchemy import select
 
-from conftest import Auth, csrf_token_of
 from renda.db import db
-from renda.deputies import DeputyGroup
-from renda.staff import AuditEvent, Role, StaffUser
+from renda.deputies.models import DeputyGroup
+from renda.staff.models import AuditEvent, Role, StaffUser
 
 
 def audit_actions(app: Flask) -> list[tuple[str, str, str]]:
@@ -443,7 +443,7 @@ def test_the_audit_trail_and_its_filters_speak_chinese_not_codes(app, client, au
     ("declined", "不予受理"), ("publish", "发布"), ("cancel", "取消"), ("move", "改期"), ("import", "导入"),
 ])
 def test_every_recorded_action_has_a_chinese_label(code, label):
-    from renda.staff import AUDIT_ACTIONS
+    from renda.staff.views import AUDIT_ACTIONS
 
     assert AUDIT_ACTIONS[code] == label
 

@@ -6,21 +6,22 @@ import datetime as dt
 import re
 
 import pytest
+from conftest import queries_for
 from flask import Flask
 from icalendar import Calendar
 from sqlalchemy import select
 
-from conftest import queries_for
 from renda.db import db
-from renda.staff import AuditEvent
-from renda.stations import Reception, ReceptionStatus, Station, describe_schedule, receptions_between
+from renda.staff.models import AuditEvent
+from renda.stations.models import Reception, ReceptionStatus, Station
+from renda.stations.schedule import describe_schedule, receptions_between
 
 DEMO_TODAY = dt.date(2026, 11, 26)
 
 
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("renda.district.today", lambda: DEMO_TODAY)
+    monkeypatch.setattr("renda.clock.today", lambda: DEMO_TODAY)
 
 
 def section(page: str, heading_id: str) -> str:
@@ -174,7 +175,7 @@ def test_practice_shows_the_last_twelve_months_against_one_reception_a_month(app
 
 
 def test_this_month_without_a_held_reception_yet_is_still_running(client, monkeypatch):
-    monkeypatch.setattr("renda.district.today", lambda: dt.date(2026, 12, 3))
+    monkeypatch.setattr("renda.clock.today", lambda: dt.date(2026, 12, 3))
     practice = section(client.get("/stations/chenghu").get_data(as_text=True), "practice-heading")
     assert "本月进行中" in practice.split("2026年12月")[1].split("</tr>")[0]
     assert "（本月尚未结束）" in practice
@@ -184,7 +185,7 @@ def test_this_month_without_a_held_reception_yet_is_still_running(client, monkey
 
 
 def activities_per_quarter(app: Flask, group_slug: str, since: dt.date, until: dt.date) -> dict[str, int]:
-    from renda.deputies import Activity, DeputyGroup
+    from renda.deputies.models import Activity, DeputyGroup
 
     counts: dict[str, int] = {}
     with app.app_context():
@@ -210,7 +211,7 @@ def test_station_page_shows_each_groups_activities_in_the_last_four_quarters(app
         expected = activities_per_quarter(app, slug, dt.date(2026, 1, 1), DEMO_TODAY)
         assert [table[q][column].split(" 次")[0] for q in table] == [str(expected.get(q, 0)) for q in table]
     with app.app_context():  # the second group did nothing in the spring
-        from renda.deputies import Activity, DeputyGroup
+        from renda.deputies.models import Activity, DeputyGroup
 
         group = db.session.scalars(select(DeputyGroup).where(DeputyGroup.slug == "g-yueyawan")).one()
         for activity in db.session.scalars(select(Activity).where(
@@ -226,16 +227,16 @@ def test_station_page_shows_each_groups_activities_in_the_last_four_quarters(app
 
 
 def test_this_quarter_without_an_activity_yet_is_still_running(app, client, monkeypatch):
-    monkeypatch.setattr("renda.district.today", lambda: dt.date(2027, 1, 5))
+    monkeypatch.setattr("renda.clock.today", lambda: dt.date(2027, 1, 5))
     with app.app_context():
-        from renda.deputies import Activity
+        from renda.deputies.models import Activity
 
         assert not db.session.scalars(select(Activity).where(Activity.date >= dt.date(2027, 1, 1))).first()
     table = quarter_cells(section(client.get("/stations/chenghu").get_data(as_text=True), "activity-heading"))
     assert list(table)[-1] == "2027年第1季度"
     assert table["2027年第1季度"] == ["0 次 · 本季度进行中"] * 2  # both groups: the quarter has just begun
     with app.app_context():  # one planned for later this quarter has not been held yet
-        from renda.deputies import Activity, ActivityKind, DeputyGroup
+        from renda.deputies.models import Activity, ActivityKind, DeputyGroup
 
         group = db.session.scalars(select(DeputyGroup).where(DeputyGroup.slug == "g-chenghu")).one()
         db.session.add(Activity(ref="later-this-quarter", group=group, date=dt.date(2027, 2, 20),

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import app_on_copy
 from flask import Flask, abort, request
 
-from conftest import app_on_copy
 from renda.extensions import limiter
 from renda.web import render
 

@@ -9,8 +9,9 @@ from wtforms import BooleanField, RadioField, SelectField, StringField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
-from ..areas import Community, Lookup, community_label, find_community
-from ..proposals import Satisfaction
+from ..areas.models import Community
+from ..areas.queries import Lookup, community_label, find_community
+from ..vocabulary import Satisfaction
 from .models import DECLINE_REASONS, OpinionCategory
 
 MOBILE = re.compile(r"^1[3-9][0-9]{9}$")  # ASCII digits only: \d would take full-width ones

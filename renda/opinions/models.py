@@ -11,14 +11,15 @@ from flask import current_app
 from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, String, and_, case, func, or_, select
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, selectinload
 
-from ..areas import Community
+from ..areas.models import Community
 from ..db import Choice, choice, db, flag, intpk, text, timestamp, utcnow
-from ..deputies import DeputyGroup
-from ..proposals import Satisfaction, Unit
+from ..deputies.models import DeputyGroup
+from ..proposals.models import Unit
 from ..rates import percent
+from ..vocabulary import Satisfaction
 
 if TYPE_CHECKING:
-    from ..staff import StaffUser
+    from ..staff.models import StaffUser
 
 
 class OpinionCategory(Choice):

@@ -9,7 +9,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..db import db
-from ..staff import AuditEvent
+from ..staff.models import AuditEvent
 from .models import Opinion, OpinionEvent, OpinionStatus, format_code
 
 # What stands in their place: never longer than what it replaces, so a text stays within its column.

@@ -16,10 +16,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .. import district
+from .. import clock
 from ..db import Choice, choice, db, flag, intpk, name, slug, text, timestamp, utcnow
-from ..deputies import Deputy
-from ..district import CongressSession
+from ..deputies.models import Deputy
+from ..district.models import CongressSession
+from ..vocabulary import Satisfaction
 
 
 class ProposalKind(Choice):
@@ -61,12 +62,6 @@ class Result(Choice):
     B = "B", "正在解决或部分解决"
     C = "C", "列入计划逐步解决"
     D = "D", "因条件限制留作参考"
-
-
-class Satisfaction(Choice):
-    SATISFIED = "satisfied", "满意"
-    BASIC = "basic", "基本满意"
-    UNSATISFIED = "unsatisfied", "不满意"
 
 
 class Unit(db.Model):
@@ -177,7 +172,7 @@ class Proposal(db.Model):
         due = self.due_on
         if due is None or self.replied_on is not None:
             return 0
-        return max(((day or district.today()) - due).days, 0)
+        return max(((day or clock.today()) - due).days, 0)
 
     def is_overdue(self, day: dt.date | None = None) -> bool:
         return self.days_overdue(day) > 0

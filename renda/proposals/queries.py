@@ -6,18 +6,19 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import request
+from flask import abort
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Date, Select, and_, func, not_, or_, select
 from sqlalchemy.exc import CompileError
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
-from .. import district
+from .. import clock
 from ..db import db
-from ..district import CongressSession
-from ..web import MAX_PER_PAGE, BadParameter, page_args, query_bool, ref
+from ..district.models import NEWEST_SESSION_FIRST, CongressSession
+from ..district.queries import sessions_newest_first
+from ..refs import ref
 from .models import REPLY_MONTHS, Proposal, ProposalKind, Result, Stage, Unit, overdue_cutoff
 
 
@@ -68,7 +69,7 @@ def overdue_proposals(limit: int | None = None) -> list[Proposal]:
     """Proposals past their reply deadline without a reply, the longest overdue first (for the staff dashboard)."""
     statement = (
         select(Proposal)
-        .where(overdue_condition(district.today()))
+        .where(overdue_condition(clock.today()))
         .order_by(Proposal.assigned_on, Proposal.number)
         .options(joinedload(Proposal.lead_unit), joinedload(Proposal.lead))
     )
@@ -91,7 +92,7 @@ class FilterOptions:
     @classmethod
     def load(cls) -> FilterOptions:
         return cls(
-            sessions=district.sessions_newest_first(),
+            sessions=sessions_newest_first(),
             units=list(db.session.scalars(select(Unit).order_by(Unit.slug))),
             categories=list(db.session.scalars(
                 select(Proposal.category).where(Proposal.category != "").distinct().order_by(Proposal.category)
@@ -127,46 +128,6 @@ FILTER_LABELS = {"session": "会议", "kind": "类别", "stage": "办理阶段",
                  "unit": "承办单位", "overdue": "是否超期"}
 
 
-def read_filters(options: FilterOptions, strict: bool) -> Filters:
-    """The filters of the request. A value that is not one of the options: BadParameter when `strict` (the API),
-    otherwise the filter is dropped and a notice says so (HTML pages)."""
-    filters = Filters(q=request.args.get("q", "").strip())
-
-    def raw(key: str) -> str:
-        return request.args.get(key, "").strip()
-
-    def reject(key: str, value: str) -> None:
-        shown = value if len(value) <= 30 else value[:30] + "…"
-        if strict:
-            raise BadParameter(key, f"参数 {key} 的取值“{shown}”无效")
-        filters.notices.append(f"筛选条件“{FILTER_LABELS[key]}”的取值“{shown}”无效，已忽略这一条件。")
-
-    if value := raw("session"):
-        filters.session = next((s for s in options.sessions if s.code == value), None)
-        if filters.session is None:
-            reject("session", value)
-    for key, enum_cls in (("kind", ProposalKind), ("stage", Stage), ("result", Result)):
-        if value := raw(key):
-            try:
-                setattr(filters, key, enum_cls.parse(value))
-            except ValueError:
-                reject(key, value)
-    if value := raw("category"):
-        if value in options.categories:
-            filters.category = value
-        else:
-            reject("category", value)
-    if value := raw("unit"):
-        filters.unit = next((u for u in options.units if u.slug == value), None)
-        if filters.unit is None:
-            reject("unit", value)
-    try:
-        filters.overdue = query_bool("overdue")
-    except BadParameter:
-        reject("overdue", raw("overdue"))
-    return filters
-
-
 def filtered_proposals(filters: Filters, day: dt.date) -> Select[tuple[Proposal]]:
     """The proposals the filters select, in no order: `newest_first` orders the whole list, `list_page` pages it."""
     statement = select(Proposal)
@@ -200,7 +161,7 @@ def list_options() -> tuple[Any, ...]:
 def newest_first(statement: Select[tuple[Proposal]]) -> Select[tuple[Proposal]]:
     """The whole list in the order of the pages: newest session first, then by number (the CSV export)."""
     return (statement.join(Proposal.session).options(contains_eager(Proposal.session))
-            .order_by(*district.NEWEST_SESSION_FIRST, Proposal.number))
+            .order_by(*NEWEST_SESSION_FIRST, Proposal.number))
 
 
 class SessionPagination(Pagination):
@@ -233,13 +194,6 @@ class SessionPagination(Pagination):
 
     def _query_count(self) -> int:
         return self._total
-
-
-def list_page(statement: Select[tuple[Proposal]], sessions: list[CongressSession], *options: Any) -> Pagination:
-    """The request's page of the filtered list (`sessions` newest first, as FilterOptions has them)."""
-    page, per_page = page_args()
-    return SessionPagination(select=statement, sessions=sessions, options=options, page=page, per_page=per_page,
-                             max_per_page=MAX_PER_PAGE, error_out=False)
 
 
 LIST_KEYS = ("number", "session", "kind", "title", "lead", "category", "lead_unit", "co_units", "stage", "result",
@@ -277,3 +231,16 @@ def proposal_detail(p: Proposal, day: dt.date) -> dict[str, Any]:
         "events": [{"stage": e.stage.value, "date": e.date.isoformat(), "note": e.note} for e in p.events],
     }
 
+
+def get_proposal(number: str) -> Proposal:
+    """The proposal with its particulars and timeline loaded, or 404."""
+    proposal = db.session.scalars(
+        select(Proposal).where(Proposal.number == number).options(
+            joinedload(Proposal.session), joinedload(Proposal.lead), joinedload(Proposal.supervisor),
+            joinedload(Proposal.lead_unit), selectinload(Proposal.cosigners), selectinload(Proposal.co_units),
+            selectinload(Proposal.events),
+        )
+    ).first()
+    if proposal is None:
+        abort(404)
+    return proposal

@@ -14,10 +14,11 @@ from sqlalchemy import (
 )
 
 from ..db import db
-from ..district import CongressSession
+from ..district.models import CongressSession
 from ..rates import percent, rate_json
-from ..web import ref
-from .models import Proposal, ProposalKind, Result, Satisfaction, Stage, Unit
+from ..refs import ref
+from ..vocabulary import Satisfaction
+from .models import Proposal, ProposalKind, Result, Stage, Unit
 from .queries import on_time_condition, overdue_condition
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -6,26 +6,28 @@ import csv
 import io
 from typing import Any
 
-from flask import Blueprint, Response, abort, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
-from .. import district
+from .. import clock
 from ..db import db
-from ..district import CongressSession
+from ..district.models import CongressSession
+from ..district.queries import sessions_newest_first
+from ..vocabulary import Satisfaction
 from ..web import BadParameter, api_list, error_response, render
-from .models import Proposal, ProposalKind, Result, Satisfaction, Stage, Unit, proposal_co_units
+from .models import Proposal, ProposalKind, Result, Stage, Unit, proposal_co_units
+from .params import list_page, read_filters
 from .queries import (
     LIST_KEYS,
     FilterOptions,
     Filters,
     filtered_proposals,
+    get_proposal,
     list_options,
-    list_page,
     newest_first,
     proposal_detail,
     proposal_item,
-    read_filters,
 )
 from .stats import session_stats, stats_charts
 
@@ -39,7 +41,7 @@ def _list_page(strict: bool) -> tuple[Filters, FilterOptions, Any]:
     """The filters, their options and the requested page of the list: the data of the page and of the API."""
     options = FilterOptions.load()
     filters = read_filters(options, strict)
-    pager = list_page(filtered_proposals(filters, district.today()), options.sessions,
+    pager = list_page(filtered_proposals(filters, clock.today()), options.sessions,
                       *list_options(), selectinload(Proposal.co_units))
     return filters, options, pager
 
@@ -48,13 +50,13 @@ def _list_page(strict: bool) -> tuple[Filters, FilterOptions, Any]:
 def index() -> Response:
     filters, options, pager = _list_page(strict=False)
     return render("proposals/index.html", block="results", filters=filters, options=options, pager=pager,
-                  day=district.today(), Stage=Stage, ProposalKind=ProposalKind, Result=Result)
+                  day=clock.today(), Stage=Stage, ProposalKind=ProposalKind, Result=Result)
 
 
 @bp.get("/api/v1/proposals")
 def api_index() -> Response:
     _, _, pager = _list_page(strict=True)
-    day = district.today()
+    day = clock.today()
     return api_list([proposal_item(p, day) for p in pager.items], pager)
 
 
@@ -80,7 +82,7 @@ def _csv_cell(value: Any) -> str:
 def export_csv() -> Response:
     options = FilterOptions.load()
     filters = read_filters(options, strict=False)
-    day = district.today()
+    day = clock.today()
     statement = filtered_proposals(filters, day)
     proposals = list(db.session.scalars(newest_first(statement).options(*list_options())).unique())
     # The co-units of the whole list in one query (selectinload would send one per 500 proposals).
@@ -106,33 +108,19 @@ def export_csv() -> Response:
     return response
 
 
-def get_proposal(number: str) -> Proposal:
-    """The proposal with its particulars and timeline loaded, or 404."""
-    proposal = db.session.scalars(
-        select(Proposal).where(Proposal.number == number).options(
-            joinedload(Proposal.session), joinedload(Proposal.lead), joinedload(Proposal.supervisor),
-            joinedload(Proposal.lead_unit), selectinload(Proposal.cosigners), selectinload(Proposal.co_units),
-            selectinload(Proposal.events),
-        )
-    ).first()
-    if proposal is None:
-        abort(404)
-    return proposal
-
-
 @bp.get("/proposals/<number>")
 def detail(number: str) -> Response:
-    return render("proposals/detail.html", proposal=get_proposal(number), day=district.today())
+    return render("proposals/detail.html", proposal=get_proposal(number), day=clock.today())
 
 
 @bp.get("/api/v1/proposals/<number>")
 def api_detail(number: str) -> Response:
-    return jsonify(proposal_detail(get_proposal(number), district.today()))
+    return jsonify(proposal_detail(get_proposal(number), clock.today()))
 
 
 def _stats_session(strict: bool) -> tuple[list[CongressSession], CongressSession | None, str | None]:
     """The sessions, the one asked for (default: the latest), and a notice when the one asked for is unknown."""
-    sessions = district.sessions_newest_first()
+    sessions = sessions_newest_first()
     code = request.args.get("session", "").strip()
     chosen = next((s for s in sessions if s.code == code), None) if code else None
     notice = None
@@ -147,7 +135,7 @@ def _stats_session(strict: bool) -> tuple[list[CongressSession], CongressSession
 @bp.get("/proposals/stats")
 def stats() -> Response:
     sessions, session, notice = _stats_session(strict=False)
-    data = session_stats(session, district.today()) if session else None
+    data = session_stats(session, clock.today()) if session else None
     return render("proposals/stats.html", sessions=sessions, session=session, notice=notice, stats=data,
                   charts=stats_charts(data) if data else None, Result=Result, ProposalKind=ProposalKind,
                   Satisfaction=Satisfaction)
@@ -158,5 +146,5 @@ def api_stats() -> Response:
     _, session, _ = _stats_session(strict=True)
     if session is None:
         return error_response(404, "还没有任何会议的建议数据")
-    return jsonify(session_stats(session, district.today()).as_json())
+    return jsonify(session_stats(session, clock.today()).as_json())
 

@@ -17,9 +17,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Choice, choice, db, text, timestamp, utcnow
-from ..deputies import Deputy, DeputyGroup
-from ..proposals import Satisfaction
+from ..deputies.models import Deputy, DeputyGroup
 from ..rates import percent
+from ..vocabulary import Satisfaction
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import joinedload
 
 from ..db import Choice, db
-from ..deputies import Activity, ActivityKind, Deputy, DeputyGroup, DeputyStatus, Level
+from ..deputies.models import Activity, ActivityKind, Deputy, DeputyGroup, DeputyStatus, Level
 from ..rates import percent
 from .models import ReportBack, ReportStatus
 

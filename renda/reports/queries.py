@@ -12,9 +12,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import joinedload
 
+from .. import clock
 from ..db import db
-from ..deputies import Deputy, DeputyGroup
-from ..web import ref
+from ..deputies.models import Deputy, DeputyGroup
+from ..refs import ref
 from .models import ReportBack, ReportStatus
 
 # --- Queries ---------------------------------------------------------------------------------------------
@@ -91,3 +92,8 @@ def report_json(report: ReportBack) -> dict[str, Any]:
     }
 
 
+FIRST_YEAR = 2000
+
+
+def last_year() -> int:
+    return clock.today().year + 1

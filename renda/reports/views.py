@@ -8,25 +8,18 @@ from sqlalchemy import (
     select,
 )
 
-from .. import district
+from .. import clock
 from ..db import db
-from ..deputies import Activity, Deputy, DeputyGroup
+from ..deputies.models import Activity, Deputy, DeputyGroup
 from ..web import BadParameter, api_list, error_response, page_args, paginate, query_bool, query_int, render
 from .models import ReportBack, ReportStatus
 from .overview import yearly_overview
-from .queries import by_slug, published_report_or_404, published_reports, report_json
+from .queries import FIRST_YEAR, by_slug, last_year, published_report_or_404, published_reports, report_json
 from .rendering import render_markdown
 
 # --- Public pages ----------------------------------------------------------------------------------------
 
 bp = Blueprint("reports", __name__)
-
-FIRST_YEAR = 2000
-
-
-def last_year() -> int:
-    return district.today().year + 1
-
 
 @bp.get("/reports")
 def index() -> Response:
@@ -70,7 +63,7 @@ def detail(year: int, slug: str) -> Response:
 
 @bp.get("/reports/overview")
 def overview() -> Response:
-    day = district.today()
+    day = clock.today()
     notices = []
     try:
         year = query_int("year", day.year, FIRST_YEAR, last_year())

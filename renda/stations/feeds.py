@@ -9,9 +9,9 @@ from typing import Any
 from flask import Response
 from icalendar import Calendar, Event
 
+from ..clock import TZ
 from ..db import utcnow
-from ..district import TZ
-from ..web import ref
+from ..refs import ref
 from .models import ReceptionDay, ReceptionStatus, Station
 from .schedule import geo_uri, schedule_text
 

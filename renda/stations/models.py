@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, Column, Date, Float, ForeignKey, String,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Choice, choice, db, intpk, name, slug, text
-from ..deputies import Deputy, DeputyGroup
+from ..deputies.models import Deputy, DeputyGroup
 
 # How far ahead a station's regular schedule yields reception days (CONTRACT.md: three months).
 RULE_HORIZON_MONTHS = 3

@@ -14,7 +14,7 @@ from sqlalchemy import extract, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..db import db
-from ..deputies import Activity, Deputy, DeputyGroup, DeputyStatus
+from ..deputies.models import Activity, Deputy, DeputyGroup, DeputyStatus
 from .models import RULE_HORIZON_MONTHS, Reception, ReceptionDay, ReceptionStatus, Station, reception_deputies
 
 

@@ -6,17 +6,20 @@ import datetime as dt
 import re
 from typing import Any
 
-from flask import Blueprint, Response, abort, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from .. import district
+from .. import clock
 from ..db import db
-from ..deputies import DeputyGroup
-from ..district import district_profile
-from ..web import BadParameter, api_list, page_args, paginate, ref, render, wants_json
+from ..deputies.models import DeputyGroup
+from ..district.queries import district_profile
+from ..refs import ref
+from ..web import BadParameter, api_list, page_args, paginate, render, wants_json
 from .feeds import calendar_response, reception_calendar, reception_json, station_json
 from .models import RULE_HORIZON_MONTHS, ReceptionDay, ReceptionStatus, Station
+from .params import station_filter
+from .queries import parse_date, station_or_404
 from .schedule import (
     activity_practice,
     add_months,
@@ -33,20 +36,9 @@ from .schedule import (
 bp = Blueprint("stations", __name__)
 
 
-def station_or_404(slug_value: str) -> Station:
-    station = db.session.scalars(
-        select(Station).where(Station.slug == slug_value)
-        .options(selectinload(Station.groups).joinedload(DeputyGroup.leader),
-                 selectinload(Station.groups).selectinload(DeputyGroup.deputies))
-    ).first()
-    if station is None:
-        abort(404)
-    return station
-
-
 @bp.get("/stations")
 def index() -> Response:
-    day = district.today()
+    day = clock.today()
     pager = paginate(
         select(Station).order_by(Station.slug)
         .options(selectinload(Station.groups).joinedload(DeputyGroup.leader))
@@ -62,12 +54,12 @@ def index() -> Response:
 def api_index() -> Response:
     pager = paginate(select(Station).order_by(Station.slug).options(selectinload(Station.groups)))
     stations = list(pager.items)
-    nexts = next_receptions(stations, district.today())
+    nexts = next_receptions(stations, clock.today())
     return api_list([station_json(s, nexts.get(s.id)) for s in stations], pager)
 
 
 def station_page_data(station: Station) -> dict[str, Any]:
-    day = district.today()
+    day = clock.today()
     # The last twelve months and what lies ahead in one read: stored days however far ahead, rule days
     # for the next three months.
     days = receptions_between(add_months(day, -12), None, day, station)
@@ -117,7 +109,7 @@ def calendar_window(day: dt.date) -> tuple[dt.date, None]:
 @bp.get("/stations/<slug>.ics")
 def calendar(slug: str) -> Response:
     station = station_or_404(slug)
-    day = district.today()
+    day = clock.today()
     days = receptions_between(*calendar_window(day), day, station)
     body = reception_calendar(days, f"{station.name}接待日", f"renda-station-{station.slug}")
     return calendar_response(body, f"{station.slug}.ics")
@@ -125,7 +117,7 @@ def calendar(slug: str) -> Response:
 
 @bp.get("/receptions.ics")
 def district_calendar() -> Response:
-    day = district.today()
+    day = clock.today()
     days = receptions_between(*calendar_window(day), day)
     profile = district_profile()
     name = f"{profile.name if profile else ''}人大代表接待选民日"
@@ -150,22 +142,9 @@ def month_arg(day: dt.date) -> tuple[dt.date, str | None]:
     return day.replace(day=1), "月份格式不对（应为 YYYY-MM），已显示本月。"
 
 
-def station_filter() -> tuple[Station | None, str | None]:
-    """The `?station=` filter: a station, or None; an unknown one is a notice in HTML and 404 in JSON."""
-    key = request.args.get("station", "").strip()
-    if not key:
-        return None, None
-    found = db.session.scalars(select(Station).where(Station.slug == key[:80])).first()
-    if found is None:
-        if wants_json():
-            abort(404)
-        return None, "没有找到这个联络站，已显示全区的接待安排。"
-    return found, None
-
-
 @bp.get("/receptions")
 def month_view() -> Response:
-    day = district.today()
+    day = clock.today()
     first, month_notice = month_arg(day)
     station, station_notice = station_filter()
     last = add_months(first, 1) - dt.timedelta(days=1)
@@ -181,14 +160,6 @@ def month_view() -> Response:
     )
 
 
-DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def parse_date(raw: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(raw) if DATE.match(raw) else None
-    except ValueError:
-        return None
 
 
 def date_arg(name: str, default: dt.date) -> dt.date:
@@ -205,7 +176,7 @@ MAX_SPAN_DAYS = 400
 
 @bp.get("/api/v1/receptions")
 def api_receptions() -> Response:
-    day = district.today()
+    day = clock.today()
     page, per_page = page_args()
     start = date_arg("from", day)
     end = date_arg("to", add_months(start, RULE_HORIZON_MONTHS))

@@ -18,7 +18,6 @@ import pytest
 from conftest import app_on_copy
 from flask import Flask
 
-
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]

@@ -7,16 +7,9 @@ import datetime as dt
 
 from sqlalchemy import select, text
 
-from renda.areas import Community
+from renda.areas.models import Community
 from renda.db import db, utcnow
-from renda.opinions.models import (
-    Opinion,
-    OpinionCategory,
-    OpinionEvent,
-    OpinionStatus,
-    format_code,
-    new_code,
-)
+from renda.opinions.models import Opinion, OpinionCategory, OpinionEvent, OpinionStatus, format_code, new_code
 
 # Every public HTML page of CONTRACT.md's first wave (some in more than one state), with the status it answers.
 PUBLIC_PAGES: dict[str, int] = {

@@ -19,12 +19,12 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import flask_migrate  # noqa: E402  (after the path is set)
+from conftest import DEMO_CONTENT, make_app  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
-from conftest import DEMO_CONTENT, make_app  # noqa: E402
 from e2e.conftest import CHROMIUM, CHROMIUM_ARGS, missing_cjk_font  # noqa: E402
 from e2e.pages import PUBLIC_PAGES, page_paths  # noqa: E402
-from renda.content import load_content  # noqa: E402
+from renda.content.load import load_content
 
 WIDTHS = (360, 1280)
 

@@ -9,10 +9,10 @@ from flask import Flask
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from renda.areas import Community
+from renda.areas.models import Community
+from renda.clock import today
 from renda.db import db
-from renda.district import today
-from renda.stations import next_reception_at
+from renda.stations.schedule import next_reception_at
 
 pytestmark = pytest.mark.browser
 

@@ -11,7 +11,7 @@ from flask import Flask
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from renda.areas import Community
+from renda.areas.models import Community
 from renda.db import db
 
 pytestmark = pytest.mark.browser

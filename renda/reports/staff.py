@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, flash, redirect, request, url_for
+from flask import Blueprint, Response, flash, redirect, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import (
     select,
@@ -13,15 +13,17 @@ from sqlalchemy.orm import joinedload
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from .. import district
+from .. import clock
 from ..db import db, utcnow
-from ..deputies import Deputy, DeputyGroup, DeputyStatus
-from ..staff import Role, add_staff_link, audit, role_required
+from ..deputies.models import Deputy, DeputyGroup, DeputyStatus
+from ..staff.access import add_staff_link, audit, role_required
+from ..staff.models import Role
 from ..web import BadParameter, paginate, query_int, render
 from .models import ReportBack, ReportStatus
-from .queries import with_owner
+from .queries import FIRST_YEAR, last_year, with_owner
 from .rendering import render_markdown
-from .views import FIRST_YEAR, bp, last_year
+
+bp = Blueprint("reports_staff", __name__, url_prefix="/staff")
 
 # --- Staff: writing and publishing -----------------------------------------------------------------------
 
@@ -42,7 +44,8 @@ class ReportForm(FlaskForm):
     group = SelectField("代表小组", validate_choice=False)
     year = IntegerField("年度", invalid_value_message="请填写四位数的年份",
                         validators=[InputRequired("请填写年度")])
-    title = StringField("标题", validators=[DataRequired("请填写标题"), Length(max=200, message="标题不能超过 200 个字")])
+    title = StringField("标题", validators=[DataRequired("请填写标题"),
+                                          Length(max=200, message="标题不能超过 200 个字")])
     delivered_on = DateField("述职日期", invalid_value_message="请按“年-月-日”填写日期，例如 2026-11-26",
                              validators=[Optional()])
     venue = StringField("地点", validators=[Length(max=200, message="地点不能超过 200 个字")])
@@ -121,12 +124,12 @@ def _deputy_label(deputy: Deputy) -> str:
     return label + ("（已终止）" if deputy.status is DeputyStatus.TERMINATED else "")
 
 
-add_staff_link("reports.staff_list", "述职报告", Role.EDITOR)
+add_staff_link("reports_staff.index", "述职报告", Role.EDITOR)
 
 
-@bp.get("/staff/reports")
+@bp.get("/reports")
 @role_required(Role.EDITOR)
-def staff_list() -> Response:
+def index() -> Response:
     # Drafts first: they are what the staff have still to do.
     statement = with_owner(select(ReportBack)).order_by(
         ReportBack.status == ReportStatus.PUBLISHED, ReportBack.year.desc(), ReportBack.updated_at.desc(),
@@ -146,18 +149,18 @@ def staff_list() -> Response:
                   year=year, status=status, statuses=list(ReportStatus))
 
 
-@bp.route("/staff/reports/new", methods=["GET", "POST"])
+@bp.route("/reports/new", methods=["GET", "POST"])
 @role_required(Role.EDITOR)
-def staff_new() -> Response:
+def new() -> Response:
     form = ReportForm()
     if request.method == "GET":
-        form.year.data = district.today().year
+        form.year.data = clock.today().year
     return _save(form, ReportBack(status=ReportStatus.DRAFT))
 
 
-@bp.route("/staff/reports/<int:report_id>/edit", methods=["GET", "POST"])
+@bp.route("/reports/<int:report_id>/edit", methods=["GET", "POST"])
 @role_required(Role.EDITOR)
-def staff_edit(report_id: int) -> Response:
+def edit(report_id: int) -> Response:
     report = db.get_or_404(ReportBack, report_id)
     return _save(ReportForm(report=report), report)
 
@@ -174,32 +177,33 @@ def _save(form: ReportForm, report: ReportBack) -> Response:
             if action == "publish":
                 report.status = ReportStatus.PUBLISHED
             db.session.add(report)
-            detail = f"状态：{report.status.label}" + (f"；原编号 {old_key}" if old_key and old_key != report.key else "")
+            renamed = f"；原编号 {old_key}" if old_key and old_key != report.key else ""
+            detail = f"状态：{report.status.label}{renamed}"
             audit("create" if new else "update", "report_back", report.key, detail)
             db.session.commit()
             flash("述职报告已发布。" if report.status is ReportStatus.PUBLISHED else
                   "述职报告已保存为草稿。" if new else "修改已保存。")
-            return redirect(url_for("reports.staff_edit", report_id=report.id), 303)
+            return redirect(url_for("reports_staff.edit", report_id=report.id), 303)
         status = 400
     preview = render_markdown(form.body.data or "")
     return render("reports/staff_form.html", form=form, report=report, preview=preview, status=status)
 
 
-@bp.post("/staff/reports/preview")
+@bp.post("/reports/preview")
 @role_required(Role.EDITOR)
-def staff_preview() -> Response:
+def preview() -> Response:
     return render("reports/_preview.html", preview=render_markdown(request.form.get("body", "")[:MAX_BODY]))
 
 
-@bp.post("/staff/reports/<int:report_id>/publish")
+@bp.post("/reports/<int:report_id>/publish")
 @role_required(Role.EDITOR)
-def staff_publish(report_id: int) -> Response:
+def publish(report_id: int) -> Response:
     return _set_status(report_id, ReportStatus.PUBLISHED, "publish", "述职报告已发布，公众现在可以看到。")
 
 
-@bp.post("/staff/reports/<int:report_id>/unpublish")
+@bp.post("/reports/<int:report_id>/unpublish")
 @role_required(Role.EDITOR)
-def staff_unpublish(report_id: int) -> Response:
+def unpublish(report_id: int) -> Response:
     return _set_status(report_id, ReportStatus.DRAFT, "unpublish", "述职报告已撤回为草稿，公众不再能看到。")
 
 
@@ -213,5 +217,5 @@ def _set_status(report_id: int, status: ReportStatus, action: str, message: str)
     flash(message)
     target = request.form.get("next", "")
     if not (target.startswith("/staff/reports") and "//" not in target and "\\" not in target):
-        target = url_for("reports.staff_edit", report_id=report.id)
+        target = url_for("reports_staff.edit", report_id=report.id)
     return redirect(target, 303)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Response, flash, redirect, request, url_for
+from flask import Blueprint, Response, flash, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -13,18 +13,22 @@ from wtforms import DateField, SelectField, SelectMultipleField, StringField, Te
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
-from .. import district
+from .. import clock
 from ..db import db
-from ..staff import Role, StaffUser, add_staff_link, audit, role_required
+from ..staff.access import add_staff_link, audit, role_required
+from ..staff.models import Role, StaffUser
+from ..vocabulary import Satisfaction
 from ..web import render
-from .models import Proposal, ProposalEvent, Result, Satisfaction, Stage, Unit
-from .queries import FilterOptions, filtered_proposals, list_options, list_page, read_filters
-from .views import bp, get_proposal
+from .models import Proposal, ProposalEvent, Result, Stage, Unit
+from .params import list_page, read_filters
+from .queries import FilterOptions, filtered_proposals, get_proposal, list_options
+
+bp = Blueprint("proposals_staff", __name__, url_prefix="/staff")
 
 # ---------------------------------------------------------------------------------------------------------------
 # Staff: recording the progress of handling. Every change is a dated event with who made it, and an audit entry.
 
-add_staff_link("proposals.staff_list", "建议办理", Role.EDITOR)
+add_staff_link("proposals_staff.index", "建议办理", Role.EDITOR)
 
 INVALID_CHOICE = "请从列表中选择"
 INVALID_DATE = "日期格式应为 年-月-日，例如 2026-03-05"
@@ -44,8 +48,8 @@ class ProposalForm(FlaskForm):
     reply = TextAreaField("答复内容", validators=[Length(max=8000, message="答复内容最多 8000 字")])
     result = SelectField("办理结果", invalid_choice_message=INVALID_CHOICE, choices=[SelectChoice("", "未评定")] + [
         SelectChoice(r.value, f"{r.value}类：{r.label}") for r in Result])
-    satisfaction = SelectField("代表评价", invalid_choice_message=INVALID_CHOICE, choices=[SelectChoice("", "未评价")] + [
-        SelectChoice(s.value, s.label) for s in Satisfaction])
+    satisfaction = SelectField("代表评价", invalid_choice_message=INVALID_CHOICE, choices=[
+        SelectChoice("", "未评价"), *(SelectChoice(s.value, s.label) for s in Satisfaction)])
     note = StringField("说明", validators=[Length(max=300, message="说明最多 300 字")])
 
     def set_units(self, units: list[Unit]) -> None:
@@ -135,7 +139,8 @@ def apply_form(form: ProposalForm, p: Proposal, units: dict[str, Unit], day: dt.
     for each in Stage:
         before, after = getattr(p, each.date_field), form.date_field(each).data
         if each.rank <= min(old_stage.rank, new_stage.rank) and before != after:
-            record(each, after, f"更正{form.date_field(each).label.text}（原为 {before.isoformat() if before else '空'}）")
+            was = before.isoformat() if before else "空"
+            record(each, after, f"更正{form.date_field(each).label.text}（原为 {was}）")
         setattr(p, each.date_field, after)
     p.stage = new_stage
 
@@ -166,24 +171,24 @@ def apply_form(form: ProposalForm, p: Proposal, units: dict[str, Unit], day: dt.
     return [f"{e.stage.label}（{e.date.isoformat()}）{e.note}".rstrip() for e in events]
 
 
-@bp.get("/staff/proposals")
+@bp.get("/proposals")
 @role_required(Role.EDITOR)
-def staff_list() -> Response:
+def index() -> Response:
     options = FilterOptions.load()
     filters = read_filters(options, strict=False)
-    pager = list_page(filtered_proposals(filters, district.today()), options.sessions, *list_options())
+    pager = list_page(filtered_proposals(filters, clock.today()), options.sessions, *list_options())
     return render("proposals/staff_list.html", block="results", filters=filters, options=options, pager=pager,
-                  day=district.today(), Stage=Stage)
+                  day=clock.today(), Stage=Stage)
 
 
-@bp.route("/staff/proposals/<number>", methods=["GET", "POST"])
+@bp.route("/proposals/<number>", methods=["GET", "POST"])
 @role_required(Role.EDITOR)
-def staff_edit(number: str) -> Response:
+def edit(number: str) -> Response:
     proposal = get_proposal(number)
     units = list(db.session.scalars(select(Unit).order_by(Unit.slug)))
     form = ProposalForm(data=_form_defaults(proposal))
     form.set_units(units)
-    day = district.today()
+    day = clock.today()
     if request.method == "POST":
         if form.validate() and check_form(form, proposal, day, current_user.has_role(Role.ADMIN)):
             changes = apply_form(form, proposal, {u.slug: u for u in units}, day)
@@ -193,7 +198,7 @@ def staff_edit(number: str) -> Response:
                 flash(f"已保存 {proposal.number} 的 {len(changes)} 项变更。")
             else:
                 flash("没有需要保存的变更。")
-            return redirect(url_for("proposals.staff_edit", number=proposal.number), 303)
+            return redirect(url_for("proposals_staff.edit", number=proposal.number), 303)
     staff_names = dict(db.session.execute(
         select(StaffUser.id, StaffUser.username)
         .where(StaffUser.id.in_({e.staff_id for e in proposal.events if e.staff_id}))

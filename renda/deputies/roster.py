@@ -1,4 +1,4 @@
-"""Importing the deputy roster from the staff area: a preview of every row first, then one transaction."""
+"""Reading a deputy roster (CSV or .xlsx) into a preview, refusing files far bigger than a roster."""
 
 from __future__ import annotations
 
@@ -11,39 +11,20 @@ from pathlib import Path
 from typing import IO, Any
 from xml.etree import ElementTree
 
-from flask import Blueprint, Response, current_app, request
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileField, FileRequired
+from flask import current_app
 from sqlalchemy import select
-from wtforms import HiddenField
-from wtforms.validators import DataRequired
 
-from .areas import ElectoralDistrict
-from .content import DEPUTY_COLUMNS, ContentError, Row, csv_records, deputy_values, parse_table
-from .db import db
-from .deputies import Deputy, DeputyGroup
-from .staff import Role, add_staff_link, audit, role_required
-from .web import render
+from ..areas.models import ElectoralDistrict
+from ..content.load import DEPUTY_COLUMNS, deputy_values
+from ..content.rows import ContentError, Row, csv_records, parse_table
+from ..db import db
+from .models import Deputy, DeputyGroup
 
-bp = Blueprint("roster", __name__, url_prefix="/staff/roster")
-
-# Labels of the attributes a preview reports as changed.
 FIELD_LABELS = {
     "name": "姓名", "gender": "性别", "ethnicity": "民族", "party": "党派", "level": "层级", "district": "选区",
     "group": "代表小组", "occupation": "职业/单位", "sector": "界别", "status": "状态",
     "committee_member": "常委会组成人员", "photo": "照片", "bio": "简介",
 }
-
-
-class UploadForm(FlaskForm):
-    roster = FileField("代表名册文件", validators=[
-        FileRequired("请选择要上传的文件"),
-        FileAllowed(["csv", "xlsx"], "只接受 .csv 或 .xlsx 文件"),
-    ])
-
-
-class ApplyForm(FlaskForm):
-    payload = HiddenField(validators=[DataRequired()])
 
 
 @dataclass
@@ -107,8 +88,8 @@ def _xlsx_as_csv(filename: str, data: bytes) -> str:
     except ContentError:
         raise
     except Exception as e:  # zipfile and openpyxl raise many kinds on a damaged file
-        raise ContentError(filename, 0, f"无法读取 Excel 文件（{type(e).__name__}）。请确认文件是 .xlsx 格式且没有损坏，"
-                           "或在 Excel 中另存为“CSV UTF-8”后再上传。") from None
+        raise ContentError(filename, 0, f"无法读取 Excel 文件（{type(e).__name__}）。"
+                           "请确认文件是 .xlsx 格式且没有损坏，或在 Excel 中另存为“CSV UTF-8”后再上传。") from None
     width = max((max((i + 1 for i, cell in enumerate(row) if cell), default=0) for row in table), default=0)
     if width > MAX_COLUMNS:
         raise ContentError(filename, 0, TOO_BIG)
@@ -206,66 +187,3 @@ def preview(shown: str, text: str) -> Preview:
 def parse_rows(shown: str, text: str) -> list[Row]:
     """Rows of the roster, with errors in single rows left for the preview; a bad header fails the whole file."""
     return parse_table(shown, csv_records(text), DEPUTY_COLUMNS, key=None, max_rows=MAX_ROWS, too_many=TOO_BIG)
-
-
-def apply(values: list[dict[str, Any]]) -> tuple[int, int]:
-    """Write every row in one transaction; the counts of new and changed deputies."""
-    current = {d.slug: d for d in db.session.scalars(select(Deputy))}
-    created = changed = 0
-    for attributes in values:
-        deputy = current.get(attributes["slug"])
-        if deputy is None:
-            db.session.add(Deputy(**attributes))
-            audit("create", "deputy", attributes["slug"], "名册导入")
-            created += 1
-            continue
-        differences = [key for key, value in attributes.items() if getattr(deputy, key) != value]
-        if differences:
-            for key in differences:
-                setattr(deputy, key, attributes[key])
-            labels = [FIELD_LABELS[key] for key in differences if key in FIELD_LABELS]  # pinyin follows the name
-            audit("update", "deputy", deputy.slug, "名册导入" + ("：" + "、".join(labels) if labels else ""))
-            changed += 1
-    audit("import", "roster", "deputies", f"新增 {created}，修改 {changed}")
-    db.session.commit()
-    return created, changed
-
-
-@bp.route("/", methods=["GET", "POST"])
-@role_required(Role.EDITOR)
-def upload() -> Response:
-    """Upload a roster: the answer is its preview, nothing is written yet."""
-    form = UploadForm()
-    if not form.validate_on_submit():
-        return render("staff/roster.html", form=form, status=400 if request.method == "POST" else 200)
-    file = form.roster.data
-    try:
-        text = upload_text(file.filename or "roster.csv", file.read())
-        result = preview(file.filename or "roster.csv", text)
-    except ContentError as e:
-        form.roster.errors = [e.message]
-        return render("staff/roster.html", form=form, status=400)
-    return render("staff/roster.html", form=form, preview=result, apply_form=ApplyForm(payload=text))
-
-
-@bp.post("/apply")
-@role_required(Role.EDITOR)
-def apply_upload() -> Response:
-    """Apply a previewed roster: refused while any row has an error."""
-    form, apply_form = UploadForm(), ApplyForm()
-    if not apply_form.validate_on_submit():
-        return render("staff/roster.html", form=form, status=400)
-    text = apply_form.payload.data
-    try:
-        result = preview("roster", text)
-    except ContentError as e:
-        form.roster.errors = [e.message]
-        return render("staff/roster.html", form=form, status=400)
-    if result.errors:
-        return render("staff/roster.html", form=form, preview=result, apply_form=apply_form, refused=True,
-                      status=400)
-    created, changed = apply(result.values)
-    return render("staff/roster.html", form=UploadForm(formdata=None), applied=(created, changed))
-
-
-add_staff_link("roster.upload", "导入代表名册", Role.EDITOR)

@@ -1,4 +1,4 @@
-"""The pages that belong to no single part: home, privacy notice, health check."""
+"""The home page, the privacy notice and /healthz."""
 
 from __future__ import annotations
 
@@ -8,18 +8,18 @@ from flask import Blueprint, Response, jsonify
 from sqlalchemy import select, text
 from sqlalchemy.orm import selectinload
 
-from . import district
-from .db import db
-from .reports import ReportBack, ReportStatus
-from .stations import receptions_between
-from .web import render
+from .. import clock
+from ..db import db
+from ..reports.models import ReportBack, ReportStatus
+from ..stations.schedule import receptions_between
+from ..web import render
 
 bp = Blueprint("pages", __name__)
 
 
 @bp.get("/")
 def home() -> Response:
-    day = district.today()
+    day = clock.today()
     week_start = day - dt.timedelta(days=day.weekday())
     week_end = week_start + dt.timedelta(days=6)
     latest_reports = db.session.scalars(

@@ -1,21 +1,13 @@
-"""The district itself: its profile from district.yaml and its congress sessions."""
+"""The district itself (district.yaml) and its congress sessions."""
 
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, String, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from .db import db, flag, flushed_tables, intpk, name, text, timestamp, utcnow
-
-TZ = ZoneInfo("Asia/Shanghai")
-
-
-def today() -> dt.date:
-    """Today in the district's time zone."""
-    return dt.datetime.now(TZ).date()
+from ..db import db, flag, flushed_tables, intpk, name, text, timestamp, utcnow
 
 
 class DistrictProfile(db.Model):
@@ -47,15 +39,6 @@ class CongressSession(db.Model):
 NEWEST_SESSION_FIRST = (CongressSession.opened_on.desc(), CongressSession.code.desc())
 
 
-def sessions_newest_first() -> list[CongressSession]:
-    return list(db.session.scalars(select(CongressSession).order_by(*NEWEST_SESSION_FIRST)))
-
-
-def district_profile() -> DistrictProfile | None:
-    return db.session.scalars(select(DistrictProfile).limit(1)).first()
-
-
-# Records whose changes the public does not see: a resident's opinion is not "the data was updated".
 PRIVATE_TABLES = {"opinions", "opinion_events", "audit_events", "staff_users"}
 
 

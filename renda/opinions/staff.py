@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -10,8 +10,10 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms.fields.choices import SelectChoice
 
 from ..db import db, utcnow
-from ..proposals import Unit
-from ..staff import ConfirmForm, Role, add_staff_link, audit, role_required
+from ..proposals.models import Unit
+from ..staff.access import add_staff_link, audit, role_required
+from ..staff.forms import ConfirmForm
+from ..staff.models import Role
 from ..web import BadParameter, paginate, query_bool, render
 from .forms import ActionForm, DeclineForm, ForwardForm, PublishForm, ReplyForm
 from .models import (
@@ -24,7 +26,8 @@ from .models import (
     is_overdue,
     overdue_condition,
 )
-from .public import bp
+
+bp = Blueprint("opinions_staff", __name__, url_prefix="/staff")
 
 liaison_or_admin = role_required(Role.LIAISON)
 
@@ -41,7 +44,7 @@ def opinion_for_staff(opinion_id: int) -> Opinion:
     return opinion
 
 
-@bp.get("/staff/opinions")
+@bp.get("/opinions")
 @liaison_or_admin
 def queue() -> Response:
     statement = (select(Opinion).options(joinedload(Opinion.community), joinedload(Opinion.group))
@@ -86,13 +89,13 @@ def _forms(opinion: Opinion, **bound: FlaskForm) -> dict[str, FlaskForm]:
     return forms
 
 
-@bp.get("/staff/opinions/<int:opinion_id>")
+@bp.get("/opinions/<int:opinion_id>")
 @liaison_or_admin
 def detail(opinion_id: int) -> Response:
     return _detail_page(opinion_for_staff(opinion_id))
 
 
-@bp.post("/staff/opinions/<int:opinion_id>/reveal")
+@bp.post("/opinions/<int:opinion_id>/reveal")
 @liaison_or_admin
 def reveal(opinion_id: int) -> Response:
     """The page with the resident's full name and phone. A POST with the form's token, so that only the staff
@@ -132,7 +135,7 @@ ACTIONS: dict[str, tuple[OpinionStatus | None, type[FlaskForm]]] = {
 }
 
 
-@bp.post("/staff/opinions/<int:opinion_id>/<any(accept, forward, decline, reply, close, publish):action>")
+@bp.post("/opinions/<int:opinion_id>/<any(accept, forward, decline, reply, close, publish):action>")
 @liaison_or_admin
 def act(opinion_id: int, action: str) -> Response:
     opinion = opinion_for_staff(opinion_id)
@@ -172,7 +175,7 @@ def act(opinion_id: int, action: str) -> Response:
     db.session.commit()
     flash({"accept": "已受理。", "forward": "已交办。", "decline": "已不予受理，理由会告知群众。", "reply": "已答复。",
            "close": "已办结。", "publish": "已更新公开文本。"}[action])
-    return redirect(url_for("opinions.detail", opinion_id=opinion.id), 303)
+    return redirect(url_for("opinions_staff.detail", opinion_id=opinion.id), 303)
 
 
-add_staff_link("opinions.queue", "群众意见", Role.LIAISON)
+add_staff_link("opinions_staff.queue", "群众意见", Role.LIAISON)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -14,14 +14,18 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .. import district
+from .. import clock
 from ..db import db
-from ..deputies import Deputy
-from ..staff import Role, add_staff_link, audit, role_required
+from ..deputies.models import Deputy
+from ..staff.access import add_staff_link, audit, role_required
+from ..staff.models import Role
 from ..web import render
 from .models import Reception, ReceptionDay, ReceptionStatus, Station
+from .params import station_filter
+from .queries import parse_date, station_or_404
 from .schedule import generated_ref, receptions_between, rule_dates, stationed_deputies
-from .views import bp, parse_date, station_filter, station_or_404
+
+bp = Blueprint("stations_staff", __name__, url_prefix="/staff")
 
 # --- staff: the reception schedule ---------------------------------------------------------------------------
 
@@ -53,7 +57,7 @@ class ReceptionForm(FlaskForm):
             raise ValidationError("结束时间应晚于开始时间")
 
     def validate_status(self, field: Any) -> None:
-        if field.data == ReceptionStatus.HELD and self.date.data and self.date.data > district.today():
+        if field.data == ReceptionStatus.HELD and self.date.data and self.date.data > clock.today():
             raise ValidationError("接待日还没到，不能标记为已举行")
 
     def validate_voters(self, field: Any) -> None:
@@ -70,10 +74,10 @@ def duty_choices(station: Station) -> dict[str, Deputy]:
     return {d.slug: d for d in stationed_deputies(station)}
 
 
-@bp.get("/staff/receptions")
+@bp.get("/receptions")
 @role_required(Role.EDITOR)
-def staff_receptions() -> Response:
-    day = district.today()
+def receptions() -> Response:
+    day = clock.today()
     station, notice = station_filter()
     days = receptions_between(day - dt.timedelta(days=STAFF_RECENT_DAYS), None, day, station)
     return render(
@@ -143,7 +147,8 @@ def _save_reception(form: ReceptionForm, station: Station, reception: Reception 
     reception.status = ReceptionStatus(form.status.data)
     reception.voters, reception.issues = form.voters.data, form.issues.data
     reception.deputies = sorted((choices[s] for s in form.deputies.data), key=lambda d: (d.pinyin, d.slug))
-    if action == "update" and before[1] is not ReceptionStatus.CANCELLED and reception.status is ReceptionStatus.CANCELLED:
+    cancelled = reception.status is ReceptionStatus.CANCELLED
+    if action == "update" and before[1] is not ReceptionStatus.CANCELLED and cancelled:
         action = "cancel"
     elif action == "update" and before[0] != reception.date:
         action = "move"
@@ -153,7 +158,7 @@ def _save_reception(form: ReceptionForm, station: Station, reception: Reception 
           + (f"；接待 {reception.voters} 人次，收集 {reception.issues} 件" if reception.voters is not None else ""))
     db.session.commit()
     flash(f"已保存 {station.name} {reception.date.isoformat()} 的接待安排。")
-    return redirect(url_for("stations.staff_receptions", station=station.slug), 303)
+    return redirect(url_for("stations_staff.receptions", station=station.slug), 303)
 
 
 def _form_page(form: ReceptionForm, station: Station, choices: dict[str, Deputy], title: str,
@@ -163,9 +168,9 @@ def _form_page(form: ReceptionForm, station: Station, choices: dict[str, Deputy]
                   title=title, reception_ref=reception_ref, status=status)
 
 
-@bp.route("/staff/receptions/new", methods=["GET", "POST"])
+@bp.route("/receptions/new", methods=["GET", "POST"])
 @role_required(Role.EDITOR)
-def staff_new_reception() -> Response:
+def new_reception() -> Response:
     if not request.args.get("station"):
         return render("stations/staff_pick_station.html",
                       stations=db.session.scalars(select(Station).order_by(Station.slug)).all())
@@ -181,9 +186,9 @@ def staff_new_reception() -> Response:
     return _form_page(form, station, choices, f"新建接待安排：{station.name}", None)
 
 
-@bp.route("/staff/receptions/<ref_value>/edit", methods=["GET", "POST"])
+@bp.route("/receptions/<ref_value>/edit", methods=["GET", "POST"])
 @role_required(Role.EDITOR)
-def staff_edit_reception(ref_value: str) -> Response:
+def edit_reception(ref_value: str) -> Response:
     reception, station, generated = _reception_for_ref(ref_value)
     choices = duty_choices(station)
     source = reception if reception is not None else generated
@@ -208,4 +213,4 @@ def staff_edit_reception(ref_value: str) -> Response:
     return _form_page(form, station, choices, title, ref_value)
 
 
-add_staff_link("stations.staff_receptions", "接待日安排", Role.EDITOR)
+add_staff_link("stations_staff.receptions", "接待日安排", Role.EDITOR)

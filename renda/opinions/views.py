@@ -8,13 +8,15 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..areas import Community, ElectoralDistrict, community_label, find_community, search_communities
+from ..areas.models import Community, ElectoralDistrict
+from ..areas.queries import community_label, find_community, search_communities
+from ..clock import TZ
 from ..db import db, utcnow
-from ..deputies import DeputyGroup
-from ..district import TZ
+from ..deputies.models import DeputyGroup
 from ..extensions import csrf, limiter
+from ..refs import ref
 from ..stations.models import Station
-from ..web import Refusal, count_against, error_response, is_cross_site, paginate, ref, render
+from ..web import Refusal, count_against, error_response, is_cross_site, paginate, render
 from .forms import OpinionForm, RatingForm
 from .models import (
     Opinion,

@@ -1,4 +1,4 @@
-"""Where voters live: towns, communities and the electoral districts they lie in."""
+"""Finding a community from what a voter types, and the find-my-deputy answer."""
 
 from __future__ import annotations
 
@@ -8,72 +8,22 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, Response, jsonify, request
-from sqlalchemy import CheckConstraint, ForeignKey, String, case, false, func, or_, select
-from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, selectinload, validates
+from sqlalchemy import case, false, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
-from . import district, stations
-from .db import db, intpk, name
-from .deputies import Deputy, DeputyGroup, DeputyStatus
-from .pinyin import name_matches, normalise_query, pinyin_keys, syllables
-from .web import BadParameter, api_list, paginate, ref, render
+from ..db import db
+from ..deputies.models import Deputy, DeputyGroup, DeputyStatus
+from ..pinyin import name_matches, normalise_query, pinyin_keys, syllables
+from ..refs import ref
 
 if TYPE_CHECKING:
-    from .stations import ReceptionDay, Station
+    from ..stations.models import ReceptionDay, Station
 
 
-class Town(db.Model):
-    """街道/乡镇."""
+from ..stations.feeds import reception_json
+from ..stations.schedule import geo_uri, next_reception_at, schedule_text
+from .models import Community, ElectoralDistrict, Town
 
-    __tablename__ = "towns"
-
-    id: Mapped[intpk]
-    name: Mapped[str] = mapped_column(String(100), unique=True)
-    communities: Mapped[list[Community]] = relationship(back_populates="town", order_by="Community.code")
-
-
-class ElectoralDistrict(db.Model):
-    """选区 of the county-level election; belongs to exactly one deputy group."""
-
-    __tablename__ = "electoral_districts"
-    __table_args__ = (CheckConstraint("seats >= 0", name="seats_not_negative"),)
-
-    id: Mapped[intpk]
-    code: Mapped[str] = mapped_column(String(20), unique=True)
-    name: Mapped[name]
-    seats: Mapped[int]
-    group_id: Mapped[int] = mapped_column(ForeignKey("deputy_groups.id"), index=True)
-
-    group: Mapped[DeputyGroup] = relationship(back_populates="districts")
-    communities: Mapped[list[Community]] = relationship(back_populates="district", order_by="Community.code")
-    deputies: Mapped[list[Deputy]] = relationship(back_populates="district", order_by="Deputy.pinyin")
-
-
-class Community(db.Model):
-    """社区/村: every community lies in exactly one electoral district."""
-
-    __tablename__ = "communities"
-
-    id: Mapped[intpk]
-    code: Mapped[str] = mapped_column(String(20), unique=True)
-    name: Mapped[str] = mapped_column(String(100), index=True)
-    pinyin: Mapped[str] = mapped_column(String(200), index=True)
-    initials: Mapped[str] = mapped_column(String(50), index=True)
-    town_id: Mapped[int] = mapped_column(ForeignKey("towns.id"), index=True)
-    district_id: Mapped[int] = mapped_column(ForeignKey("electoral_districts.id"), index=True)
-
-    town: Mapped[Town] = relationship(back_populates="communities")
-    district: Mapped[ElectoralDistrict] = relationship(back_populates="communities")
-
-    @validates("name")
-    def _set_pinyin(self, key: str, value: str) -> str:
-        self.pinyin, self.initials = pinyin_keys(value)
-        return value
-
-
-# --- finding a community ---------------------------------------------------------------------------------------
-
-# Longer input than any community name is cut here: it cannot match more, and it bounds the work per request.
 MAX_QUERY_LENGTH = 100
 SUGGESTION_LIMIT = 10
 CANDIDATE_LIMIT = 20
@@ -242,7 +192,7 @@ def answer_for(community: Community, day: dt.date) -> LookupAnswer:
     group = district.group
     deputies = [d for d in district.deputies if d.status is DeputyStatus.ACTIVE]
     return LookupAnswer(community=community, district=district, deputies=deputies, group=group,
-                        station=group.station, next_reception=stations.next_reception_at(group.station, day))
+                        station=group.station, next_reception=next_reception_at(group.station, day))
 
 
 def community_json(community: Community) -> dict[str, Any]:
@@ -262,65 +212,7 @@ def answer_json(answer: LookupAnswer) -> dict[str, Any]:
         "deputies": [{"slug": d.slug, "name": d.name, "level": d.level.value} for d in answer.deputies],
         "group": ref(answer.group),
         "station": {"slug": station.slug, "name": station.name, "address": station.address,
-                    "hours": station.hours, "phone": station.phone, "geo": stations.geo_uri(station),
-                    "schedule_text": stations.schedule_text(station)},
-        "next_reception": stations.reception_json(answer.next_reception) if answer.next_reception else None,
+                    "hours": station.hours, "phone": station.phone, "geo": geo_uri(station),
+                    "schedule_text": schedule_text(station)},
+        "next_reception": reception_json(answer.next_reception) if answer.next_reception else None,
     }
-
-
-# --- pages and their JSON twins ----------------------------------------------------------------------------------
-
-bp = Blueprint("areas", __name__)
-
-
-@bp.get("/lookup")
-def lookup() -> Response:
-    query = request.args.get("community", "")
-    found = find_community(query) if query.strip() else None
-    answer = answer_for(found.community, district.today()) if found and found.community else None
-    # Several candidates are a normal answer to a person (200); "nothing found" is a 404 with near names.
-    status = 404 if found is not None and found.status == 404 else 200
-    # Once found, the box names the community as people do, not by the code a suggestion's link carries.
-    shown = community_label(answer.community) if answer else query[:MAX_QUERY_LENGTH]
-    return render("areas/lookup.html", query=shown, found=found, answer=answer, status=status,
-                  community_label=community_label)
-
-
-@bp.get("/lookup/suggest")
-def suggest() -> Response:
-    """The autocomplete list under the lookup box: links to the answer for each matching community."""
-    query = request.args.get("community", "")
-    matches = db.session.scalars(search_communities(query, SUGGESTION_LIMIT)).all() if search_needle(query) else []
-    near = near_communities(query) if search_needle(query) and not matches else []
-    response = render("areas/_suggestions.html", query=query[:MAX_QUERY_LENGTH], matches=matches, near=near)
-    response.vary.add("HX-Request")
-    return response
-
-
-@bp.get("/api/v1/communities")
-def api_communities() -> Response:
-    query = request.args.get("q", "")
-    statement = search_communities(query) if query.strip() else (
-        select(Community).options(joinedload(Community.town), joinedload(Community.district))
-        .order_by(Community.code)
-    )
-    pager = paginate(statement)
-    return api_list([community_json(c) for c in pager.items], pager)
-
-
-@bp.get("/api/v1/lookup")
-def api_lookup() -> Response:
-    query = request.args.get("community", "")
-    if not query.strip():
-        raise BadParameter("community", "请提供参数 community（社区或村的代码、名称或拼音）")
-    found = find_community(query)
-    if found.community is not None:
-        return jsonify(answer_json(answer_for(found.community, district.today())))
-    if found.candidates:
-        response = jsonify(error="有多个社区或村与输入相符，请从候选中选择", candidates=[candidate_json(c) for c in found.candidates],
-                           total=found.candidate_total)
-        response.status_code = 300
-        return response
-    response = jsonify(error="没有找到这个社区或村", suggestions=[candidate_json(c) for c in found.suggestions])
-    response.status_code = 404
-    return response

@@ -1,0 +1,1 @@
+"""Towns, communities and electoral districts; find my deputy."""

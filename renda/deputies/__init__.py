@@ -1,0 +1,1 @@
+"""Deputies, deputy groups, committee-member links and group activities; the directory."""

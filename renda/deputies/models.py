@@ -1,0 +1,136 @@
+"""Deputies, the groups they work in between sessions, and the groups' activities."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Column, Date, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from ..db import Choice, choice, db, flag, intpk, name, slug, text
+from ..pinyin import pinyin_keys
+
+if TYPE_CHECKING:
+    from ..areas.models import ElectoralDistrict
+    from ..stations.models import Station
+
+
+class Level(Choice):
+    NATIONAL = "national", "全国人大代表"
+    PROVINCIAL = "provincial", "省人大代表"
+    CITY = "city", "市人大代表"
+    COUNTY = "county", "区人大代表"
+    TOWNSHIP = "township", "乡镇人大代表"
+
+
+class Gender(Choice):
+    MALE = "male", "男"
+    FEMALE = "female", "女"
+
+
+class DeputyStatus(Choice):
+    ACTIVE = "active", "在任"
+    TERMINATED = "terminated", "代表资格终止"
+
+
+class ActivityKind(Choice):
+    INSPECTION = "inspection", "视察"
+    RESEARCH = "research", "调研"
+    STUDY = "study", "学习"
+    REPORT_BACK = "report_back", "述职"
+    OTHER = "other", "其他"
+
+
+class DeputyGroup(db.Model):
+    """代表小组: covers several electoral districts; receives the residents' opinions from them."""
+
+    __tablename__ = "deputy_groups"
+
+    id: Mapped[intpk]
+    slug: Mapped[slug]
+    name: Mapped[name]
+    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"), index=True)
+    # A group and its leader point at each other; the leader is set after both rows exist.
+    leader_id: Mapped[int | None] = mapped_column(
+        ForeignKey("deputies.id", use_alter=True, name="fk_deputy_groups_leader_id_deputies")
+    )
+
+    station: Mapped[Station] = relationship(back_populates="groups")
+    leader: Mapped[Deputy | None] = relationship(foreign_keys=[leader_id], post_update=True)
+    districts: Mapped[list[ElectoralDistrict]] = relationship(
+        back_populates="group", order_by="ElectoralDistrict.code"
+    )
+    deputies: Mapped[list[Deputy]] = relationship(
+        back_populates="group", foreign_keys="Deputy.group_id", order_by="Deputy.pinyin"
+    )
+
+
+committee_links = Table(
+    "committee_links",
+    db.metadata,
+    Column("member_id", ForeignKey("deputies.id", ondelete="CASCADE"), primary_key=True),
+    Column("deputy_id", ForeignKey("deputies.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Deputy(db.Model):
+    """人大代表."""
+
+    __tablename__ = "deputies"
+
+    id: Mapped[intpk]
+    slug: Mapped[slug]
+    name: Mapped[str] = mapped_column(String(50), index=True)
+    pinyin: Mapped[str] = mapped_column(String(100), index=True)
+    initials: Mapped[str] = mapped_column(String(20), index=True)
+    gender: Mapped[Gender] = mapped_column(choice(Gender))
+    ethnicity: Mapped[str] = mapped_column(String(20), default="")
+    party: Mapped[str] = mapped_column(String(40), default="")
+    level: Mapped[Level] = mapped_column(choice(Level), index=True)
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("electoral_districts.id"), index=True)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("deputy_groups.id"), index=True)
+    occupation: Mapped[str] = mapped_column(String(200), default="")
+    sector: Mapped[str] = mapped_column(String(40), default="", index=True)
+    status: Mapped[DeputyStatus] = mapped_column(choice(DeputyStatus), default=DeputyStatus.ACTIVE)
+    committee_member: Mapped[flag]
+    photo: Mapped[str] = mapped_column(String(200), default="")
+    bio: Mapped[text]
+
+    district: Mapped[ElectoralDistrict | None] = relationship(back_populates="deputies")
+    group: Mapped[DeputyGroup | None] = relationship(back_populates="deputies", foreign_keys=[group_id])
+    liaison_deputies: Mapped[list[Deputy]] = relationship(
+        secondary=committee_links,
+        primaryjoin=lambda: Deputy.id == committee_links.c.member_id,
+        secondaryjoin=lambda: Deputy.id == committee_links.c.deputy_id,
+        order_by=lambda: Deputy.pinyin,
+    )
+
+    @validates("name")
+    def _set_pinyin(self, key: str, value: str) -> str:
+        self.pinyin, self.initials = pinyin_keys(value)
+        return value
+
+
+activity_deputies = Table(
+    "activity_deputies",
+    db.metadata,
+    Column("activity_id", ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True),
+    Column("deputy_id", ForeignKey("deputies.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Activity(db.Model):
+    """代表小组活动: an inspection, research, study, report-back or other activity of a group."""
+
+    __tablename__ = "activities"
+
+    id: Mapped[intpk]
+    ref: Mapped[str] = mapped_column(String(80), unique=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("deputy_groups.id"), index=True)
+    date: Mapped[dt.date] = mapped_column(Date, index=True)
+    kind: Mapped[ActivityKind] = mapped_column(choice(ActivityKind))
+    theme: Mapped[str] = mapped_column(String(200))
+
+    group: Mapped[DeputyGroup] = relationship()
+    deputies: Mapped[list[Deputy]] = relationship(secondary=activity_deputies, order_by=lambda: Deputy.pinyin)

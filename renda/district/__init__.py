@@ -1,0 +1,1 @@
+"""The district: its profile (district.yaml), congress sessions and term."""

@@ -1,0 +1,1 @@
+"""Staff accounts, roles, sign-in, the role check and the audit trail."""

@@ -1,0 +1,65 @@
+"""The forms of the staff area's own pages."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from wtforms import BooleanField, PasswordField, SelectField, StringField, ValidationError
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from ..db import db
+from .models import MIN_PASSWORD_LENGTH, Role, StaffUser
+
+
+class LoginForm(FlaskForm):
+    username = StringField("用户名", validators=[DataRequired("请输入用户名"), Length(max=50)])
+    password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=200)])
+
+
+
+
+class RoleFields(FlaskForm):
+    """The role of an account, and the group a liaison belongs to."""
+
+    role = SelectField("角色", choices=[SelectChoice(r.value, r.label) for r in Role],
+                       invalid_choice_message="请选择列表中的角色")
+    # The views give the choices (every group, and none), so anything else is refused before it reaches a query.
+    group = SelectField("代表小组（联络员必选）", choices=[], invalid_choice_message="请选择列表中的代表小组")
+
+    def validate_group(self, field: SelectField) -> None:
+        if self.role.data == Role.LIAISON and not field.data:
+            raise ValidationError("联络员必须属于一个代表小组")
+
+    def chosen_group_id(self) -> int | None:
+        """The group, kept only for a liaison: the other roles see every group."""
+        return int(self.group.data) if self.group.data and self.role.data == Role.LIAISON else None
+
+
+class AccountForm(RoleFields):
+    username = StringField("用户名", validators=[
+        DataRequired("请输入用户名"), Length(max=50, message="用户名最多 50 个字符"),
+        Regexp(r"^[A-Za-z0-9_.-]+$", message="用户名只能使用字母、数字、下划线、点和连字符"),
+    ])
+    password = PasswordField("初始密码", validators=[
+        DataRequired("请设置初始密码"),
+        Length(min=MIN_PASSWORD_LENGTH, max=200, message=f"密码至少 {MIN_PASSWORD_LENGTH} 个字符"),
+    ])
+
+    def validate_username(self, field: StringField) -> None:
+        taken = db.session.scalars(
+            select(StaffUser.id).where(func.lower(StaffUser.username) == field.data.strip().lower())
+        ).first()
+        if taken is not None:
+            raise ValidationError("该用户名已被使用")
+
+
+class AccountEditForm(RoleFields):
+    active = BooleanField("账号启用（停用后立即退出登录，不能再登录）")
+    password = PasswordField("新密码（不改请留空；改后原有登录立即失效）", validators=[
+        Optional(), Length(min=MIN_PASSWORD_LENGTH, max=200, message=f"密码至少 {MIN_PASSWORD_LENGTH} 个字符"),
+    ])
+
+
+class ConfirmForm(FlaskForm):
+    """A form with nothing but its CSRF token, for POST buttons."""

@@ -1,0 +1,79 @@
+"""Staff accounts, their roles, and the audit trail of what they change."""
+
+from __future__ import annotations
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import generate_password_hash
+
+from ..db import Choice, choice, db, intpk, timestamp, utcnow
+from ..deputies.models import DeputyGroup
+
+PASSWORD_METHOD = "scrypt"
+MIN_PASSWORD_LENGTH = 10
+# Wrong passwords allowed per address and account, and per address over all accounts (successes do not count).
+LOGIN_LIMIT = "5 per minute"
+LOGIN_ADDRESS_LIMIT = "20 per minute"
+FAILED_LOGIN = "login_failed"
+UNKNOWN_ACCOUNT = "（不存在的用户名）"
+# Wrong passwords for one account within a day after which the admins' dashboard warns of it.
+FAILED_LOGIN_ALERT = 5
+
+
+class Role(Choice):
+    ADMIN = "admin", "管理员"
+    EDITOR = "editor", "编辑"
+    LIAISON = "liaison", "联络员"
+
+
+class StaffUser(UserMixin, db.Model):
+    """A staff account; a liaison belongs to one deputy group."""
+
+    __tablename__ = "staff_users"
+    __table_args__ = (
+        CheckConstraint("role <> 'liaison' OR group_id IS NOT NULL", name="liaison_has_group"),
+    )
+
+    id: Mapped[intpk]
+    username: Mapped[str] = mapped_column(String(50), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[Role] = mapped_column(choice(Role))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("deputy_groups.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    # Moved on logout: every session cookie issued before names an older epoch and is refused from then on.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+    created_at: Mapped[timestamp] = mapped_column(default=utcnow)
+
+    group: Mapped[DeputyGroup | None] = relationship()
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        # The session names the account, its session epoch and a piece of its password hash: logging out and a
+        # new password end the sessions opened before, though their cookies are still signed.
+        return f"{self.id}:{self.session_epoch}:{self.password_hash[-16:]}"
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.role is Role.ADMIN or self.role in roles
+
+
+class AuditEvent(db.Model):
+    """Who changed (or looked at personal data of) which record, and when."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[intpk]
+    at: Mapped[timestamp] = mapped_column(default=utcnow, index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    action: Mapped[str] = mapped_column(String(50), index=True)
+    record_type: Mapped[str] = mapped_column(String(50))
+    record_key: Mapped[str] = mapped_column(String(120))
+    detail: Mapped[str] = mapped_column(String(2000), default="")
+
+    staff: Mapped[StaffUser | None] = relationship()
