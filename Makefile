@@ -31,10 +31,15 @@ run: $(VENV)/.runtime
 browser:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="chromium"; \
-	fc-list :lang=zh 2>/dev/null | grep -q . || missing="$$missing fonts-noto-cjk"; \
+	if command -v fc-list >/dev/null 2>&1; then \
+	  fc-list :lang=zh | grep -q . || missing="$$missing fonts-noto-cjk"; \
+	else \
+	  dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing="$$missing fonts-noto-cjk"; \
+	  [ "$$(id -u)" = 0 ] && missing="$$missing fontconfig"; \
+	fi; \
 	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ]; then \
 	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
-	elif [ "$$missing" = " fonts-noto-cjk" ]; then \
+	elif [ "$${missing#*fonts-noto-cjk}" != "$$missing" ] && command -v chromium >/dev/null 2>&1; then \
 	  echo "fonts-noto-cjk is missing and we are not root: apt-get install fonts-noto-cjk, then make test" >&2; exit 1; \
 	elif [ -n "$$missing" ]; then \
 	  echo "chromium is missing and we are not root: browser tests will be skipped (apt-get install$$missing)" >&2; \

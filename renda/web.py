@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, Map
 
 from . import assets, cache, compression
+from .accesslog import redact
 from .clock import TZ
 from .district.queries import district_profile
 from .extensions import limiter
@@ -254,6 +255,17 @@ def count_against(limit_value: str, scope: str) -> Refusal | None:
     return None
 
 
+def forgive(limit_value: str, scope: str) -> None:
+    """Clear this visitor's counters of `limit_value` in `scope` (e.g. the wrong passwords for an account, once
+    its password was given right)."""
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX")
+    identifiers = [*([prefix] if prefix else []), get_remote_address(), scope]
+    for item in parse_many(limit_value):
+        limiter.limiter.clear(item, *identifiers)
+
+
 def too_many_requests(refusal: Refusal | None) -> Response:
     """The 429 page (or JSON error) saying when the visitor may try again."""
     if refusal is None:
@@ -362,7 +374,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def server_error(error: Exception) -> Response:
-        log_error(error, f"unhandled error on {request.path}")
+        log_error(error, f"unhandled error on {redact(request.path)}")  # no tracking code in the log
         from .db import db
 
         db.session.rollback()

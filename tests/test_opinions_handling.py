@@ -279,3 +279,20 @@ def test_script_in_the_published_text_and_reply_is_escaped_on_the_public_board(a
     assert act(client, opinion_id, "publish", public_text=SCRIPT).status_code == 303
     board = client.get("/opinions").get_data(as_text=True)
     assert SCRIPT not in board and board.count("&lt;script&gt;") >= 2
+
+
+def test_anonymise_clears_the_name_from_a_published_reply_that_names_the_resident(app, client, auth):
+    opinion_id = make_opinion(app, name=RESIDENT, phone=MOBILE)
+    auth.as_role("liaison", "g-chenghu")
+    _handled_long_ago(app, client, opinion_id, ["accept", "reply", "close"], 200)
+    with app.app_context():
+        opinion = db.session.get(Opinion, opinion_id)
+        opinion.public_reply = f"{RESIDENT}您好，已安排维修，如有问题请拨打{LANDLINE}。"
+        opinion.public_text = f"{RESIDENT}反映：3号楼路灯坏了。"
+        db.session.commit()
+    assert app.test_cli_runner().invoke(args=["opinions", "anonymise"]).exit_code == 0
+    with app.app_context():
+        opinion = db.session.get(Opinion, opinion_id)
+        for text in (opinion.public_reply, opinion.public_text):
+            assert RESIDENT not in text and LANDLINE not in text, text
+        assert opinion.public_reply.endswith("已安排维修，如有问题请拨打〔电话〕。")

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import re
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+from pathlib import Path
 
 import pytest
-from conftest import Auth, csrf_token_of
+from conftest import Auth, copy_database, csrf_token_of, dispose, make_app, visitor_opener
 from flask import Flask
 from sqlalchemy import select
 
@@ -463,3 +469,46 @@ def test_a_staff_post_sent_from_another_site_is_refused_even_with_a_token(app, c
     same_site = client.post(f"/staff/accounts/{user_id}/deactivate", data={"csrf_token": token},
                             headers={"Sec-Fetch-Site": "same-origin", "Origin": "http://localhost"})
     assert same_site.status_code == 303
+
+
+def test_every_action_the_code_records_has_a_chinese_label():
+    """Actions written literally (audit("…")), by name (FAILED_LOGIN) or as an opinion's status all have a label."""
+    import re
+
+    from renda.opinions.models import OpinionStatus
+    from renda.staff.models import FAILED_LOGIN
+    from renda.staff.views import AUDIT_ACTIONS
+
+    source = "\n".join(path.read_text() for path in (Path(__file__).parent.parent / "renda").rglob("*.py"))
+    recorded = set(re.findall(r'audit\("([a-z_.]+)"', source)) | {FAILED_LOGIN}
+    recorded |= {s.value for s in OpinionStatus if s is not OpinionStatus.SUBMITTED}
+    recorded |= set(re.findall(r'action = "([a-z_]+)"', source))  # receptions and reports name theirs first
+    assert recorded - set(AUDIT_ACTIONS) == set()
+
+
+def test_wrong_passwords_sent_at_once_to_two_workers_get_exactly_the_limit(demo_database, tmp_path, serve):
+    database = tmp_path / "served.db"
+    copy_database(demo_database, database)
+    app = make_app(database)
+    Auth(app, app.test_client()).create("editor", "editor")
+    dispose(app)
+    server = serve(database, workers=2)
+    browsers = []
+    for _ in range(30):  # each guess from a session of its own, with its own token, ready before any is sent
+        browser = visitor_opener()
+        with browser.open(server.base + "/staff/login", timeout=10) as response:
+            browsers.append((browser, csrf_token_of(response.read().decode())))
+
+    def guess(n: int) -> int:
+        browser, token = browsers[n]
+        data = urllib.parse.urlencode({"username": "editor", "password": f"guess {n}", "csrf_token": token}).encode()
+        try:
+            with browser.open(server.base + "/staff/login", data, timeout=30) as response:
+                return response.status
+        except urllib.error.HTTPError as e:
+            e.close()
+            return e.code
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        statuses = sorted(pool.map(guess, range(30)))
+    assert statuses == [400] * 5 + [429] * 25

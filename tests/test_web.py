@@ -212,3 +212,15 @@ def test_the_session_cookie_is_secure_when_a_trusted_proxy_says_https(demo_datab
         headers = {"X-Forwarded-Proto": proto} if proto else {}
         cookie = app.test_client().get("/opinions/new", headers=headers).headers["Set-Cookie"]
     assert cookie.startswith("session=") and ("; Secure" in cookie) is secure
+
+
+def test_an_error_on_a_page_named_by_a_tracking_code_logs_the_page_without_the_code(app, client, caplog):
+    def broken(code: str) -> str:
+        raise RuntimeError("a failure")
+
+    app.view_functions["opinions.receipt"] = broken
+    with caplog.at_level("ERROR"):
+        response = client.get("/opinions/receipt/ABCDE-FGHJK")
+    assert response.status_code == 500
+    assert "unhandled error on /opinions/receipt/[code]" in caplog.text
+    assert "ABCDE" not in caplog.text and "FGHJK" not in caplog.text

@@ -59,7 +59,9 @@ def anonymise(before: dt.datetime) -> int:
     changed = 0
     for opinion in opinions:
         name = opinion.name
-        texts = [(opinion, "subject"), (opinion, "body"), *((e, "note") for e in opinion.events),
+        # The published text and reply too: staff write to the resident, and may name them.
+        texts = [(opinion, "subject"), (opinion, "body"), (opinion, "public_text"), (opinion, "public_reply"),
+                 *((e, "note") for e in opinion.events),
                  *((a, "detail") for a in audits.get(format_code(opinion.code), []))]
         before_change = (opinion.name, opinion.phone, [getattr(obj, attr) for obj, attr in texts])
         for obj, attribute in texts:

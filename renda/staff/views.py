@@ -17,11 +17,10 @@ from wtforms.fields.choices import SelectChoice
 
 from ..db import db, utcnow
 from ..deputies.models import DeputyGroup
-from ..extensions import limiter
 from ..opinions.models import counts_by_status, format_code, overdue_opinions
 from ..proposals.queries import overdue_proposals
 from ..reports.queries import draft_reports
-from ..web import paginate, render
+from ..web import count_against, forgive, paginate, render
 from .access import add_staff_link, any_staff, audit, role_required
 from .forms import AccountEditForm, AccountForm, ConfirmForm, LoginForm
 from .models import (
@@ -39,13 +38,9 @@ from .queries import failed_login_alerts
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 
-def _login_attempt_key() -> str:
-    """Who is trying which account: the counter an attacker elsewhere cannot run up for the real user."""
-    return f"login:{get_remote_address()}:" + (request.form.get("username") or "").strip().lower()[:50]
-
-
-def _failed(response: Response) -> bool:
-    return response.status_code != 303
+def _account_scope(form: LoginForm) -> str:
+    """Which account is being tried, from this address: the counter an attacker elsewhere cannot run up."""
+    return "login:" + (form.username.data or "").strip().lower()[:50]
 
 
 # A hash to check the password against when the account does not exist, so that the answer takes as long as
@@ -56,11 +51,16 @@ def _dummy_password_hash() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(LOGIN_LIMIT, methods=["POST"], key_func=_login_attempt_key, deduct_when=_failed)
-@limiter.limit(LOGIN_ADDRESS_LIMIT, methods=["POST"], deduct_when=_failed)
 def login() -> Response:
     form = LoginForm()
     error = None
+    if request.method == "POST":
+        # Counted before anything is checked, in one statement each, so that attempts sent at once from several
+        # processes cannot get past the limit between a check and its count.
+        refusal = count_against(LOGIN_ADDRESS_LIMIT, "login") or count_against(LOGIN_LIMIT, _account_scope(form))
+        if refusal is not None:
+            message = f"登录操作过于频繁（{refusal.label()}）。请在 {refusal.when()}再试。"
+            return refusal.answer(render("staff/login.html", form=form, error=message, status=429))
     if form.validate_on_submit():
         user = db.session.scalars(
             select(StaffUser).where(func.lower(StaffUser.username) == form.username.data.strip().lower())
@@ -70,6 +70,7 @@ def login() -> Response:
         if user is not None and user.active and password_ok:
             session.clear()  # a new session: nothing from before the login carries over
             login_user(user)
+            forgive(LOGIN_LIMIT, _account_scope(form))  # the right password: earlier slips are forgiven
             audit("login", "staff_user", user.username)
             db.session.commit()
             return redirect(_safe_next() or url_for("staff.dashboard"), 303)
@@ -207,7 +208,8 @@ def account_deactivate(user_id: int) -> Response:
 
 # The audit trail in words: what each recorded action and record type is called (a code not listed shows as is).
 AUDIT_ACTIONS = {
-    "login": "登录", "logout": "退出登录", "create": "新建", "update": "修改", "deactivate": "停用",
+    "login": "登录", "login_failed": "登录失败", "logout": "退出登录", "create": "新建", "update": "修改",
+    "deactivate": "停用",
     "view_personal": "查看个人信息", "accepted": "受理", "forwarded": "交办", "replied": "答复", "closed": "办结",
     "declined": "不予受理", "publish": "发布", "unpublish": "撤回发布", "cancel": "取消", "move": "改期",
     "import": "导入", "proposal.update": "登记办理情况",
