@@ -73,7 +73,8 @@ def serve_static(filename: str) -> Response:
     if asset.gzipped is not None:
         response.vary.add("Accept-Encoding")
     response.headers["Cache-Control"] = IMMUTABLE if asset.immutable else "no-cache"
-    return response.make_conditional(request)
+    response.make_conditional(request)
+    return response
 
 
 def init_app(app: Flask) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
 from . import clock
 from .compression import MIN_SIZE, Gzipped, accepts_gzip, is_compressible, send_gzipped
-from .db import db, flushed_tables, intpk
+from .db import Model, db, flushed_tables, intpk
 from .extensions import limiter
 
 # Tables no public page shows: writing them leaves every public page as it was.
@@ -28,7 +28,7 @@ DEFAULT_ENTRIES = 1000
 DEFAULT_BYTES = 16 * 1024 * 1024
 
 
-class DataVersion(db.Model):
+class DataVersion(Model):
     """The one row whose number moves with every committed write to public data (made by the migration)."""
 
     __tablename__ = "data_version"
@@ -203,7 +203,8 @@ def _answer(entry: Entry, token: bytes) -> Response:
         response.set_data(entry.body.replace(TOKEN_HOLE, token) if entry.with_token else entry.body)
         if entry.gzipped is not None:
             response.vary.add("Accept-Encoding")
-    return response.make_conditional(request)
+    response.make_conditional(request)
+    return response
 
 
 def _token_field() -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
@@ -28,6 +28,13 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 
+# The base class of every model: Flask-SQLAlchemy's db.Model, which type checkers see as the declarative base
+# it is made from (they cannot follow the class Flask-SQLAlchemy makes at run time).
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
+
 
 def flushed_tables(session: Session) -> set[str | None]:
     """The tables a flush of `session` is about to write: of new, deleted and really modified objects."""
@@ -38,19 +45,21 @@ def flushed_tables(session: Session) -> set[str | None]:
 class Choice(enum.StrEnum):
     """An enumeration stored by its code name, shown by its Chinese label."""
 
-    def __new__(cls, value: str, label: str) -> Choice:
+    label: str
+
+    def __new__(cls, value: str, label: str = "") -> Choice:  # looked up by value alone: Level("county")
         member = str.__new__(cls, value)
         member._value_ = value
-        member.label = label  # type: ignore[attr-defined]
+        member.label = label
         return member
 
     @classmethod
     def parse(cls, text: str) -> Choice:
         """The member whose code or label is `text`; ValueError otherwise."""
         for member in cls:
-            if text in (member.value, member.label):  # type: ignore[attr-defined]
+            if text in (member.value, member.label):
                 return member
-        allowed = "、".join(m.label for m in cls)  # type: ignore[attr-defined]  # the words people use
+        allowed = "、".join(m.label for m in cls)  # the words people use
         raise ValueError(f"“{text}”不是有效的取值（可用：{allowed}）")
 
 

@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 import math
 import time
-from typing import ClassVar
 
 from flask import g, has_request_context
 from limits import RateLimitItem
@@ -16,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .clock import TZ
-from .db import db
+from .db import Model, db
 
 # The scheme of RATELIMIT_STORAGE_URI that names this storage (and the default when the variable is unset).
 SCHEME = "database"
@@ -27,7 +26,7 @@ MAX_NAME = 255
 SWEEP_SECONDS = 60
 
 
-class RateLimitCounter(db.Model):
+class RateLimitCounter(Model):
     """One fixed window of one limit for one visitor: the hits counted so far and when the window ends."""
 
     __tablename__ = "rate_limit_counters"
@@ -65,7 +64,7 @@ class DatabaseStorage(Storage):
     own: a hit is committed at once, whatever becomes of the request's own transaction.
     """
 
-    STORAGE_SCHEME: ClassVar[list[str]] = [SCHEME]  # read by the registry of `limits` as the class is made
+    STORAGE_SCHEME = [SCHEME]  # read by the registry of `limits` as the class is made
 
     def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: float | str | bool) -> None:
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)

@@ -176,9 +176,15 @@ def query_args() -> dict[str, str]:
     return {key: value for key, value in request.args.items() if key != "endpoint" and not key.startswith("_")}
 
 
+def see_other(location: str) -> Response:
+    """A 303 to `location`: where a form that worked sends the browser, so that reloading does not post again."""
+    return current_app.response_class(status=303, headers={"Location": location})
+
+
 def page_url(endpoint: str, page: int) -> str:
     """The same list at another page."""
-    return url_for(endpoint, **{**query_args(), "page": page})
+    values: dict[str, Any] = {**query_args(), "page": page}
+    return url_for(endpoint, **values)
 
 
 def is_cross_site() -> bool:
@@ -362,14 +368,15 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException) -> Response:
         status = error.code or 500
         if error.response is not None:  # made by the view's own handler (a refused form, shown again)
-            return error.response  # type: ignore[return-value]
+            return error.response  # type: ignore[return-value]  # a Flask response, typed as werkzeug's
         if status == 429:
             return too_many_requests(breached_limit())
         if status not in ERROR_MESSAGES:
-            return error  # type: ignore[return-value]
+            return error  # type: ignore[return-value]  # Flask answers an HTTPException itself
         response = error_response(status)
-        if status == 405 and error.valid_methods:  # type: ignore[attr-defined]
-            response.headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
+        allowed = getattr(error, "valid_methods", None)  # only MethodNotAllowed has them
+        if status == 405 and allowed:
+            response.headers["Allow"] = ", ".join(allowed)
         return response
 
     @app.errorhandler(Exception)

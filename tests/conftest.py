@@ -74,6 +74,17 @@ def copy_database(source: Path, target: Path) -> None:
     dst.close()
 
 
+# The day the demo district is written around (renda/demo.py); tests of "next" and "overdue" pin today to it.
+DEMO_TODAY = dt.date(2026, 11, 26)
+
+
+@pytest.fixture
+def fixed_today(monkeypatch: pytest.MonkeyPatch) -> dt.date:
+    """Today is the demo's today, whatever the real date: "next", "overdue" and "this year" do not drift."""
+    monkeypatch.setattr("renda.clock.today", lambda: DEMO_TODAY)
+    return DEMO_TODAY
+
+
 @pytest.fixture(scope="session")
 def empty_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database with the schema of the migrations and no rows, built once per run."""

@@ -6,20 +6,17 @@ import datetime as dt
 import re
 
 import pytest
-from conftest import queries_for
+from conftest import DEMO_TODAY, queries_for
 from sqlalchemy import select
 
 from renda.areas.models import Community
 from renda.db import db
 from renda.stations.models import Reception, ReceptionStatus
 
-DEMO_TODAY = dt.date(2026, 11, 26)
 YUEYAWAN = "339001004"  # 月牙湾社区, 第三选区, 月牙湾代表小组 at the 澄湖 station
 
 
-@pytest.fixture(autouse=True)
-def fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("renda.clock.today", lambda: DEMO_TODAY)
+pytestmark = pytest.mark.usefixtures("fixed_today")
 
 
 def test_lookup_page_has_a_form_that_works_without_javascript_and_an_autocomplete(client):

@@ -7,20 +7,16 @@ import gzip
 import re
 
 import pytest
-from conftest import queries_for
+from conftest import DEMO_TODAY, queries_for
 from sqlalchemy import select
 
 from renda.db import db
 from renda.deputies.models import Deputy
 from renda.stations.models import Reception, ReceptionStatus
 
-DEMO_TODAY = dt.date(2026, 11, 26)
 
 
-@pytest.fixture(autouse=True)
-def fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The demo data is written around 2026-11-26; the pages compute "next" from today."""
-    monkeypatch.setattr("renda.clock.today", lambda: DEMO_TODAY)
+pytestmark = pytest.mark.usefixtures("fixed_today")
 
 
 def slugs_in(page: str) -> list[str]:

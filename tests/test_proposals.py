@@ -9,6 +9,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from conftest import DEMO_TODAY as TODAY
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import Date, func, literal, select
 
@@ -20,14 +21,10 @@ from renda.rates import percent
 from renda.staff.models import AuditEvent
 from renda.vocabulary import Satisfaction
 
-TODAY = dt.date(2026, 11, 26)  # the demo district's today
 OVERDUE_IN_DEMO = ["18-2-134", "18-2-131", "18-2-174", "18-2-070", "18-2-146", "18-2-199", "18-2-198", "18-2-197"]
 
 
-@pytest.fixture(autouse=True)
-def fixed_today(monkeypatch):
-    """The demo data is dated around 2026-11-26; pin today so that 'overdue' does not drift with the calendar."""
-    monkeypatch.setattr("renda.clock.today", lambda: TODAY)
+pytestmark = pytest.mark.usefixtures("fixed_today")
 
 
 def change(app, number: str, **values) -> None:

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 import pytest
+from conftest import DEMO_TODAY as TODAY
 from sqlalchemy import delete, func, select
 
 from renda.db import db
@@ -15,7 +16,6 @@ from renda.reports.queries import draft_reports
 from renda.reports.rendering import render_markdown
 from renda.staff.models import AuditEvent
 
-TODAY = dt.date(2026, 11, 26)
 
 HOSTILE_BODY = (
     "## 工作情况\n\n"
@@ -27,10 +27,7 @@ HOSTILE_BODY = (
 )
 
 
-@pytest.fixture(autouse=True)
-def fixed_today(monkeypatch):
-    """The demo district's today, whatever the real date."""
-    monkeypatch.setattr("renda.clock.today", lambda: TODAY)
+pytestmark = pytest.mark.usefixtures("fixed_today")
 
 
 def add_report(app, owner_slug: str, year: int, status: ReportStatus = ReportStatus.PUBLISHED,
@@ -423,7 +420,10 @@ def test_editor_sees_drafts_in_the_staff_list_and_can_filter(app, client, auth):
     page = client.get("/staff/reports").get_data(as_text=True)
     assert "待发布的草稿报告" in page and "草稿" in page
     assert 'href="/staff/reports"' in page  # the staff navigation entry
-    drafts = client.get("/staff/reports?status=draft").get_data(as_text=True)
+    filtered = client.get("/staff/reports?status=draft")
+    assert filtered.status_code == 200  # the filter is not taken for the answer's HTTP status
+    assert '<option value="draft" selected>' in filtered.get_data(as_text=True)
+    drafts = filtered.get_data(as_text=True)
     assert "待发布的草稿报告" in drafts and "张明华代表2026年度履职情况报告" not in drafts
     assert "共 1 份" in drafts
     assert "共 0 份" in client.get("/staff/reports?status=draft&year=2026").get_data(as_text=True)

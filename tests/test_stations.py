@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 import pytest
-from conftest import queries_for
+from conftest import DEMO_TODAY, queries_for
 from flask import Flask
 from icalendar import Calendar
 from sqlalchemy import select
@@ -16,12 +16,9 @@ from renda.staff.models import AuditEvent
 from renda.stations.models import Reception, ReceptionStatus, Station
 from renda.stations.schedule import describe_schedule, receptions_between
 
-DEMO_TODAY = dt.date(2026, 11, 26)
 
 
-@pytest.fixture(autouse=True)
-def fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("renda.clock.today", lambda: DEMO_TODAY)
+pytestmark = pytest.mark.usefixtures("fixed_today")
 
 
 def section(page: str, heading_id: str) -> str:

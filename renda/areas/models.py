@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from ..db import db, intpk, name
+from ..db import Model, intpk, name
 from ..deputies.models import Deputy, DeputyGroup
 from ..pinyin import pinyin_keys
 
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     pass
 
 
-class Town(db.Model):
+class Town(Model):
     """街道/乡镇."""
 
     __tablename__ = "towns"
@@ -25,7 +25,7 @@ class Town(db.Model):
     communities: Mapped[list[Community]] = relationship(back_populates="town", order_by="Community.code")
 
 
-class ElectoralDistrict(db.Model):
+class ElectoralDistrict(Model):
     """选区 of the county-level election; belongs to exactly one deputy group."""
 
     __tablename__ = "electoral_districts"
@@ -42,7 +42,7 @@ class ElectoralDistrict(db.Model):
     deputies: Mapped[list[Deputy]] = relationship(back_populates="district", order_by="Deputy.pinyin")
 
 
-class Community(db.Model):
+class Community(Model):
     """社区/村: every community lies in exactly one electoral district."""
 
     __tablename__ = "communities"

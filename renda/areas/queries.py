@@ -109,7 +109,7 @@ def find_community(query: str, suggest: bool = True) -> Lookup:
         lookup.candidate_total = (
             len(matches) if len(matches) <= CANDIDATE_LIMIT or not suggest
             else db.session.scalar(select(func.count()).select_from(
-                select(Community.id).where(name_matches(Community, search_needle(text_value))).subquery()))
+                select(Community.id).where(name_matches(Community, search_needle(text_value))).subquery())) or 0
         )
     elif suggest:
         lookup.suggestions = near_communities(text_value)

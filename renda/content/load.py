@@ -193,7 +193,7 @@ def _load_districts(root: Path, group_rows: list[Row], groups: dict[str, DeputyG
 def _load_areas(root: Path, districts: dict[str, ElectoralDistrict]) -> dict[str, Community]:
     towns = existing(Town, "name")
     communities = existing(Community, "code")
-    names: dict[str, int] = {}
+    names: dict[tuple[str, str], int] = {}
     for row in read_csv(root, "areas.csv", ["town", "community", "community_code", "district_code"], "community_code"):
         town_name = row.text("town", max_length=100)
         town = upsert(towns, town_name, Town, name=town_name)
@@ -397,7 +397,7 @@ def _load_reports(root: Path, deputies: dict[str, Deputy], groups: dict[str, Dep
         group = row.ref("group", groups, "代表小组", required=False)
         if (deputy is None) == (group is None):
             raise row.error("头信息应填写“deputy”或“group”之一")
-        owner_slug = (deputy or group).slug  # type: ignore[union-attr]
+        owner_slug = (deputy or group).slug  # type: ignore[union-attr]  # exactly one is set: checked above
         year = row.integer("year")
         if path.stem != owner_slug or path.parent.name != str(year):
             raise row.error(f"文件应为 reports/{year}/{owner_slug}.md")

@@ -103,7 +103,7 @@ class Row:
         if not value:
             return None
         try:
-            return enum_cls.parse(value)  # type: ignore[return-value]
+            return enum_cls.parse(value)  # type: ignore[return-value]  # parse() gives a member of enum_cls
         except ValueError as e:
             raise self.error(f"“{column}”：{e}") from None
 
@@ -169,12 +169,12 @@ def parse_table(shown: str, records: Iterator[list[str]], columns: list[str], ke
         raise ContentError(shown, 1, "未知的列：" + "、".join(unknown[:10]) + ("等" if len(unknown) > 10 else ""))
     rows: list[Row] = []
     seen: dict[str, int] = {}
-    end = records.line_num if counts_lines else 1  # type: ignore[attr-defined]
+    end = records.line_num if counts_lines else 1  # type: ignore[attr-defined]  # a csv.reader when counts_lines
     for number, cells in enumerate(records, start=2):
         if max_rows is not None and number > max_rows + 1:
             raise ContentError(shown, number, too_many)
         start = end + 1 if counts_lines else number
-        end = records.line_num if counts_lines else number  # type: ignore[attr-defined]
+        end = records.line_num if counts_lines else number  # type: ignore[attr-defined]  # as above
         if not any(c.strip() for c in cells):
             continue
         if len(cells) != len(header):

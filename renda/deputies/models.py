@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Column, Date, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from ..db import Choice, choice, db, flag, intpk, name, slug, text
+from ..db import Choice, Model, choice, db, flag, intpk, name, slug, text
 from ..pinyin import pinyin_keys
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ class ActivityKind(Choice):
     OTHER = "other", "其他"
 
 
-class DeputyGroup(db.Model):
+class DeputyGroup(Model):
     """代表小组: covers several electoral districts; receives the residents' opinions from them."""
 
     __tablename__ = "deputy_groups"
@@ -74,7 +74,7 @@ committee_links = Table(
 )
 
 
-class Deputy(db.Model):
+class Deputy(Model):
     """人大代表."""
 
     __tablename__ = "deputies"
@@ -120,7 +120,7 @@ activity_deputies = Table(
 )
 
 
-class Activity(db.Model):
+class Activity(Model):
     """代表小组活动: an inspection, research, study, report-back or other activity of a group."""
 
     __tablename__ = "activities"

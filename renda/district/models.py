@@ -7,10 +7,10 @@ import datetime as dt
 from sqlalchemy import Date, String, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from ..db import db, flag, flushed_tables, intpk, name, text, timestamp, utcnow
+from ..db import Model, flag, flushed_tables, intpk, name, text, timestamp, utcnow
 
 
-class DistrictProfile(db.Model):
+class DistrictProfile(Model):
     """The one row that names the district, its organiser and when its data last changed."""
 
     __tablename__ = "district_profile"
@@ -18,13 +18,13 @@ class DistrictProfile(db.Model):
     id: Mapped[intpk]
     name: Mapped[name]
     term: Mapped[str] = mapped_column(String(40))
-    organiser: Mapped[name]
+    organiser: Mapped[str] = mapped_column(String(100))  # `name` here is the column above, not the type
     contact: Mapped[text]
     fictional: Mapped[flag]
     data_updated_at: Mapped[timestamp | None]
 
 
-class CongressSession(db.Model):
+class CongressSession(Model):
     """A session (会议) of the people's congress, e.g. 18-2."""
 
     __tablename__ = "congress_sessions"

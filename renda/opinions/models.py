@@ -12,7 +12,7 @@ from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, String, and_,
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, selectinload
 
 from ..areas.models import Community
-from ..db import Choice, choice, db, flag, intpk, text, timestamp, utcnow
+from ..db import Choice, Model, choice, db, flag, intpk, text, timestamp, utcnow
 from ..deputies.models import DeputyGroup
 from ..proposals.models import Unit
 from ..rates import percent
@@ -65,7 +65,7 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to read 
 CODE_LENGTH = 10  # 32**10 = 2**50 codes
 
 
-class Opinion(db.Model):
+class Opinion(Model):
     """群众意见. Name and phone are personal data: only the group's staff and admins ever see them."""
 
     __tablename__ = "opinions"
@@ -101,7 +101,7 @@ class Opinion(db.Model):
     )
 
 
-class OpinionEvent(db.Model):
+class OpinionEvent(Model):
     """A dated step in an opinion's handling, with the staff member who took it."""
 
     __tablename__ = "opinion_events"
@@ -173,7 +173,7 @@ def counts_by_status(group_id: int | None) -> dict[OpinionStatus, int]:
     statement = select(Opinion.status, func.count()).group_by(Opinion.status)
     if group_id is not None:
         statement = statement.where(Opinion.group_id == group_id)
-    found = dict(db.session.execute(statement).all())
+    found: dict[OpinionStatus, int] = {status: n for status, n in db.session.execute(statement)}
     return {status: found.get(status, 0) for status in OpinionStatus}
 
 

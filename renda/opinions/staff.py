@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, request, url_for
+from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -14,7 +14,7 @@ from ..proposals.models import Unit
 from ..staff.access import add_staff_link, audit, role_required
 from ..staff.forms import ConfirmForm
 from ..staff.models import Role
-from ..web import BadParameter, paginate, query_bool, render
+from ..web import BadParameter, paginate, query_bool, render, see_other
 from .forms import ActionForm, DeclineForm, ForwardForm, PublishForm, ReplyForm
 from .models import (
     DECLINE_REASONS,
@@ -85,7 +85,7 @@ def _forms(opinion: Opinion, **bound: FlaskForm) -> dict[str, FlaskForm]:
         "reveal": ConfirmForm(formdata=None, prefix="reveal"),
     }
     forms.update(bound)
-    forms["forward"].unit.choices = _unit_choices()  # type: ignore[attr-defined]
+    forms["forward"].unit.choices = _unit_choices()
     return forms
 
 
@@ -142,7 +142,7 @@ def act(opinion_id: int, action: str) -> Response:
     target, form_class = ACTIONS[action]
     form = form_class(prefix=action)
     if action == "forward":
-        form.unit.choices = _unit_choices()  # type: ignore[attr-defined]
+        form.unit.choices = _unit_choices()
     if target is not None and target not in NEXT_STATUSES[opinion.status]:
         return _detail_page(opinion, status=400,
                             error=f"意见当前为“{opinion.status.label}”，不能{target.label.removeprefix('已')}。")
@@ -154,28 +154,28 @@ def act(opinion_id: int, action: str) -> Response:
     note = getattr(form, "note", None)
     note_text = note.data if note is not None and note.data else ""
     if action == "forward":
-        unit = db.session.scalars(select(Unit).where(Unit.slug == form.unit.data)).first()  # type: ignore[attr-defined]
+        unit = db.session.scalars(select(Unit).where(Unit.slug == form.unit.data)).first()
         if unit is None:
-            form.unit.errors = ["请选择列表中的单位"]  # type: ignore[attr-defined]
+            form.unit.errors = ["请选择列表中的单位"]
             return _detail_page(opinion, status=400, error="请修改下方标出的内容后再提交。", forward=form)
         opinion.unit = unit
         note_text = f"交办：{unit.name}" + (f"。{note_text}" if note_text else "")
     elif action == "decline":
-        reason = form.reason.data  # type: ignore[attr-defined]
-        explanation = form.explanation.data or ""  # type: ignore[attr-defined]
+        reason = form.reason.data
+        explanation = form.explanation.data or ""
         opinion.public_reply = explanation if reason == "other" else DECLINE_REASONS[reason]
         note_text = note_text or reason
     elif action == "reply":
-        opinion.public_reply = form.public_reply.data  # type: ignore[attr-defined]
+        opinion.public_reply = form.public_reply.data
     elif action == "publish":
-        opinion.public_text = form.public_text.data or ""  # type: ignore[attr-defined]
+        opinion.public_text = form.public_text.data or ""
         audit("publish" if opinion.public_text else "unpublish", "opinion", format_code(opinion.code))
     if target is not None:
         _advance(opinion, target, note_text)
     db.session.commit()
     flash({"accept": "已受理。", "forward": "已交办。", "decline": "已不予受理，理由会告知群众。", "reply": "已答复。",
            "close": "已办结。", "publish": "已更新公开文本。"}[action])
-    return redirect(url_for("opinions_staff.detail", opinion_id=opinion.id), 303)
+    return see_other(url_for("opinions_staff.detail", opinion_id=opinion.id))
 
 
 add_staff_link("opinions_staff.queue", "群众意见", Role.LIAISON)

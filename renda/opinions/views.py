@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, jsonify, redirect, request, url_for
+from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
 from flask_limiter import RequestLimit
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc, select
@@ -16,7 +16,7 @@ from ..deputies.models import DeputyGroup
 from ..extensions import csrf, limiter
 from ..refs import ref
 from ..stations.models import Station
-from ..web import Refusal, count_against, error_response, is_cross_site, paginate, render
+from ..web import Refusal, count_against, error_response, is_cross_site, paginate, render, see_other
 from .forms import OpinionForm, RatingForm
 from .models import (
     Opinion,
@@ -84,6 +84,7 @@ def submit() -> Response:
     if not form.validate_on_submit():
         return render("opinions/new.html", form=form, route=_route_of(form.community_found), status=400)
     community = form.community_found
+    assert community is not None  # a form that validated has found its community
     # Counted before the honeypot, so that software filling it is refused as a person would be.
     refusal = count_against(current_app.config["OPINION_RATE_LIMIT"], "opinions.accepted")
     if refusal is not None:
@@ -111,7 +112,7 @@ def submit() -> Response:
     else:
         abort(503)
     # Acknowledged only now, after the commit.
-    return redirect(url_for("opinions.receipt", code=format_code(opinion.code)), 303)
+    return see_other(url_for("opinions.receipt", code=format_code(opinion.code)))
 
 
 @bp.get("/opinions/route")
@@ -212,7 +213,7 @@ def rate(code: str) -> Response:
         else:
             opinion.rating = form.rating.data
             db.session.commit()
-            return redirect(url_for("opinions.track", code=format_code(opinion.code)) + "#rating", 303)
+            return see_other(url_for("opinions.track", code=format_code(opinion.code)) + "#rating")
     return render("opinions/track.html", code=code, opinion=opinion, rating_form=form, status=400)
 
 

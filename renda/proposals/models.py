@@ -17,7 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import clock
-from ..db import Choice, choice, db, flag, intpk, name, slug, text, timestamp, utcnow
+from ..db import Choice, Model, choice, db, flag, intpk, name, slug, text, timestamp, utcnow
 from ..deputies.models import Deputy
 from ..district.models import CongressSession
 from ..vocabulary import Satisfaction
@@ -64,7 +64,7 @@ class Result(Choice):
     D = "D", "因条件限制留作参考"
 
 
-class Unit(db.Model):
+class Unit(Model):
     """承办单位: a department or other body that handles proposals and opinions."""
 
     __tablename__ = "units"
@@ -115,7 +115,7 @@ proposal_co_units = Table(
 )
 
 
-class Proposal(db.Model):
+class Proposal(Model):
     """议案 or 建议, with the date it reached each stage (kept for statistics in SQL) and its events."""
 
     __tablename__ = "proposals"
@@ -178,7 +178,7 @@ class Proposal(db.Model):
         return self.days_overdue(day) > 0
 
 
-class ProposalEvent(db.Model):
+class ProposalEvent(Model):
     """A dated step in a proposal's handling, and who recorded it (none for imported history)."""
 
     __tablename__ = "proposal_events"

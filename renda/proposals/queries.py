@@ -174,8 +174,8 @@ class SessionPagination(Pagination):
 
     def _query_items(self) -> list[Any]:
         statement, sessions = self._query_args["select"], self._query_args["sessions"]
-        counts = dict(db.session.execute(
-            statement.with_only_columns(Proposal.session_id, func.count()).group_by(Proposal.session_id)).all())
+        counts: dict[int, int] = {session_id: n for session_id, n in db.session.execute(
+            statement.with_only_columns(Proposal.session_id, func.count()).group_by(Proposal.session_id))}
         self._total = sum(counts.values())
         items: list[Any] = []
         skip = self._query_offset

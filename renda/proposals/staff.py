@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, request, url_for
+from flask import Blueprint, Response, flash, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -18,7 +18,7 @@ from ..db import db
 from ..staff.access import add_staff_link, audit, role_required
 from ..staff.models import Role, StaffUser
 from ..vocabulary import Satisfaction
-from ..web import render
+from ..web import render, see_other
 from .models import Proposal, ProposalEvent, Result, Stage, Unit
 from .params import list_page, read_filters
 from .queries import FilterOptions, filtered_proposals, get_proposal, list_options
@@ -198,11 +198,11 @@ def edit(number: str) -> Response:
                 flash(f"已保存 {proposal.number} 的 {len(changes)} 项变更。")
             else:
                 flash("没有需要保存的变更。")
-            return redirect(url_for("proposals_staff.edit", number=proposal.number), 303)
-    staff_names = dict(db.session.execute(
+            return see_other(url_for("proposals_staff.edit", number=proposal.number))
+    staff_names: dict[int, str] = {staff_id: username for staff_id, username in db.session.execute(
         select(StaffUser.id, StaffUser.username)
         .where(StaffUser.id.in_({e.staff_id for e in proposal.events if e.staff_id}))
-    ).all()) if any(e.staff_id for e in proposal.events) else {}
+    )} if any(e.staff_id for e in proposal.events) else {}
     status = 400 if request.method == "POST" else 200
     return render("proposals/staff_edit.html", status=status, proposal=proposal, form=form, day=day,
                   staff_names=staff_names, Stage=Stage)

@@ -102,8 +102,7 @@ def export_csv() -> Response:
     for p in proposals:
         item = proposal_item(p, day, co_units.get(p.id, []))
         writer.writerow([_csv_cell(item[key]) for key in LIST_KEYS])
-    response = Response(buffer.getvalue(), mimetype="text/csv")
-    response.charset = "utf-8"
+    response = Response(buffer.getvalue(), mimetype="text/csv")  # text/csv; charset=utf-8
     response.headers["Content-Disposition"] = "attachment; filename=proposals.csv"
     return response
 

@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import Choice, choice, db, text, timestamp, utcnow
+from ..db import Choice, Model, choice, text, timestamp, utcnow
 from ..deputies.models import Deputy, DeputyGroup
 from ..rates import percent
 from ..vocabulary import Satisfaction
@@ -50,7 +50,7 @@ class ReportStatus(Choice):
     PUBLISHED = "published", "已发布"
 
 
-class ReportBack(db.Model):
+class ReportBack(Model):
     """述职报告: one per deputy (or group) and year; its public id is `<year>/<slug>`."""
 
     __tablename__ = "report_backs"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, request, url_for
+from flask import Blueprint, Response, flash, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import (
     select,
@@ -18,7 +18,7 @@ from ..db import db, utcnow
 from ..deputies.models import Deputy, DeputyGroup, DeputyStatus
 from ..staff.access import add_staff_link, audit, role_required
 from ..staff.models import Role
-from ..web import BadParameter, paginate, query_int, render
+from ..web import BadParameter, paginate, query_int, render, see_other
 from .models import ReportBack, ReportStatus
 from .queries import FIRST_YEAR, last_year, with_owner
 from .rendering import render_markdown
@@ -96,21 +96,23 @@ class ReportForm(FlaskForm):
     def validate_unique(self) -> bool:
         """One report per owner and year (the public id is `<year>/<slug>`)."""
         owner = self.owner
+        assert owner is not None  # checked before: validate() has passed
         clash = db.session.scalars(select(ReportBack.id).where(
-            ReportBack.year == self.year.data, ReportBack.slug == owner.slug,  # type: ignore[union-attr]
+            ReportBack.year == self.year.data, ReportBack.slug == owner.slug,
         )).first()
         if clash is not None and (self.report is None or clash != self.report.id):
-            self.year.errors.append(f"{owner.name}的 {self.year.data} 年度述职报告已经存在，每年只能有一份")  # type: ignore[union-attr]
+            self.year.errors.append(f"{owner.name}的 {self.year.data} 年度述职报告已经存在，每年只能有一份")
             return False
         return True
 
     def apply_to(self, report: ReportBack) -> None:
         owner = self.owner
+        assert owner is not None  # the form validated: an owner was chosen
         report.deputy = owner if isinstance(owner, Deputy) else None
         report.group = owner if isinstance(owner, DeputyGroup) else None
-        report.slug = owner.slug  # type: ignore[union-attr]
-        report.year = self.year.data  # type: ignore[assignment]
-        report.title = self.title.data.strip()  # type: ignore[union-attr]
+        report.slug = owner.slug
+        report.year = self.year.data
+        report.title = self.title.data.strip()
         report.delivered_on = self.delivered_on.data
         report.venue = (self.venue.data or "").strip()
         for name in ("attendees", "satisfied", "basic", "unsatisfied"):
@@ -139,14 +141,14 @@ def index() -> Response:
         year = query_int("year", 0, FIRST_YEAR, last_year()) or None
     except BadParameter:
         year = None
-    status = next((s for s in ReportStatus if s.value == request.args.get("status")), None)
+    shown = next((s for s in ReportStatus if s.value == request.args.get("status")), None)
     if year is not None:
         statement = statement.where(ReportBack.year == year)
-    if status is not None:
-        statement = statement.where(ReportBack.status == status)
+    if shown is not None:
+        statement = statement.where(ReportBack.status == shown)
     years = db.session.scalars(select(ReportBack.year).distinct().order_by(ReportBack.year.desc())).all()
     return render("reports/staff_list.html", block="results", pager=paginate(statement), years=years,
-                  year=year, status=status, statuses=list(ReportStatus))
+                  year=year, shown_status=shown, statuses=list(ReportStatus))
 
 
 @bp.route("/reports/new", methods=["GET", "POST"])
@@ -183,7 +185,7 @@ def _save(form: ReportForm, report: ReportBack) -> Response:
             db.session.commit()
             flash("述职报告已发布。" if report.status is ReportStatus.PUBLISHED else
                   "述职报告已保存为草稿。" if new else "修改已保存。")
-            return redirect(url_for("reports_staff.edit", report_id=report.id), 303)
+            return see_other(url_for("reports_staff.edit", report_id=report.id))
         status = 400
     preview = render_markdown(form.body.data or "")
     return render("reports/staff_form.html", form=form, report=report, preview=preview, status=status)
@@ -218,4 +220,4 @@ def _set_status(report_id: int, status: ReportStatus, action: str, message: str)
     target = request.form.get("next", "")
     if not (target.startswith("/staff/reports") and "//" not in target and "\\" not in target):
         target = url_for("reports_staff.edit", report_id=report.id)
-    return redirect(target, 303)
+    return see_other(target)

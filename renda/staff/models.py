@@ -7,7 +7,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import generate_password_hash
 
-from ..db import Choice, choice, db, intpk, timestamp, utcnow
+from ..db import Choice, Model, choice, intpk, timestamp, utcnow
 from ..deputies.models import DeputyGroup
 
 PASSWORD_METHOD = "scrypt"
@@ -27,7 +27,7 @@ class Role(Choice):
     LIAISON = "liaison", "联络员"
 
 
-class StaffUser(UserMixin, db.Model):
+class StaffUser(UserMixin, Model):
     """A staff account; a liaison belongs to one deputy group."""
 
     __tablename__ = "staff_users"
@@ -63,7 +63,7 @@ class StaffUser(UserMixin, db.Model):
         return self.role is Role.ADMIN or self.role in roles
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """Who changed (or looked at personal data of) which record, and when."""
 
     __tablename__ = "audit_events"

@@ -6,8 +6,9 @@ import datetime as dt
 import functools
 import re
 import secrets
+from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, request, session, url_for
+from flask import Blueprint, Response, abort, flash, request, session, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
@@ -20,7 +21,7 @@ from ..deputies.models import DeputyGroup
 from ..opinions.models import counts_by_status, format_code, overdue_opinions
 from ..proposals.queries import overdue_proposals
 from ..reports.queries import draft_reports
-from ..web import count_against, forgive, paginate, render
+from ..web import count_against, forgive, paginate, render, see_other
 from .access import add_staff_link, any_staff, audit, role_required
 from .forms import AccountEditForm, AccountForm, ConfirmForm, LoginForm
 from .models import (
@@ -73,7 +74,7 @@ def login() -> Response:
             forgive(LOGIN_LIMIT, _account_scope(form))  # the right password: earlier slips are forgiven
             audit("login", "staff_user", user.username)
             db.session.commit()
-            return redirect(_safe_next() or url_for("staff.dashboard"), 303)
+            return see_other(_safe_next() or url_for("staff.dashboard"))
         # Recorded under the account's name only: what was typed for an unknown one may be a password.
         audit(FAILED_LOGIN, "staff_user", user.username if user else UNKNOWN_ACCOUNT, f"来自 {get_remote_address()}")
         db.session.commit()
@@ -104,7 +105,7 @@ def logout() -> Response:
     logout_user()
     session.clear()
     flash("您已退出登录。")
-    return redirect(url_for("staff.login"), 303)
+    return see_other(url_for("staff.login"))
 
 
 @bp.get("/accounts")
@@ -135,7 +136,7 @@ def account_new() -> Response:
         audit("create", "staff_user", user.username, f"角色：{role.label}")
         db.session.commit()
         flash(f"已创建账号 {user.username}。")
-        return redirect(url_for("staff.accounts"), 303)
+        return see_other(url_for("staff.accounts"))
     return render("staff/account_form.html", form=form, user=None, status=400 if request.method == "POST" else 200)
 
 
@@ -155,7 +156,7 @@ def account_edit(user_id: int) -> Response:
             flash(f"已保存账号 {user.username} 的修改：{'；'.join(changes)}。")
         else:
             flash(f"账号 {user.username} 没有修改。")
-        return redirect(url_for("staff.accounts"), 303)
+        return see_other(url_for("staff.accounts"))
     return render("staff/account_form.html", form=form, user=user, status=400 if request.method == "POST" else 200)
 
 
@@ -197,13 +198,13 @@ def account_deactivate(user_id: int) -> Response:
     user = db.get_or_404(StaffUser, user_id)
     if user.id == current_user.id:
         flash("不能停用自己的账号。")
-        return redirect(url_for("staff.accounts"), 303)
+        return see_other(url_for("staff.accounts"))
     if user.active:
         user.active = False
         audit("deactivate", "staff_user", user.username)
         db.session.commit()
         flash(f"已停用账号 {user.username}，其登录状态立即失效。")
-    return redirect(url_for("staff.accounts"), 303)
+    return see_other(url_for("staff.accounts"))
 
 
 # The audit trail in words: what each recorded action and record type is called (a code not listed shows as is).
@@ -251,7 +252,7 @@ SHOWN = 10
 @bp.get("/")
 @any_staff
 def dashboard() -> Response:
-    data: dict[str, object] = {}
+    data: dict[str, Any] = {}
     if current_user.role is Role.ADMIN:
         data["login_alerts"] = failed_login_alerts(utcnow() - dt.timedelta(days=1))
     if current_user.has_role(Role.LIAISON):

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Response
 from icalendar import Calendar, Event
+from icalendar.enums import STATUS
 
 from ..clock import TZ
 from ..db import utcnow
@@ -77,7 +78,7 @@ def _reception_event(day: ReceptionDay, stamp: dt.datetime) -> Event:
     return Event.new(
         uid=f"{day.ref}@renda", start=start, end=end, stamp=stamp, summary=summary,
         location=station.address or station.name, description="\n".join(lines),
-        status="CANCELLED" if day.status is ReceptionStatus.CANCELLED else "CONFIRMED",
+        status=STATUS.CANCELLED if day.status is ReceptionStatus.CANCELLED else STATUS.CONFIRMED,
     )
 
 

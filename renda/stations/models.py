@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import CheckConstraint, Column, Date, Float, ForeignKey, String, Table, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import Choice, choice, db, intpk, name, slug, text
+from ..db import Choice, Model, choice, db, intpk, name, slug, text
 from ..deputies.models import Deputy, DeputyGroup
 
 # How far ahead a station's regular schedule yields reception days (CONTRACT.md: three months).
@@ -27,7 +27,7 @@ class ReceptionStatus(Choice):
     CANCELLED = "cancelled", "已取消"
 
 
-class Station(db.Model):
+class Station(Model):
     """代表联络站 / 代表之家 / 代表工作室: where deputies receive voters."""
 
     __tablename__ = "stations"
@@ -57,7 +57,7 @@ reception_deputies = Table(
 )
 
 
-class Reception(db.Model):
+class Reception(Model):
     """接待日: a dated reception of voters at a station, with the deputies on duty."""
 
     __tablename__ = "receptions"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, request, url_for
+from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -19,7 +19,7 @@ from ..db import db
 from ..deputies.models import Deputy
 from ..staff.access import add_staff_link, audit, role_required
 from ..staff.models import Role
-from ..web import render
+from ..web import render, see_other
 from .models import Reception, ReceptionDay, ReceptionStatus, Station
 from .params import station_filter
 from .queries import parse_date, station_or_404
@@ -158,7 +158,7 @@ def _save_reception(form: ReceptionForm, station: Station, reception: Reception 
           + (f"；接待 {reception.voters} 人次，收集 {reception.issues} 件" if reception.voters is not None else ""))
     db.session.commit()
     flash(f"已保存 {station.name} {reception.date.isoformat()} 的接待安排。")
-    return redirect(url_for("stations_staff.receptions", station=station.slug), 303)
+    return see_other(url_for("stations_staff.receptions", station=station.slug))
 
 
 def _form_page(form: ReceptionForm, station: Station, choices: dict[str, Deputy], title: str,
