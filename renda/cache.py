@@ -11,17 +11,15 @@ from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, request, session
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import event, update
+from sqlalchemy import FromClause, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
 from . import clock
 from .compression import MIN_SIZE, Gzipped, accepts_gzip, is_compressible, send_gzipped
-from .db import db, flushed_tables, intpk
+from .db import Audience, audience, db, flushed_tables, intpk, listen_once
 from .extensions import limiter
 
-# Tables no public page shows: writing them leaves every public page as it was.
-UNSEEN_TABLES = {"audit_events"}
 # The request headers that change what render() answers (the whole page or an htmx fragment).
 HTMX_HEADERS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request")
 DEFAULT_ENTRIES = 1000
@@ -41,19 +39,22 @@ _table = DataVersion.__table__
 _bump = update(_table).values(version=_table.c.version + 1)
 
 
-@event.listens_for(Session, "before_flush")
+def _shown(table: FromClause | None) -> bool:
+    """Whether a public page shows the rows of `table`, as its model declares (db.Audience); a write to a table
+    not known here (None) is taken as shown, so that it can never leave a stale page behind."""
+    return table is None or (table is not _table and audience(table) is not Audience.STAFF)
+
+
 def _move_version_on_flush(session: Session, flush_context: object, instances: object) -> None:
     """A flush with net changes moves the version in its own transaction: seen when, and only if, it commits."""
-    if flushed_tables(session) - UNSEEN_TABLES:
+    if any(_shown(table) for table in flushed_tables(session)):
         session.connection().execute(_bump)
 
 
-@event.listens_for(Session, "do_orm_execute")
 def _move_version_on_bulk_write(state: ORMExecuteState) -> None:
     """ORM-level INSERT/UPDATE/DELETE statements skip the flush: they move the version themselves."""
     if state.is_insert or state.is_update or state.is_delete:
-        table = getattr(state.bind_mapper, "local_table", None)
-        if getattr(table, "name", None) not in UNSEEN_TABLES | {_table.name}:
+        if _shown(getattr(state.statement, "table", None)):
             state.session.connection().execute(_bump)
 
 
@@ -246,7 +247,12 @@ def _store(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """Serve public GETs from the cache; PUBLIC_CACHE_ENTRIES=0 turns it off (e.g. to measure pages afresh)."""
+    """Serve public GETs from the cache; PUBLIC_CACHE_ENTRIES=0 turns it off (e.g. to measure pages afresh).
+
+    The version moves on writes whether or not this app keeps a cache: other processes share the database.
+    """
+    listen_once(Session, "before_flush", _move_version_on_flush)
+    listen_once(Session, "do_orm_execute", _move_version_on_bulk_write)
     entries = int(app.config.get("PUBLIC_CACHE_ENTRIES", DEFAULT_ENTRIES))
     if entries > 0:
         size = int(app.config.get("PUBLIC_CACHE_BYTES", DEFAULT_BYTES))

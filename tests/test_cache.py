@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import http.cookiejar
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.parse
@@ -21,11 +23,13 @@ from sqlalchemy import event, select, update
 from renda import cache
 from renda.cache import DataVersion, Entry, ResponseCache
 from renda.content.load import load_content
-from renda.db import db
+from renda.db import Audience, audience, db
 from renda.deputies.models import Deputy
+from renda.district.models import DistrictProfile
 from renda.opinions.models import Opinion, OpinionEvent, OpinionStatus
+from renda.ratelimits import RateLimitCounter
 from renda.reports.models import ReportBack
-from renda.staff.models import AuditEvent
+from renda.staff.models import AuditEvent, StaffUser
 
 PUBLIC_KINDS = [
     "/deputies?level=county",  # HTML
@@ -369,3 +373,63 @@ def test_a_staff_write_shows_at_once_in_every_worker(two_workers):
         fetch(base + report)
     assert gone.value.code == 404
     gone.value.close()
+
+
+# --- Which writes move the version: declared on the models ------------------------------------------------
+
+def test_the_tables_no_public_page_shows_are_declared_on_their_models(app):
+    declared = {table.name: audience(table) for table in db.metadata.tables.values()
+                if audience(table) is not Audience.PUBLIC}
+    assert declared == {
+        "opinions": Audience.RESIDENTS, "opinion_events": Audience.RESIDENTS,
+        "staff_users": Audience.STAFF, "audit_events": Audience.STAFF, "rate_limit_counters": Audience.STAFF,
+    }
+    assert audience(db.metadata.tables["deputies"]) is Audience.PUBLIC  # saying nothing is public
+
+
+def data_updated_at(app: Flask) -> dt.datetime | None:
+    with app.app_context():
+        return db.session.scalars(select(DistrictProfile.data_updated_at)).one()
+
+
+def test_a_write_only_staff_see_leaves_the_version_and_the_footer_alone(app, auth):
+    start, updated = version(app), data_updated_at(app)
+    user_id = auth.create("editor-y", "editor")  # an account
+    with app.app_context():
+        db.session.add(RateLimitCounter(name="probe", hits=1, expires_at=time.time() + 60))
+        db.session.add(AuditEvent(action="view", record_type="opinion", record_key="X"))
+        db.session.commit()
+        db.session.execute(update(StaffUser).where(StaffUser.id == user_id).values(session_epoch=1))
+        db.session.commit()
+    assert version(app) == start and data_updated_at(app) == updated
+
+
+def test_a_residents_write_moves_the_version_but_not_the_footers_date(app):
+    start, updated = version(app), data_updated_at(app)
+    replied_opinion(app)  # the board and the tracking page show it
+    assert version(app) >= start + 2
+    assert data_updated_at(app) == updated  # not the district's published data
+
+
+def test_a_public_write_moves_the_version_once_and_the_footers_date(app):
+    make_app(Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")))  # another app: no new listener
+    start, updated = version(app), data_updated_at(app)
+    with app.app_context():
+        deputy = db.session.scalars(select(Deputy)).first()
+        deputy.bio += "。"
+        db.session.commit()
+    assert version(app) == start + 1
+    assert data_updated_at(app) not in (None, updated)
+
+
+def test_the_flush_listeners_are_registered_by_init_app_not_by_importing():
+    code = ("import renda.cache, renda.district.models as d, renda.web\n"
+            "from sqlalchemy import event\nfrom sqlalchemy.orm import Session\n"
+            "hooks = [(Session, 'before_flush', renda.cache._move_version_on_flush),\n"
+            "         (Session, 'do_orm_execute', renda.cache._move_version_on_bulk_write),\n"
+            "         (Session, 'before_flush', d._note_public_change)]\n"
+            "assert not any(event.contains(*hook) for hook in hooks), 'registered at import'\n"
+            "from renda import create_app\n"
+            "create_app({'TESTING': True, 'SECRET_KEY': 'x', 'SQLALCHEMY_DATABASE_URI': 'sqlite://'})\n"
+            "assert all(event.contains(*hook) for hook in hooks), 'not registered by create_app'\n")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parent.parent)
