@@ -9,7 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import Flask, Response, current_app, g, request, session
+import flask_login
+from flask import Blueprint, Flask, Response, current_app, g, request, session
+from flask.blueprints import BlueprintSetupState
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import FromClause, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -83,11 +85,63 @@ def read_version() -> int | None:
 
 V = TypeVar("V", bound=Callable[..., Any])
 
+# Where each app keeps the names of its blueprints marked public (app.extensions).
+PUBLIC_BLUEPRINTS = "public_cache_blueprints"
+
+
+def public(blueprint: Blueprint) -> Blueprint:
+    """Mark `blueprint`'s pages as the same for every visitor: the cache may keep their GET and HEAD answers.
+
+    Nothing else is ever kept: the staff area's blueprints, the sign-in page, routes on no blueprint. A view of a
+    public blueprint that must be made afresh each time says so with `never_cached`.
+    """
+
+    def note(state: BlueprintSetupState) -> None:  # under the name it is registered by, which requests carry
+        name = f"{state.name_prefix}.{state.name}".lstrip(".")
+        state.app.extensions.setdefault(PUBLIC_BLUEPRINTS, set()).add(name)
+
+    blueprint.record(note)
+    return blueprint
+
 
 def never_cached(view: V) -> V:
-    """Mark a view whose answers must never come from, or go into, the public cache."""
-    view.public_cache = False  # type: ignore[attr-defined]
+    """Mark a view of a public blueprint whose answers must never come from, or go into, the public cache."""
+    view.public_cache = False  # type: ignore[attr-defined]  # a mark on the function, read back with getattr
     return view
+
+
+def is_public_view() -> bool:
+    """Whether this request goes to a view of a blueprint marked public, and the view itself did not opt out."""
+    if request.blueprint not in current_app.extensions.get(PUBLIC_BLUEPRINTS, ()):
+        return False
+    return getattr(current_app.view_functions.get(request.endpoint or ""), "public_cache", True) is not False
+
+
+# --- What the cache knows of Flask-Login and Flask-WTF: their internals, each behind one function ---------------
+# tests/test_cache.py checks both against the installed libraries: an upgrade that moves them fails there.
+
+def login_traces() -> tuple[str, str]:
+    """Where Flask-Login leaves a sign-in on a request: the session key that names the user (`login_user`), and
+    the cookie that signs them in again once the session is gone (`login_user(remember=True)`)."""
+    return "_user_id", current_app.config.get("REMEMBER_COOKIE_NAME", flask_login.COOKIE_NAME)
+
+
+def form_token_key() -> str:
+    """Where Flask-WTF keeps a visitor's CSRF token (`generate_csrf`): the session key of its secret, and the name
+    in `g` of the signed token this request's forms carry, both WTF_CSRF_FIELD_NAME."""
+    return current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+
+
+def may_be_signed_in() -> bool:
+    """Whether Flask-Login could find a staff member for this request, from the session or the remember cookie."""
+    user_key, remember_cookie = login_traces()
+    return user_key in session or remember_cookie in request.cookies
+
+
+def is_anonymous_visit() -> bool:
+    """A visitor nobody is signed in as, whose session holds at most a form token: no flash message waiting, no
+    trace of a sign-in, nothing that would make a page theirs alone."""
+    return not may_be_signed_in() and not set(session) - {form_token_key()}
 
 
 @dataclass(frozen=True)
@@ -151,24 +205,15 @@ def _cache() -> ResponseCache | None:
 
 def _request_key() -> str | None:
     """The cache key of this request, or None when it must be answered afresh."""
-    if request.method not in ("GET", "HEAD") or request.endpoint in (None, "static"):
-        return None
-    if request.path == "/staff" or request.path.startswith("/staff/"):
-        return None
-    view = current_app.view_functions.get(request.endpoint)
-    if getattr(view, "public_cache", True) is False:
+    if request.method not in ("GET", "HEAD") or not is_public_view():
         return None
     # A signed-in user, or a message waiting to be shown, makes the page someone's own.
-    if "_user_id" in session or "_flashes" in session or _remember_cookie() in request.cookies:
+    if not is_anonymous_visit():
         return None
     # Pages depend on "today" (next reception, overdue): the day is part of the key.
     parts = [request.method, request.scheme, request.host, request.full_path, clock.today().isoformat()]
     parts += [request.headers.get(name, "") for name in HTMX_HEADERS]
     return "\x1f".join(parts)
-
-
-def _remember_cookie() -> str:
-    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
 
 
 def _etag(version: int, key: str) -> str:
@@ -207,19 +252,12 @@ def _answer(entry: Entry, token: bytes) -> Response:
     return response.make_conditional(request)
 
 
-def _token_field() -> str:
-    return current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-
-
 def _is_cacheable(response: Response) -> bool:
     """Only an answer that is the same for every visitor but for a form's CSRF token: a 200 that sets no cookie,
     for a visitor whose session holds nothing but that token (the session cookie itself is set later)."""
     if response.status_code != 200 or response.is_streamed or response.direct_passthrough:
         return False
-    if "Set-Cookie" in response.headers or set(session) - {_token_field()}:
-        return False
-    user = g.get("_login_user")
-    if user is not None and user.is_authenticated:
+    if "Set-Cookie" in response.headers or not is_anonymous_visit():
         return False
     if limiter.current_limits:  # a copy would answer without counting against the visitor's limit
         return False
@@ -231,7 +269,7 @@ def _store(response: Response) -> Response:
     if noted is None or g.get("public_cache_hit") or not _is_cacheable(response):
         return response
     version, key = noted
-    body, token = response.get_data(), g.get(_token_field())
+    body, token = response.get_data(), g.get(form_token_key())
     if token is None:
         response.headers["Cache-Control"] = "no-cache"  # browsers keep it but ask again: a write shows at once
         response.set_etag(_etag(version, key))
