@@ -264,7 +264,9 @@ def _is_cacheable(response: Response) -> bool:
     return all(header.lower() in {h.lower() for h in HTMX_HEADERS} for header in response.vary)
 
 
-def _store(response: Response) -> Response:
+def store(response: Response) -> Response:
+    """After-request: keep a public answer (web.AFTER_REQUEST puts it after the security headers, before
+    compression), and answer with the stored copy, as every later visitor will get it."""
     noted = g.get("public_cache")
     if noted is None or g.get("public_cache_hit") or not _is_cacheable(response):
         return response
@@ -288,6 +290,7 @@ def init_app(app: Flask) -> None:
     """Serve public GETs from the cache; PUBLIC_CACHE_ENTRIES=0 turns it off (e.g. to measure pages afresh).
 
     The version moves on writes whether or not this app keeps a cache: other processes share the database.
+    The answers are stored by `store`, which web.init_app registers among the after-request hooks in order.
     """
     listen_once(Session, "before_flush", _move_version_on_flush)
     listen_once(Session, "do_orm_execute", _move_version_on_bulk_write)
@@ -296,4 +299,3 @@ def init_app(app: Flask) -> None:
         size = int(app.config.get("PUBLIC_CACHE_BYTES", DEFAULT_BYTES))
         app.extensions["public_cache"] = ResponseCache(entries, size)
     app.before_request(_serve_from_cache)
-    app.after_request(_store)

@@ -22,7 +22,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFProtect, generate_csrf, validate_csrf
 from sqlalchemy import event, select, update
 
-from renda import cache
+from renda import cache, compression
 from renda.cache import DataVersion, Entry, ResponseCache
 from renda.content.load import load_content
 from renda.db import Audience, audience, db
@@ -33,6 +33,7 @@ from renda.opinions.models import Opinion, OpinionEvent, OpinionStatus
 from renda.ratelimits import RateLimitCounter
 from renda.reports.models import ReportBack
 from renda.staff.models import AuditEvent, StaffUser
+from renda.web import AFTER_REQUEST, CONTENT_SECURITY_POLICY, set_security_headers
 
 PUBLIC_KINDS = [
     "/deputies?level=county",  # HTML
@@ -598,3 +599,28 @@ def test_the_form_token_key_is_where_the_installed_flask_wtf_keeps_the_token(con
         assert set(session) == {key}  # the token's secret, and nothing else, in the session
         assert g.get(key) == token == field.current_token  # the signed token this request's forms carry
         validate_csrf(token)  # and a real token, as the forms check it
+
+
+# --- The order of the after-request hooks -------------------------------------------------------------------
+
+def test_the_after_request_hooks_run_in_the_stated_order(app):
+    hooks = list(reversed(app.after_request_funcs[None]))  # the order Flask runs them in
+    order = [hooks.index(hook) for hook in AFTER_REQUEST]
+    assert AFTER_REQUEST == (set_security_headers, cache.store, compression.compress)
+    assert order == sorted(order)
+    remember = next(i for i, hook in enumerate(hooks) if getattr(hook, "__name__", "") == "_update_remember_cookie")
+    assert remember < order[1]  # Flask-Login sets its cookie before the cache decides whether to store
+
+
+def test_a_stored_answer_carries_the_security_headers_and_is_compressed_after_storing(app, client):
+    first = client.get("/stations", headers={"Accept-Encoding": "gzip"})
+    entry = next(iter(app.extensions["public_cache"].entries.values()))
+    stored = dict(entry.headers)
+    assert stored["Content-Security-Policy"] == CONTENT_SECURITY_POLICY and stored["X-Frame-Options"] == "DENY"
+    assert "Content-Encoding" not in stored and entry.body.startswith(b"<!doctype html>")  # kept plain
+    again = client.get("/stations", headers={"Accept-Encoding": "gzip"})
+    for answer in (first, again):
+        assert answer.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+        assert answer.headers["X-Content-Type-Options"] == "nosniff"
+        assert answer.headers["Content-Encoding"] == "gzip"
+    assert again.get_data() == first.get_data()
