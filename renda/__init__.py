@@ -12,6 +12,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .areas import views as areas_views
     from .deputies import staff as deputies_staff
     from .deputies import views as deputies_views
+    from .district import models as district_models
     from .opinions import staff as opinions_staff
     from .opinions import views as opinions_views
     from .pages import views as pages_views
@@ -37,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]  # Flask documents wrapping wsgi_app so
 
     db.init_app(app)
+    district_models.init_app(app)  # the footer's "data updated", moved by public writes
     extensions.init_app(app)
     web.init_app(app)
     cli.init_app(app)

@@ -9,19 +9,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import Flask, Response, current_app, g, request, session
+import flask_login
+from flask import Blueprint, Flask, Response, current_app, g, request, session
+from flask.blueprints import BlueprintSetupState
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import event, update
+from sqlalchemy import FromClause, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
 from . import clock
 from .compression import MIN_SIZE, Gzipped, accepts_gzip, is_compressible, send_gzipped
-from .db import Model, db, flushed_tables, intpk
+from .db import Audience, Model, audience, db, flushed_tables, intpk, listen_once
 from .extensions import limiter
 
-# Tables no public page shows: writing them leaves every public page as it was.
-UNSEEN_TABLES = {"audit_events"}
 # The request headers that change what render() answers (the whole page or an htmx fragment).
 HTMX_HEADERS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request")
 DEFAULT_ENTRIES = 1000
@@ -38,22 +38,25 @@ class DataVersion(Model):
 
 
 _table = DataVersion.__table__
-_bump = update(_table).values(version=_table.c.version + 1)
+_bump = update(DataVersion).values(version=DataVersion.version + 1)
 
 
-@event.listens_for(Session, "before_flush")
+def _shown(table: FromClause | None) -> bool:
+    """Whether a public page shows the rows of `table`, as its model declares (db.Audience); a write to a table
+    not known here (None) is taken as shown, so that it can never leave a stale page behind."""
+    return table is None or (table is not _table and audience(table) is not Audience.STAFF)
+
+
 def _move_version_on_flush(session: Session, flush_context: object, instances: object) -> None:
     """A flush with net changes moves the version in its own transaction: seen when, and only if, it commits."""
-    if flushed_tables(session) - UNSEEN_TABLES:
+    if any(_shown(table) for table in flushed_tables(session)):
         session.connection().execute(_bump)
 
 
-@event.listens_for(Session, "do_orm_execute")
 def _move_version_on_bulk_write(state: ORMExecuteState) -> None:
     """ORM-level INSERT/UPDATE/DELETE statements skip the flush: they move the version themselves."""
     if state.is_insert or state.is_update or state.is_delete:
-        table = getattr(state.bind_mapper, "local_table", None)
-        if getattr(table, "name", None) not in UNSEEN_TABLES | {_table.name}:
+        if _shown(getattr(state.statement, "table", None)):
             state.session.connection().execute(_bump)
 
 
@@ -82,11 +85,63 @@ def read_version() -> int | None:
 
 V = TypeVar("V", bound=Callable[..., Any])
 
+# Where each app keeps the names of its blueprints marked public (app.extensions).
+PUBLIC_BLUEPRINTS = "public_cache_blueprints"
+
+
+def public(blueprint: Blueprint) -> Blueprint:
+    """Mark `blueprint`'s pages as the same for every visitor: the cache may keep their GET and HEAD answers.
+
+    Nothing else is ever kept: the staff area's blueprints, the sign-in page, routes on no blueprint. A view of a
+    public blueprint that must be made afresh each time says so with `never_cached`.
+    """
+
+    def note(state: BlueprintSetupState) -> None:  # under the name it is registered by, which requests carry
+        name = f"{state.name_prefix}.{state.name}".lstrip(".")
+        state.app.extensions.setdefault(PUBLIC_BLUEPRINTS, set()).add(name)
+
+    blueprint.record(note)
+    return blueprint
+
 
 def never_cached(view: V) -> V:
-    """Mark a view whose answers must never come from, or go into, the public cache."""
-    view.public_cache = False  # type: ignore[attr-defined]
+    """Mark a view of a public blueprint whose answers must never come from, or go into, the public cache."""
+    view.public_cache = False  # type: ignore[attr-defined]  # a mark on the function, read back with getattr
     return view
+
+
+def is_public_view() -> bool:
+    """Whether this request goes to a view of a blueprint marked public, and the view itself did not opt out."""
+    if request.blueprint not in current_app.extensions.get(PUBLIC_BLUEPRINTS, ()):
+        return False
+    return getattr(current_app.view_functions.get(request.endpoint or ""), "public_cache", True) is not False
+
+
+# --- What the cache knows of Flask-Login and Flask-WTF: their internals, each behind one function ---------------
+# tests/test_cache.py checks both against the installed libraries: an upgrade that moves them fails there.
+
+def login_traces() -> tuple[str, str]:
+    """Where Flask-Login leaves a sign-in on a request: the session key that names the user (`login_user`), and
+    the cookie that signs them in again once the session is gone (`login_user(remember=True)`)."""
+    return "_user_id", current_app.config.get("REMEMBER_COOKIE_NAME", flask_login.COOKIE_NAME)
+
+
+def form_token_key() -> str:
+    """Where Flask-WTF keeps a visitor's CSRF token (`generate_csrf`): the session key of its secret, and the name
+    in `g` of the signed token this request's forms carry, both WTF_CSRF_FIELD_NAME."""
+    return current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+
+
+def may_be_signed_in() -> bool:
+    """Whether Flask-Login could find a staff member for this request, from the session or the remember cookie."""
+    user_key, remember_cookie = login_traces()
+    return user_key in session or remember_cookie in request.cookies
+
+
+def is_anonymous_visit() -> bool:
+    """A visitor nobody is signed in as, whose session holds at most a form token: no flash message waiting, no
+    trace of a sign-in, nothing that would make a page theirs alone."""
+    return not may_be_signed_in() and not set(session) - {form_token_key()}
 
 
 @dataclass(frozen=True)
@@ -150,24 +205,15 @@ def _cache() -> ResponseCache | None:
 
 def _request_key() -> str | None:
     """The cache key of this request, or None when it must be answered afresh."""
-    if request.method not in ("GET", "HEAD") or request.endpoint in (None, "static"):
-        return None
-    if request.path == "/staff" or request.path.startswith("/staff/"):
-        return None
-    view = current_app.view_functions.get(request.endpoint)
-    if getattr(view, "public_cache", True) is False:
+    if request.method not in ("GET", "HEAD") or not is_public_view():
         return None
     # A signed-in user, or a message waiting to be shown, makes the page someone's own.
-    if "_user_id" in session or "_flashes" in session or _remember_cookie() in request.cookies:
+    if not is_anonymous_visit():
         return None
     # Pages depend on "today" (next reception, overdue): the day is part of the key.
     parts = [request.method, request.scheme, request.host, request.full_path, clock.today().isoformat()]
     parts += [request.headers.get(name, "") for name in HTMX_HEADERS]
     return "\x1f".join(parts)
-
-
-def _remember_cookie() -> str:
-    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
 
 
 def _etag(version: int, key: str) -> str:
@@ -198,7 +244,7 @@ def _answer(entry: Entry, token: bytes) -> Response:
         send_gzipped(response, entry.gzipped.body(token))
         etag, weak = response.get_etag()
         if etag:  # each encoding its own tag, so that a revalidation is answered in the encoding it holds
-            response.set_etag(f"{etag}-gz", weak)
+            response.set_etag(f"{etag}-gz", bool(weak))
     else:
         response.set_data(entry.body.replace(TOKEN_HOLE, token) if entry.with_token else entry.body)
         if entry.gzipped is not None:
@@ -207,31 +253,26 @@ def _answer(entry: Entry, token: bytes) -> Response:
     return response
 
 
-def _token_field() -> str:
-    return current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-
-
 def _is_cacheable(response: Response) -> bool:
     """Only an answer that is the same for every visitor but for a form's CSRF token: a 200 that sets no cookie,
     for a visitor whose session holds nothing but that token (the session cookie itself is set later)."""
     if response.status_code != 200 or response.is_streamed or response.direct_passthrough:
         return False
-    if "Set-Cookie" in response.headers or set(session) - {_token_field()}:
-        return False
-    user = g.get("_login_user")
-    if user is not None and user.is_authenticated:
+    if "Set-Cookie" in response.headers or not is_anonymous_visit():
         return False
     if limiter.current_limits:  # a copy would answer without counting against the visitor's limit
         return False
     return all(header.lower() in {h.lower() for h in HTMX_HEADERS} for header in response.vary)
 
 
-def _store(response: Response) -> Response:
+def store(response: Response) -> Response:
+    """After-request: keep a public answer (web.AFTER_REQUEST puts it after the security headers, before
+    compression), and answer with the stored copy, as every later visitor will get it."""
     noted = g.get("public_cache")
     if noted is None or g.get("public_cache_hit") or not _is_cacheable(response):
         return response
     version, key = noted
-    body, token = response.get_data(), g.get(_token_field())
+    body, token = response.get_data(), g.get(form_token_key())
     if token is None:
         response.headers["Cache-Control"] = "no-cache"  # browsers keep it but ask again: a write shows at once
         response.set_etag(_etag(version, key))
@@ -247,10 +288,15 @@ def _store(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """Serve public GETs from the cache; PUBLIC_CACHE_ENTRIES=0 turns it off (e.g. to measure pages afresh)."""
+    """Serve public GETs from the cache; PUBLIC_CACHE_ENTRIES=0 turns it off (e.g. to measure pages afresh).
+
+    The version moves on writes whether or not this app keeps a cache: other processes share the database.
+    The answers are stored by `store`, which web.init_app registers among the after-request hooks in order.
+    """
+    listen_once(Session, "before_flush", _move_version_on_flush)
+    listen_once(Session, "do_orm_execute", _move_version_on_bulk_write)
     entries = int(app.config.get("PUBLIC_CACHE_ENTRIES", DEFAULT_ENTRIES))
     if entries > 0:
         size = int(app.config.get("PUBLIC_CACHE_BYTES", DEFAULT_BYTES))
         app.extensions["public_cache"] = ResponseCache(entries, size)
     app.before_request(_serve_from_cache)
-    app.after_request(_store)

@@ -6,7 +6,7 @@ import struct
 import zlib
 from dataclasses import dataclass
 
-from flask import Flask, Response, request
+from flask import Response, request
 
 # Below this size gzip's own header and trailer eat what it saves.
 MIN_SIZE = 256
@@ -73,8 +73,9 @@ def send_gzipped(response: Response, body: bytes) -> Response:
     return response
 
 
-def _compress(response: Response) -> Response:
-    """Compress what nothing before compressed: answers made afresh (staff pages, posts, the API)."""
+def compress(response: Response) -> Response:
+    """After-request, the last of web.AFTER_REQUEST: compress what nothing before compressed (answers made afresh:
+    staff pages, posts, what the cache does not keep)."""
     if (response.direct_passthrough or response.is_streamed or "Content-Encoding" in response.headers
             or not is_compressible(response) or request.method == "HEAD"):
         return response
@@ -83,8 +84,3 @@ def _compress(response: Response) -> Response:
     if len(body) < MIN_SIZE or not accepts_gzip() or response.status_code in (204, 304):
         return response
     return send_gzipped(response, Gzipped.of(body).body())
-
-
-def init_app(app: Flask) -> None:
-    """Registered before every other after-request hook, so that it runs last (Flask runs them in reverse)."""
-    app.after_request(_compress)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any
 
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import Boolean, DateTime, Enum, Integer, MetaData, String, event
+from sqlalchemy import Boolean, DateTime, Enum, FromClause, Integer, MetaData, String, event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -36,10 +37,35 @@ else:
     Model = db.Model
 
 
-def flushed_tables(session: Session) -> set[str | None]:
+class Audience(enum.Enum):
+    """Who sees a table's rows: declared on each model in its table info (`{"info": {AUDIENCE: ...}}`) and read,
+    through `audience()`, by the flush listeners that keep public pages true (the public cache's data version,
+    the footer's "data updated" date). A table that says nothing is the district's published data."""
+
+    PUBLIC = "public"  # the district's published record: deputies, stations, proposals …
+    RESIDENTS = "residents"  # what residents send (opinions): public pages show it (board, tracking), not published
+    STAFF = "staff"  # no public page shows it: accounts, the audit trail, rate-limit counters
+
+
+AUDIENCE = "audience"  # the key of a table's info that holds its Audience
+
+
+def audience(table: FromClause) -> Audience:
+    """Who sees the rows of `table` (a table that does not say is public, so a write to it is never missed)."""
+    return getattr(table, "info", {}).get(AUDIENCE, Audience.PUBLIC)
+
+
+def flushed_tables(session: Session) -> set[FromClause]:
     """The tables a flush of `session` is about to write: of new, deleted and really modified objects."""
     changed = [*session.new, *session.deleted, *(o for o in session.dirty if session.is_modified(o))]
-    return {getattr(o, "__tablename__", None) for o in changed}
+    return {inspect(o).mapper.local_table for o in changed}
+
+
+def listen_once(target: Any, identifier: str, listener: Callable[..., Any]) -> None:
+    """Register an SQLAlchemy event listener from an `init_app`: once, however many apps are made (tests make
+    many), since the events of the Session class are shared by every app of the process."""
+    if not event.contains(target, identifier, listener):
+        event.listen(target, identifier, listener)
 
 
 class Choice(enum.StrEnum):

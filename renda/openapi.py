@@ -6,7 +6,9 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
-bp = Blueprint("openapi", __name__)
+from .cache import public
+
+bp = public(Blueprint("openapi", __name__))
 
 Schema = dict[str, Any]
 

@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .clock import TZ
-from .db import Model, db
+from .db import AUDIENCE, Audience, Model, db
 
 # The scheme of RATELIMIT_STORAGE_URI that names this storage (and the default when the variable is unset).
 SCHEME = "database"
@@ -30,6 +30,7 @@ class RateLimitCounter(Model):
     """One fixed window of one limit for one visitor: the hits counted so far and when the window ends."""
 
     __tablename__ = "rate_limit_counters"
+    __table_args__ = {"info": {AUDIENCE: Audience.STAFF}}
 
     name: Mapped[str] = mapped_column(String(MAX_NAME), primary_key=True)
     hits: Mapped[int]

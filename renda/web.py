@@ -280,13 +280,20 @@ def too_many_requests(refusal: Refusal | None) -> Response:
     return refusal.answer(error_response(429, message))
 
 
-def _set_security_headers(response: Response) -> Response:
+def set_security_headers(response: Response) -> Response:
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     return response
+
+
+# The site's after-request hooks, in the order they run on every answer (one from the cache too): the security
+# headers first, so that a page the cache stores carries them; then the cache stores it; compression last, on
+# whatever nothing compressed before. Hooks registered later (Flask-Login's remember cookie) run before these,
+# so the cache sees the cookie they set; Flask-Limiter's, registered earlier, adds its headers after them.
+AFTER_REQUEST = (set_security_headers, cache.store, compression.compress)
 
 
 def _profile() -> Any:
@@ -344,13 +351,11 @@ def init_app(app: Flask) -> None:
     # Before any blueprint adds its rules: every `<int:…>` of the site is bounded.
     app.url_map.converters["int"] = BoundedIntegerConverter
     app.session_interface = SessionInterface()
-    # After-request hooks run in the reverse order of these lines: security headers first (so stored answers
-    # carry them), then the cache stores the page, and compression comes last, on whatever remains to compress.
-    compression.init_app(app)
     assets.init_app(app)
     app.before_request(_refuse_nul)
     cache.init_app(app)  # public pages served from each process's cache, invalidated by every write
-    app.after_request(_set_security_headers)
+    for hook in reversed(AFTER_REQUEST):  # Flask runs after-request hooks in the reverse order of registration
+        app.after_request(hook)
     app.jinja_env.globals.update(district=_profile, site_name=site_name, weekday=weekday, TZ=TZ, page_url=page_url,
                                  query_args=query_args)
     app.jinja_env.trim_blocks = True

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import http.cookiejar
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.parse
@@ -14,18 +16,24 @@ from pathlib import Path
 
 import pytest
 from conftest import DEMO_CONTENT, Auth, app_on_copy, copy_database, csrf_token_of, make_app
-from flask import Flask, flash, redirect
-from flask_wtf.csrf import generate_csrf
+from flask import Blueprint, Flask, flash, g, redirect, session
+from flask_login import LoginManager, UserMixin, current_user, login_user
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFProtect, generate_csrf, validate_csrf
 from sqlalchemy import event, select, update
 
-from renda import cache
+from renda import cache, compression
 from renda.cache import DataVersion, Entry, ResponseCache
 from renda.content.load import load_content
-from renda.db import db
+from renda.db import Audience, audience, db
 from renda.deputies.models import Deputy
+from renda.district.models import DistrictProfile
+from renda.extensions import csrf
 from renda.opinions.models import Opinion, OpinionEvent, OpinionStatus
+from renda.ratelimits import RateLimitCounter
 from renda.reports.models import ReportBack
-from renda.staff.models import AuditEvent
+from renda.staff.models import AuditEvent, StaffUser
+from renda.web import AFTER_REQUEST, CONTENT_SECURITY_POLICY, set_security_headers
 
 PUBLIC_KINDS = [
     "/deputies?level=county",  # HTML
@@ -176,9 +184,13 @@ def replied_opinion(app: Flask) -> str:
 
 
 def test_form_pages_come_from_the_cache_with_each_visitors_own_token(app, count_queries):
-    @app.get("/probe/token")
+    probe = cache.public(Blueprint("probe", __name__))
+
+    @probe.get("/probe/token")
     def token_only() -> str:  # a token and nothing else: no template, so nothing else touches the session
         return f'<input name="csrf_token" type="hidden" value="{generate_csrf()}">'
+
+    app.register_blueprint(probe)
 
     for path in ("/opinions/new", "/probe/token"):
         tokens, bodies = [], []
@@ -369,3 +381,246 @@ def test_a_staff_write_shows_at_once_in_every_worker(two_workers):
         fetch(base + report)
     assert gone.value.code == 404
     gone.value.close()
+
+
+# --- Only what is marked public is kept ---------------------------------------------------------------------
+
+PUBLIC_BLUEPRINTS = {"pages", "openapi", "areas", "deputies", "stations", "reports", "proposals", "opinions"}
+
+
+def probes(app: Flask) -> list[str]:
+    """Routes on a public blueprint, on an unmarked one and on no blueprint, each noting every time it runs."""
+    made: list[str] = []
+    marked = cache.public(Blueprint("probe_public", __name__))
+    unmarked = Blueprint("probe_unmarked", __name__)
+
+    @marked.get("/probe/public")
+    def public_page() -> str:
+        made.append("public")
+        return "the same for everyone"
+
+    @marked.get("/probe/opted-out")
+    @cache.never_cached
+    def opted_out() -> str:
+        made.append("opted-out")
+        return "made afresh"
+
+    @marked.post("/probe/post")
+    @csrf.exempt
+    def form_post() -> str:
+        made.append("post")
+        return "posted"
+
+    @unmarked.get("/probe/unmarked")
+    def unmarked_page() -> str:
+        made.append("unmarked")
+        return "not marked"
+
+    @app.get("/probe/bare")
+    def bare() -> str:
+        made.append("bare")
+        return "on no blueprint"
+
+    app.register_blueprint(marked)
+    app.register_blueprint(unmarked)
+    return made
+
+
+def test_only_the_pages_of_a_blueprint_marked_public_are_kept(app):
+    made = probes(app)
+    for visitor in (app.test_client(), app.test_client()):
+        for _ in range(2):
+            assert visitor.get("/probe/public").headers["ETag"]
+            for path in ("/probe/opted-out", "/probe/unmarked", "/probe/bare"):
+                response = visitor.get(path)
+                assert response.status_code == 200 and "ETag" not in response.headers, path
+            posted = visitor.post("/probe/post", data={"x": "1"})
+            assert posted.status_code == 200 and "ETag" not in posted.headers
+    assert made.count("public") == 1  # made once, then every visitor got the stored copy
+    assert made.count("opted-out") == made.count("unmarked") == made.count("bare") == made.count("post") == 4
+
+
+def test_every_public_area_is_marked_and_no_staff_page_is(app):
+    marked = app.extensions[cache.PUBLIC_BLUEPRINTS]
+    assert marked == PUBLIC_BLUEPRINTS
+    staff = {name for name in app.blueprints if name == "staff" or name.endswith("_staff")}
+    assert staff and set(app.blueprints) == marked | staff
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint != "static":  # on no blueprint: never kept (its files are, by browsers, for a year)
+            blueprint = rule.endpoint.rpartition(".")[0]
+            assert (blueprint in marked) != rule.rule.startswith("/staff"), rule.rule
+
+
+def test_the_staff_pages_are_never_kept(app, client, auth, count_queries):
+    auth.create("editor-x", "editor")
+    for _ in range(2):
+        before = count_queries.count
+        page = app.test_client().get("/staff/login")
+        assert page.status_code == 200 and "ETag" not in page.headers
+        assert count_queries.count > before
+    auth.login("editor-x")
+    for _ in range(2):
+        before = count_queries.count
+        page = client.get("/staff/receptions")
+        assert page.status_code == 200 and "ETag" not in page.headers
+        assert count_queries.count - before >= 3
+
+
+def test_a_form_post_to_a_public_page_is_never_answered_from_the_cache(app, count_queries):
+    visitor = app.test_client()
+    assert visitor.get("/opinions/new").status_code == 200  # the form is stored (with its hole for the token)
+    for _ in range(2):
+        before = count_queries.count
+        refused = visitor.post("/opinions", data={**OPINION, "csrf_token": "stale"})
+        assert refused.status_code == 400 and "ETag" not in refused.headers
+        assert count_queries.count > before  # made afresh: the form again, filled in
+
+
+def test_a_remember_cookie_alone_gets_a_fresh_page(app, count_queries):
+    assert app.test_client().get("/deputies").headers["ETag"]
+    remembered = app.test_client()
+    with app.app_context():
+        remembered.set_cookie(cache.login_traces()[1], "1|signature")
+    before = count_queries.count
+    response = remembered.get("/deputies")
+    assert response.status_code == 200 and "ETag" not in response.headers
+    assert count_queries.count - before >= 3
+
+
+# --- Which writes move the version: declared on the models ------------------------------------------------
+
+def test_the_tables_no_public_page_shows_are_declared_on_their_models(app):
+    declared = {table.name: audience(table) for table in db.metadata.tables.values()
+                if audience(table) is not Audience.PUBLIC}
+    assert declared == {
+        "opinions": Audience.RESIDENTS, "opinion_events": Audience.RESIDENTS,
+        "staff_users": Audience.STAFF, "audit_events": Audience.STAFF, "rate_limit_counters": Audience.STAFF,
+    }
+    assert audience(db.metadata.tables["deputies"]) is Audience.PUBLIC  # saying nothing is public
+
+
+def data_updated_at(app: Flask) -> dt.datetime | None:
+    with app.app_context():
+        return db.session.scalars(select(DistrictProfile.data_updated_at)).one()
+
+
+def test_a_write_only_staff_see_leaves_the_version_and_the_footer_alone(app, auth):
+    start, updated = version(app), data_updated_at(app)
+    user_id = auth.create("editor-y", "editor")  # an account
+    with app.app_context():
+        db.session.add(RateLimitCounter(name="probe", hits=1, expires_at=time.time() + 60))
+        db.session.add(AuditEvent(action="view", record_type="opinion", record_key="X"))
+        db.session.commit()
+        db.session.execute(update(StaffUser).where(StaffUser.id == user_id).values(session_epoch=1))
+        db.session.commit()
+    assert version(app) == start and data_updated_at(app) == updated
+
+
+def test_a_residents_write_moves_the_version_but_not_the_footers_date(app):
+    start, updated = version(app), data_updated_at(app)
+    replied_opinion(app)  # the board and the tracking page show it
+    assert version(app) >= start + 2
+    assert data_updated_at(app) == updated  # not the district's published data
+
+
+def test_a_public_write_moves_the_version_once_and_the_footers_date(app):
+    make_app(Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")))  # another app: no new listener
+    start, updated = version(app), data_updated_at(app)
+    with app.app_context():
+        deputy = db.session.scalars(select(Deputy)).first()
+        deputy.bio += "。"
+        db.session.commit()
+    assert version(app) == start + 1
+    assert data_updated_at(app) not in (None, updated)
+
+
+def test_the_flush_listeners_are_registered_by_init_app_not_by_importing():
+    code = ("import renda.cache, renda.district.models as d, renda.web\n"
+            "from sqlalchemy import event\nfrom sqlalchemy.orm import Session\n"
+            "hooks = [(Session, 'before_flush', renda.cache._move_version_on_flush),\n"
+            "         (Session, 'do_orm_execute', renda.cache._move_version_on_bulk_write),\n"
+            "         (Session, 'before_flush', d._note_public_change)]\n"
+            "assert not any(event.contains(*hook) for hook in hooks), 'registered at import'\n"
+            "from renda import create_app\n"
+            "create_app({'TESTING': True, 'SECRET_KEY': 'x', 'SQLALCHEMY_DATABASE_URI': 'sqlite://'})\n"
+            "assert all(event.contains(*hook) for hook in hooks), 'not registered by create_app'\n")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parent.parent)
+
+
+# --- What the cache knows of Flask-Login and Flask-WTF, against the installed libraries --------------------
+
+class Member(UserMixin):
+    id = "7"
+
+
+@pytest.mark.parametrize("config", [{}, {"REMEMBER_COOKIE_NAME": "keep_me"}])
+def test_login_traces_are_where_the_installed_flask_login_leaves_a_sign_in(config):
+    site = Flask(__name__)
+    site.config.update(SECRET_KEY="x", **config)
+    manager = LoginManager(site)
+    manager.user_loader(lambda user_id: Member() if user_id == Member.id else None)
+
+    @site.post("/in")
+    def sign_in() -> str:
+        login_user(Member(), remember=True)
+        return ""
+
+    @site.get("/who")
+    def who() -> str:
+        return f"{current_user.is_authenticated} {cache.may_be_signed_in()}"
+
+    member, stranger = site.test_client(), site.test_client()
+    with member:
+        member.post("/in")
+        with site.app_context():
+            user_key, remember_cookie = cache.login_traces()
+        assert session[user_key] == Member.id  # the session names the user under this key
+    cookie = member.get_cookie(remember_cookie)
+    assert cookie is not None and cookie.value  # and the remember cookie has this name
+    assert member.get("/who").get_data(as_text=True) == "True True"
+    assert stranger.get("/who").get_data(as_text=True) == "False False"
+    stranger.set_cookie(remember_cookie, cookie.value)  # the cookie alone signs in again
+    assert stranger.get("/who").get_data(as_text=True) == "True True"
+
+
+@pytest.mark.parametrize("config", [{}, {"WTF_CSRF_FIELD_NAME": "form_key"}])
+def test_the_form_token_key_is_where_the_installed_flask_wtf_keeps_the_token(config):
+    site = Flask(__name__)
+    site.config.update(SECRET_KEY="x", **config)
+    CSRFProtect(site)
+
+    class Probe(FlaskForm):
+        pass
+
+    with site.test_request_context("/"):
+        key = cache.form_token_key()
+        field = Probe()[key]  # the forms' hidden field is named by it too
+        token = generate_csrf()
+        assert set(session) == {key}  # the token's secret, and nothing else, in the session
+        assert g.get(key) == token == field.current_token  # the signed token this request's forms carry
+        validate_csrf(token)  # and a real token, as the forms check it
+
+
+# --- The order of the after-request hooks -------------------------------------------------------------------
+
+def test_the_after_request_hooks_run_in_the_stated_order(app):
+    hooks = list(reversed(app.after_request_funcs[None]))  # the order Flask runs them in
+    order = [hooks.index(hook) for hook in AFTER_REQUEST]
+    assert AFTER_REQUEST == (set_security_headers, cache.store, compression.compress)
+    assert order == sorted(order)
+    remember = next(i for i, hook in enumerate(hooks) if getattr(hook, "__name__", "") == "_update_remember_cookie")
+    assert remember < order[1]  # Flask-Login sets its cookie before the cache decides whether to store
+
+
+def test_a_stored_answer_carries_the_security_headers_and_is_compressed_after_storing(app, client):
+    first = client.get("/stations", headers={"Accept-Encoding": "gzip"})
+    entry = next(iter(app.extensions["public_cache"].entries.values()))
+    stored = dict(entry.headers)
+    assert stored["Content-Security-Policy"] == CONTENT_SECURITY_POLICY and stored["X-Frame-Options"] == "DENY"
+    assert "Content-Encoding" not in stored and entry.body.startswith(b"<!doctype html>")  # kept plain
+    again = client.get("/stations", headers={"Accept-Encoding": "gzip"})
+    for answer in (first, again):
+        assert answer.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+        assert answer.headers["X-Content-Type-Options"] == "nosniff"
+        assert answer.headers["Content-Encoding"] == "gzip"
+    assert again.get_data() == first.get_data()

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from ..cache import public
 from ..db import db
 from ..web import BadParameter, api_list, paginate, render
 
@@ -33,7 +34,7 @@ from .queries import (
 
 # --- pages and their JSON twins ----------------------------------------------------------------------------------
 
-bp = Blueprint("areas", __name__)
+bp = public(Blueprint("areas", __name__))
 
 
 @bp.get("/lookup")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from flask import Blueprint, Response, abort, current_app, jsonify, request, send_from_directory
 from sqlalchemy import select
 
+from ..cache import public
 from ..db import db
 from ..web import BadParameter, api_list, paginate, render, wants_json
 
@@ -30,7 +31,7 @@ from .queries import (
     sector_choices,
 )
 
-bp = Blueprint("deputies", __name__)
+bp = public(Blueprint("deputies", __name__))
 
 
 def scope_districts(filters: DirectoryFilters) -> list[ElectoralDistrict]:

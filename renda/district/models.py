@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, String, event, select
+from flask import Flask
+from sqlalchemy import Date, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from ..db import Model, flag, flushed_tables, intpk, name, text, timestamp, utcnow
+from ..db import Audience, Model, audience, flag, flushed_tables, intpk, listen_once, name, text, timestamp, utcnow
 
 
 class DistrictProfile(Model):
@@ -39,16 +40,18 @@ class CongressSession(Model):
 NEWEST_SESSION_FIRST = (CongressSession.opened_on.desc(), CongressSession.code.desc())
 
 
-PRIVATE_TABLES = {"opinions", "opinion_events", "audit_events", "staff_users"}
-
-
-@event.listens_for(Session, "before_flush")
 def _note_public_change(session: Session, flush_context: object, instances: object) -> None:
     """Any change to public data moves the district's "data updated" time: the footer's date, and a version."""
-    if not flushed_tables(session) - PRIVATE_TABLES - {"district_profile"}:
+    changed = flushed_tables(session) - {DistrictProfile.__table__}
+    if not any(audience(table) is Audience.PUBLIC for table in changed):
         return
     known = [*session.identity_map.values(), *session.new]
     profile = next((o for o in known if isinstance(o, DistrictProfile)), None)
     profile = profile or session.scalars(select(DistrictProfile).limit(1)).first()
     if profile is not None:
         profile.data_updated_at = utcnow()
+
+
+def init_app(app: Flask) -> None:
+    """Keep the "data updated" time from now on: every session's flushes are watched (once per process)."""
+    listen_once(Session, "before_flush", _note_public_change)

@@ -12,7 +12,7 @@ from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, String, and_,
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, selectinload
 
 from ..areas.models import Community
-from ..db import Choice, Model, choice, db, flag, intpk, text, timestamp, utcnow
+from ..db import AUDIENCE, Audience, Choice, Model, choice, db, flag, intpk, text, timestamp, utcnow
 from ..deputies.models import DeputyGroup
 from ..proposals.models import Unit
 from ..rates import percent
@@ -71,6 +71,7 @@ class Opinion(Model):
     __tablename__ = "opinions"
     __table_args__ = (
         CheckConstraint("length(code) = 10", name="code_length"),
+        {"info": {AUDIENCE: Audience.RESIDENTS}},
     )
 
     id: Mapped[intpk]
@@ -105,6 +106,7 @@ class OpinionEvent(Model):
     """A dated step in an opinion's handling, with the staff member who took it."""
 
     __tablename__ = "opinion_events"
+    __table_args__ = {"info": {AUDIENCE: Audience.RESIDENTS}}
 
     id: Mapped[intpk]
     opinion_id: Mapped[int] = mapped_column(ForeignKey("opinions.id", ondelete="CASCADE"), index=True)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..areas.models import Community, ElectoralDistrict
 from ..areas.queries import community_label, find_community, search_communities
+from ..cache import public
 from ..clock import TZ
 from ..db import db, utcnow
 from ..deputies.models import DeputyGroup
@@ -30,7 +31,7 @@ from .models import (
     satisfaction_by_group,
 )
 
-bp = Blueprint("opinions", __name__)
+bp = public(Blueprint("opinions", __name__))
 
 SUGGESTIONS = 10
 

@@ -9,12 +9,13 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import selectinload
 
 from .. import clock
+from ..cache import public
 from ..db import db
 from ..reports.models import ReportBack, ReportStatus
 from ..stations.schedule import receptions_between
 from ..web import render
 
-bp = Blueprint("pages", __name__)
+bp = public(Blueprint("pages", __name__))
 
 
 @bp.get("/")

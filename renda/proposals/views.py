@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .. import clock
+from ..cache import public
 from ..db import db
 from ..district.models import CongressSession
 from ..district.queries import sessions_newest_first
@@ -34,7 +35,7 @@ from .stats import session_stats, stats_charts
 # ---------------------------------------------------------------------------------------------------------------
 # Public pages and the API.
 
-bp = Blueprint("proposals", __name__)
+bp = public(Blueprint("proposals", __name__))
 
 
 def _list_page(strict: bool) -> tuple[Filters, FilterOptions, Any]:

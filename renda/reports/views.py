@@ -9,6 +9,7 @@ from sqlalchemy import (
 )
 
 from .. import clock
+from ..cache import public
 from ..db import db
 from ..deputies.models import Activity, Deputy, DeputyGroup
 from ..web import BadParameter, api_list, error_response, page_args, paginate, query_bool, query_int, render
@@ -19,7 +20,7 @@ from .rendering import render_markdown
 
 # --- Public pages ----------------------------------------------------------------------------------------
 
-bp = Blueprint("reports", __name__)
+bp = public(Blueprint("reports", __name__))
 
 @bp.get("/reports")
 def index() -> Response:

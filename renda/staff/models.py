@@ -7,7 +7,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import generate_password_hash
 
-from ..db import Choice, Model, choice, intpk, timestamp, utcnow
+from ..db import AUDIENCE, Audience, Choice, Model, choice, intpk, timestamp, utcnow
 from ..deputies.models import DeputyGroup
 
 PASSWORD_METHOD = "scrypt"
@@ -33,6 +33,7 @@ class StaffUser(UserMixin, Model):
     __tablename__ = "staff_users"
     __table_args__ = (
         CheckConstraint("role <> 'liaison' OR group_id IS NOT NULL", name="liaison_has_group"),
+        {"info": {AUDIENCE: Audience.STAFF}},
     )
 
     id: Mapped[intpk]
@@ -67,6 +68,7 @@ class AuditEvent(Model):
     """Who changed (or looked at personal data of) which record, and when."""
 
     __tablename__ = "audit_events"
+    __table_args__ = {"info": {AUDIENCE: Audience.STAFF}}
 
     id: Mapped[intpk]
     at: Mapped[timestamp] = mapped_column(default=utcnow, index=True)

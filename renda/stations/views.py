@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .. import clock
+from ..cache import public
 from ..db import db
 from ..deputies.models import DeputyGroup
 from ..district.queries import district_profile
@@ -33,7 +34,7 @@ from .schedule import (
 
 # --- public pages and their JSON twins --------------------------------------------------------------------------
 
-bp = Blueprint("stations", __name__)
+bp = public(Blueprint("stations", __name__))
 
 
 @bp.get("/stations")
