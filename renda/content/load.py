@@ -17,7 +17,17 @@ from ..areas.models import Community, ElectoralDistrict, Town
 from ..db import db
 from ..deputies.models import Activity, ActivityKind, Deputy, DeputyGroup, DeputyStatus, Gender, Level
 from ..district.models import CongressSession, DistrictProfile
-from ..proposals.models import STAGE_DATE_FIELDS, Proposal, ProposalEvent, ProposalKind, Result, Stage, Unit
+from ..problems import Problem
+from ..proposals.models import (
+    STAGE_DATE_FIELDS,
+    Proposal,
+    ProposalEvent,
+    ProposalKind,
+    Result,
+    Stage,
+    Unit,
+    check_proposal,
+)
 from ..reports.models import ReportBack, ReportStatus
 from ..stations.models import Reception, ReceptionStatus, Station, StationKind
 from ..vocabulary import Satisfaction
@@ -316,52 +326,39 @@ def _load_proposals(root: Path, sessions: dict[str, CongressSession], deputies: 
     for row in read_csv(root, "proposals.csv", columns, "number"):
         stage = row.choice("stage", Stage)
         assert stage is not None
-        dates = _stage_dates(row, stage)
+        dates = {each: row.date(each.date_field, required=False) for each in Stage}
         result = row.choice("result", Result, required=False)
-        if result is not None and stage.rank < Stage.REPLIED.rank:
-            raise row.error(f"阶段为“{stage.label}”的建议还没有答复，不能填写办理结果“result”")
         satisfaction = row.choice("satisfaction", Satisfaction, required=False)
-        if satisfaction is not None and stage.rank < Stage.EVALUATED.rank:
-            raise row.error(f"阶段为“{stage.label}”的建议还没有评价，不能填写满意度“satisfaction”")
         lead_unit = row.ref("lead_unit", units, "承办单位", required=False)
-        if lead_unit is None and stage.rank >= Stage.ASSIGNED.rank:
-            raise row.error("已交办的建议必须填写主办单位“lead_unit”")
+        co_units = row.refs("co_units", units, "承办单位")
         supervisor = row.ref("supervisor_slug", deputies, "代表", required=False)
-        if supervisor is not None and not supervisor.committee_member:
-            raise row.error(f"领衔督办“{supervisor.slug}”不是常委会组成人员")
         lead = row.ref("lead_slug", deputies, "代表")
         cosigners = row.refs("cosigner_slugs", deputies, "代表")
-        if lead in cosigners:
-            raise row.error("领衔代表不能同时是附议代表")
+        reply = row.text("reply", False, 8000)
+        _refuse(row, check_proposal(
+            stage, dates, lead_unit=lead_unit.slug if lead_unit else None, co_units=[u.slug for u in co_units],
+            reply=reply, result=result, satisfaction=satisfaction, lead=lead, cosigners=cosigners,
+            supervisor=supervisor,
+        ))
+        columns_dates = {each.date_field: date for each, date in dates.items()}
         proposal = upsert(
             proposals, row.text("number", max_length=30), Proposal, number=row.text("number"),
             session=row.ref("session", sessions, "会议"), kind=row.choice("kind", ProposalKind),
             title=row.text("title", max_length=300), summary=row.text("summary", False, 4000), lead=lead,
             category=row.text("category", False, 40), is_key=row.yes_no("key"), supervisor=supervisor,
-            lead_unit=lead_unit, stage=stage, result=result, satisfaction=satisfaction,
-            reply=row.text("reply", False, 8000), **dates,
+            lead_unit=lead_unit, stage=stage, result=result, satisfaction=satisfaction, reply=reply,
+            **columns_dates,
         )
         _replace_list(proposal, "cosigners", cosigners)
-        _replace_list(proposal, "co_units", row.refs("co_units", units, "承办单位"))
-        _sync_imported_events(proposal, stage, dates)
+        _replace_list(proposal, "co_units", co_units)
+        _sync_imported_events(proposal, stage, columns_dates)
     return proposals
 
 
-def _stage_dates(row: Row, stage: Stage) -> dict[str, dt.date | None]:
-    """The dated columns: filled up to the stage, empty after it, in order."""
-    dates: dict[str, dt.date | None] = {}
-    previous: tuple[str, dt.date] | None = None
-    for each, column in STAGE_DATE_FIELDS.items():
-        reached = each.rank <= stage.rank
-        value = row.date(column, required=reached)
-        if not reached and value is not None:
-            raise row.error(f"阶段为“{stage.label}”，“{column}”应为空")
-        if value is not None and previous is not None and value < previous[1]:
-            raise row.error(f"“{column}”（{value}）早于“{previous[0]}”（{previous[1]}）")
-        if value is not None:
-            previous = (column, value)
-        dates[column] = value
-    return dates
+def _refuse(row: Row, problems: list[Problem]) -> None:
+    """A record that breaks a rule of its area fails at its line, with the rule's own message."""
+    if problems:
+        raise row.error(problems[0].message)
 
 
 def _sync_imported_events(proposal: Proposal, stage: Stage, dates: dict[str, dt.date | None]) -> None:
