@@ -29,7 +29,7 @@ from ..proposals.models import (
     check_proposal,
 )
 from ..reports.models import ReportBack, ReportStatus
-from ..stations.models import Reception, ReceptionStatus, Station, StationKind
+from ..stations.models import Reception, ReceptionStatus, Station, StationKind, check_reception
 from ..vocabulary import Satisfaction
 from .rows import ContentError, Row, existing, read_csv, upsert
 
@@ -290,15 +290,13 @@ def _load_receptions(root: Path, stations: dict[str, Station], deputies: dict[st
         date = row.date("date")
         status = row.choice("status", ReceptionStatus)
         start, end = row.time("start"), row.time("end")
-        assert start and end and station is not None
-        if end <= start:
-            raise row.error("“end”应晚于“start”")
+        assert station is not None
         voters, issues = row.integer("voters", False), row.integer("issues", False)
-        if status is ReceptionStatus.PLANNED and (voters is not None or issues is not None):
-            raise row.error("计划中的接待不能填写接待人数或收集问题数")
         slot = (station.slug, date)
-        if slot in taken:
-            raise row.error(f"同一联络站同一天已有接待（第 {taken[slot]} 行）")
+        problems = check_reception(date, start, end, status, voters, issues, same_day_taken=slot in taken)
+        if problems and slot in taken and problems[0].field == "date":
+            raise row.error(f"{problems[0].message}（第 {taken[slot]} 行）")
+        _refuse(row, problems)
         taken[slot] = row.line
         reception = upsert(receptions, row.text("id", max_length=120), Reception, ref=row.text("id"),
                            station=station, date=date, start=start, end=end, topic=row.text("topic", False),
