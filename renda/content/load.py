@@ -15,9 +15,17 @@ from sqlalchemy import select
 
 from ..areas.models import Community, ElectoralDistrict, Town
 from ..db import db
-from ..deputies.models import Activity, ActivityKind, Deputy, DeputyGroup, DeputyStatus, Gender, Level
+from ..deputies.models import (
+    Activity,
+    ActivityKind,
+    Deputy,
+    DeputyGroup,
+    DeputyStatus,
+    Gender,
+    Level,
+    check_deputy,
+)
 from ..district.models import CongressSession, DistrictProfile
-from ..problems import Problem
 from ..proposals.models import (
     STAGE_DATE_FIELDS,
     Proposal,
@@ -221,23 +229,17 @@ DEPUTY_COLUMNS = ["slug", "name", "gender", "ethnicity", "party", "level", "dist
                   "occupation", "sector", "status", "committee_member", "photo", "bio"]
 
 
-def deputy_values(row: Row, districts: dict[str, ElectoralDistrict], groups: dict[str, DeputyGroup],
-                  photos: Path) -> dict[str, Any]:
-    """The attributes of a Deputy from one roster row (deputies.csv, or an upload in the staff area)."""
-    level = row.choice("level", Level)
-    district = row.ref("district_code", districts, "选区", required=False)
-    if district is not None and level is not Level.COUNTY:
-        raise row.error("只有区人大代表（level=county）才填写“district_code”")
-    photo = row.text("photo", required=False)
-    if photo and (Path(photo).name != photo or not (photos / photo).is_file()):
-        raise row.error(f"照片“{photo}”不在照片文件夹中")
+def deputy_values(row: Row, districts: dict[str, ElectoralDistrict], groups: dict[str, DeputyGroup]) -> dict[str, Any]:
+    """The attributes of a Deputy as one roster row (deputies.csv, or an upload in the staff area) gives them;
+    the rules they keep are deputies.models.check_deputy's."""
     return dict(
-        slug=row.slug("slug"), name=row.text("name", max_length=50), gender=row.choice("gender", Gender),
-        ethnicity=row.text("ethnicity", False, 20), party=row.text("party", False, 40), level=level,
-        district=district, group=row.ref("group_slug", groups, "代表小组", required=False),
-        occupation=row.text("occupation", False), sector=row.text("sector", False, 40),
+        slug=row.slug("slug"), name=row.text("name", max_length=None), gender=row.choice("gender", Gender),
+        ethnicity=row.text("ethnicity", False, None), party=row.text("party", False, None),
+        level=row.choice("level", Level), district=row.ref("district_code", districts, "选区", required=False),
+        group=row.ref("group_slug", groups, "代表小组", required=False),
+        occupation=row.text("occupation", False, None), sector=row.text("sector", False, None),
         status=row.choice("status", DeputyStatus), committee_member=row.yes_no("committee_member"),
-        photo=photo, bio=row.text("bio", False, 4000),
+        photo=row.text("photo", False, None), bio=row.text("bio", False, None),
     )
 
 
@@ -245,7 +247,8 @@ def _load_deputies(root: Path, districts: dict[str, ElectoralDistrict],
                    groups: dict[str, DeputyGroup]) -> dict[str, Deputy]:
     deputies = existing(Deputy, "slug")
     for row in read_csv(root, "deputies.csv", DEPUTY_COLUMNS, "slug"):
-        values = deputy_values(row, districts, groups, root / "photos")
+        values = deputy_values(row, districts, groups)
+        row.refuse(check_deputy(values, root / "photos"))
         upsert(deputies, values["slug"], Deputy, **values)
     return deputies
 
@@ -296,7 +299,7 @@ def _load_receptions(root: Path, stations: dict[str, Station], deputies: dict[st
         problems = check_reception(date, start, end, status, voters, issues, same_day_taken=slot in taken)
         if problems and slot in taken and problems[0].field == "date":
             raise row.error(f"{problems[0].message}（第 {taken[slot]} 行）")
-        _refuse(row, problems)
+        row.refuse(problems)
         taken[slot] = row.line
         reception = upsert(receptions, row.text("id", max_length=120), Reception, ref=row.text("id"),
                            station=station, date=date, start=start, end=end, topic=row.text("topic", False),
@@ -333,7 +336,7 @@ def _load_proposals(root: Path, sessions: dict[str, CongressSession], deputies: 
         lead = row.ref("lead_slug", deputies, "代表")
         cosigners = row.refs("cosigner_slugs", deputies, "代表")
         reply = row.text("reply", False, 8000)
-        _refuse(row, check_proposal(
+        row.refuse(check_proposal(
             stage, dates, lead_unit=lead_unit.slug if lead_unit else None, co_units=[u.slug for u in co_units],
             reply=reply, result=result, satisfaction=satisfaction, lead=lead, cosigners=cosigners,
             supervisor=supervisor,
@@ -351,12 +354,6 @@ def _load_proposals(root: Path, sessions: dict[str, CongressSession], deputies: 
         _replace_list(proposal, "co_units", co_units)
         _sync_imported_events(proposal, stage, columns_dates)
     return proposals
-
-
-def _refuse(row: Row, problems: list[Problem]) -> None:
-    """A record that breaks a rule of its area fails at its line, with the rule's own message."""
-    if problems:
-        raise row.error(problems[0].message)
 
 
 def _sync_imported_events(proposal: Proposal, stage: Stage, dates: dict[str, dt.date | None]) -> None:

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 
 from ..db import Choice, db
+from ..problems import Problem
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -42,11 +43,17 @@ class Row:
     def error(self, message: str) -> ContentError:
         return ContentError(self.path, self.line, message)
 
-    def text(self, column: str, required: bool = True, max_length: int = 200) -> str:
+    def refuse(self, problems: list[Problem]) -> None:
+        """A record that breaks a rule of its area fails at its line, with the rule's own message."""
+        if problems:
+            raise self.error(problems[0].message)
+
+    def text(self, column: str, required: bool = True, max_length: int | None = 200) -> str:
+        """The cell's text; `max_length` None where the area's check bounds it."""
         value = (self.cells.get(column) or "").strip()
         if required and not value:
             raise self.error(f"“{column}”不能为空")
-        if len(value) > max_length:
+        if max_length is not None and len(value) > max_length:
             raise self.error(f"“{column}”过长（{len(value)} 字，最多 {max_length} 字）")
         return value
 

@@ -18,7 +18,7 @@ from ..areas.models import ElectoralDistrict
 from ..content.load import DEPUTY_COLUMNS, deputy_values
 from ..content.rows import ContentError, Row, csv_records, parse_table
 from ..db import db
-from .models import Deputy, DeputyGroup
+from .models import Deputy, DeputyGroup, check_deputy
 
 FIELD_LABELS = {
     "name": "姓名", "gender": "性别", "ethnicity": "民族", "party": "党派", "level": "层级", "district": "选区",
@@ -169,7 +169,8 @@ def preview(shown: str, text: str) -> Preview:
             if slug in seen:
                 raise row.error(f"重复的代表编号（slug）“{slug}”（第 {seen[slug]} 行已有）")
             seen[slug] = row.line
-            attributes = deputy_values(row, districts, groups, photos)
+            attributes = deputy_values(row, districts, groups)
+            row.refuse(check_deputy(attributes, photos))
         except ContentError as e:
             outcomes.append(RowOutcome(row.line, slug, name, "error", message=e.message))
             continue
