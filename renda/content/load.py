@@ -39,6 +39,7 @@ from ..proposals.models import (
 from ..reports.models import ReportBack, ReportStatus
 from ..stations.models import Reception, ReceptionStatus, Station, StationKind, check_reception
 from ..vocabulary import Satisfaction
+from . import schema
 from .rows import ContentError, Row, existing, read_csv, upsert
 
 
@@ -72,7 +73,7 @@ def _load(root: Path) -> Loaded:
     loaded = Loaded()
     sessions = _load_district(root)
     stations = _load_stations(root)
-    group_rows = read_csv(root, "groups.csv", ["slug", "name", "station_slug", "leader_slug", "district_codes"], "slug")
+    group_rows = read_csv(root, schema.GROUPS)
     groups = existing(DeputyGroup, "slug")
     for row in group_rows:
         upsert(groups, row.slug("slug"), DeputyGroup, slug=row.slug("slug"), name=row.text("name", max_length=100),
@@ -163,10 +164,8 @@ def _yaml_key_line(path: Path, key: str) -> int:
 
 
 def _load_stations(root: Path) -> dict[str, Station]:
-    columns = ["slug", "name", "kind", "address", "hours", "phone", "lat", "lon", "schedule",
-               "schedule_start", "schedule_end", "directions"]
     stations = existing(Station, "slug")
-    for row in read_csv(root, "stations.csv", columns, "slug"):
+    for row in read_csv(root, schema.STATIONS):
         schedule = row.text("schedule", required=False)
         if schedule:
             try:
@@ -188,7 +187,7 @@ def _load_stations(root: Path) -> dict[str, Station]:
 
 
 def _load_districts(root: Path, group_rows: list[Row], groups: dict[str, DeputyGroup]) -> dict[str, ElectoralDistrict]:
-    rows = read_csv(root, "districts.csv", ["code", "name", "seats"], "code")
+    rows = read_csv(root, schema.DISTRICTS)
     codes = {row.text("code") for row in rows}
     group_of: dict[str, DeputyGroup] = {}
     for row in group_rows:
@@ -212,7 +211,7 @@ def _load_areas(root: Path, districts: dict[str, ElectoralDistrict]) -> dict[str
     towns = existing(Town, "name")
     communities = existing(Community, "code")
     names: dict[str, int] = {}
-    for row in read_csv(root, "areas.csv", ["town", "community", "community_code", "district_code"], "community_code"):
+    for row in read_csv(root, schema.AREAS):
         town_name = row.text("town", max_length=100)
         town = upsert(towns, town_name, Town, name=town_name)
         name = row.text("community", max_length=100)
@@ -223,10 +222,6 @@ def _load_areas(root: Path, districts: dict[str, ElectoralDistrict]) -> dict[str
                code=row.text("community_code"), name=name, town=town,
                district=row.ref("district_code", districts, "选区"))
     return communities
-
-
-DEPUTY_COLUMNS = ["slug", "name", "gender", "ethnicity", "party", "level", "district_code", "group_slug",
-                  "occupation", "sector", "status", "committee_member", "photo", "bio"]
 
 
 def deputy_values(row: Row, districts: dict[str, ElectoralDistrict], groups: dict[str, DeputyGroup]) -> dict[str, Any]:
@@ -246,7 +241,7 @@ def deputy_values(row: Row, districts: dict[str, ElectoralDistrict], groups: dic
 def _load_deputies(root: Path, districts: dict[str, ElectoralDistrict],
                    groups: dict[str, DeputyGroup]) -> dict[str, Deputy]:
     deputies = existing(Deputy, "slug")
-    for row in read_csv(root, "deputies.csv", DEPUTY_COLUMNS, "slug"):
+    for row in read_csv(root, schema.DEPUTIES):
         values = deputy_values(row, districts, groups)
         row.refuse(check_deputy(values, root / "photos"))
         upsert(deputies, values["slug"], Deputy, **values)
@@ -256,7 +251,7 @@ def _load_deputies(root: Path, districts: dict[str, ElectoralDistrict],
 def _load_liaisons(root: Path, deputies: dict[str, Deputy]) -> None:
     links: dict[Deputy, list[Deputy]] = {d: [] for d in deputies.values() if d.committee_member}
     seen: dict[tuple[str, str], int] = {}
-    for row in read_csv(root, "liaisons.csv", ["committee_member_slug", "deputy_slug"], None):
+    for row in read_csv(root, schema.LIAISONS):
         member = row.ref("committee_member_slug", deputies, "代表")
         deputy = row.ref("deputy_slug", deputies, "代表")
         assert member is not None and deputy is not None
@@ -274,7 +269,7 @@ def _load_liaisons(root: Path, deputies: dict[str, Deputy]) -> None:
 
 def _load_units(root: Path) -> dict[str, Unit]:
     units = existing(Unit, "slug")
-    for row in read_csv(root, "units.csv", ["slug", "name"], "slug"):
+    for row in read_csv(root, schema.UNITS):
         upsert(units, row.slug("slug"), Unit, slug=row.slug("slug"), name=row.text("name", max_length=100))
     return units
 
@@ -285,10 +280,9 @@ def _replace_list(obj: object, attribute: str, values: list[Any]) -> None:
 
 
 def _load_receptions(root: Path, stations: dict[str, Station], deputies: dict[str, Deputy]) -> dict[str, Reception]:
-    columns = ["id", "station_slug", "date", "start", "end", "deputy_slugs", "topic", "status", "voters", "issues"]
     receptions = existing(Reception, "ref")
     taken: dict[tuple[str, dt.date | None], int] = {}
-    for row in read_csv(root, "receptions.csv", columns, "id"):
+    for row in read_csv(root, schema.RECEPTIONS):
         station = row.ref("station_slug", stations, "联络站")
         date = row.date("date")
         status = row.choice("status", ReceptionStatus)
@@ -310,7 +304,7 @@ def _load_receptions(root: Path, stations: dict[str, Station], deputies: dict[st
 
 def _load_activities(root: Path, groups: dict[str, DeputyGroup], deputies: dict[str, Deputy]) -> dict[str, Activity]:
     activities = existing(Activity, "ref")
-    for row in read_csv(root, "activities.csv", ["id", "group_slug", "date", "kind", "theme", "deputy_slugs"], "id"):
+    for row in read_csv(root, schema.ACTIVITIES):
         activity = upsert(activities, row.text("id", max_length=80), Activity, ref=row.text("id"),
                           group=row.ref("group_slug", groups, "代表小组"), date=row.date("date"),
                           kind=row.choice("kind", ActivityKind), theme=row.text("theme"))
@@ -320,11 +314,8 @@ def _load_activities(root: Path, groups: dict[str, DeputyGroup], deputies: dict[
 
 def _load_proposals(root: Path, sessions: dict[str, CongressSession], deputies: dict[str, Deputy],
                     units: dict[str, Unit]) -> dict[str, Proposal]:
-    columns = ["number", "session", "kind", "title", "summary", "lead_slug", "cosigner_slugs", "category", "key",
-               "supervisor_slug", "lead_unit", "co_units", *STAGE_DATE_FIELDS.values(), "stage", "result",
-               "satisfaction", "reply"]
     proposals = existing(Proposal, "number")
-    for row in read_csv(root, "proposals.csv", columns, "number"):
+    for row in read_csv(root, schema.PROPOSALS):
         stage = row.choice("stage", Stage)
         assert stage is not None
         dates = {each: row.date(each.date_field, required=False) for each in Stage}
