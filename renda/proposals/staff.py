@@ -99,9 +99,8 @@ def check_form(form: ProposalForm, p: Proposal, day: dt.date, may_move_back: boo
     problems += check_proposal(
         stage, dates, lead_unit=form.lead_unit.data or None, co_units=form.co_units.data or [],
         reply=_text(form.reply), result=Result(form.result.data) if form.result.data else None,
-        satisfaction=Satisfaction(form.satisfaction.data) if form.satisfaction.data else None,
-        lead=p.lead, cosigners=p.cosigners, supervisor=p.supervisor, today=day,
-    )
+        satisfaction=Satisfaction(form.satisfaction.data) if form.satisfaction.data else None, today=day,
+    )  # the lead, cosigners and supervisor are not this form's to change, so not its to check
     refused = False
     for problem in problems:
         field_ = form[problem.field]
