@@ -47,6 +47,7 @@ browser:
 
 test: $(VENV)/.test browser
 	$(VENV)/bin/ruff check renda
+	$(VENV)/bin/mypy
 	$(PYTHON) -m pytest
 
 # Every public page at 360 px and 1280 px wide, over the demo data, into screenshots/ (see README).

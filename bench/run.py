@@ -44,7 +44,7 @@ from renda import create_app  # noqa: E402
 from renda.areas.models import Community
 from renda.content.load import load_content
 from renda.db import db
-from renda.demo import write_demo
+from renda.demo.generate import write_demo
 from renda.deputies.models import Deputy
 from renda.proposals.models import Proposal
 from renda.reports.models import ReportBack, ReportStatus
@@ -121,7 +121,8 @@ def scaled_database(scale: int, data: Path) -> Path:
     """The demo at `scale` times its size, built once into bench/.data and reused while the generator is unchanged."""
     folder = data / f"scale-{scale}"
     database, stamp = folder / "portal.db", folder / "stamp"
-    wanted = hashlib.sha256((ROOT / "renda" / "demo.py").read_bytes()).hexdigest()
+    generator = sorted((ROOT / "renda" / "demo").glob("*.py")) + [ROOT / "renda" / "content" / "schema.py"]
+    wanted = hashlib.sha256(b"".join(path.read_bytes() for path in generator)).hexdigest()
     if not database.exists() or not stamp.exists() or stamp.read_text() != wanted:
         print(f"Building the {scale}x data set into {folder} (once; about a minute at 100x) …", flush=True)
         shutil.rmtree(folder, ignore_errors=True)

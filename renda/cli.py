@@ -129,7 +129,7 @@ def content_load(path: Path | None, if_empty: bool) -> None:
 @click.option("--path", "path", type=click.Path(file_okay=False, path_type=Path), required=True)
 def demo_generate(scale: int, path: Path) -> None:
     """Write a demo content folder `scale` times the size of the demo district."""
-    from .demo import write_demo
+    from .demo.generate import write_demo
 
     write_demo(path, scale=scale)
     click.echo(f"已生成演示数据（{scale} 倍）：{path}")

@@ -512,7 +512,7 @@ def auth(app: Flask, client: FlaskClient) -> Auth:
 def scaled_app(empty_database: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The app over a district ten times the demo's, built once per run; read-only, for query counts.
     The public cache is off: a page another test fetched would otherwise be counted as a cached answer."""
-    from renda.demo import write_demo
+    from renda.demo.generate import write_demo
 
     folder = tmp_path_factory.mktemp("scaled")
     write_demo(folder / "content", scale=10, today=dt.date(2026, 11, 26))

@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from renda.demo import COLUMNS, write_demo
+from renda.content.schema import CSV_FILES
+from renda.demo.generate import write_demo
 
 SHIPPED = Path(__file__).resolve().parent.parent / "content"
 TODAY = dt.date(2026, 11, 26)
+COLUMNS = {file.name.removesuffix(".csv"): file.column_names for file in CSV_FILES}
 STAGES = ["submitted", "assigned", "in_progress", "replied", "evaluated", "closed"]
 STAGE_DATES = ["submitted_on", "assigned_on", "started_on", "replied_on", "evaluated_on", "closed_on"]
 

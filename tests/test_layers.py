@@ -10,7 +10,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "renda"
 
 # Layer 0: shared by everything, importing nothing of the areas.
-FOUNDATION = {"db", "clock", "vocabulary", "refs", "rates", "pinyin", "config", "demo", "accesslog"}
+FOUNDATION = {"db", "clock", "vocabulary", "problems", "refs", "rates", "pinyin", "config", "accesslog"}
 # Layer 3: the cross-cutting web layer (render, parameters, cache, limits): between queries and views.
 WEB_LAYER = {"web", "cache", "compression", "assets", "ratelimits", "extensions"}
 # Area modules of the web layer: forms and request parameters an area's views and staff pages share.

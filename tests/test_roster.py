@@ -19,10 +19,12 @@ from conftest import DEMO_CONTENT, Auth, copy_database, csrf_token_of, dispose, 
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from renda.content.load import DEPUTY_COLUMNS
+from renda.content.schema import DEPUTIES
 from renda.db import db
 from renda.deputies.models import Deputy
 from renda.staff.models import AuditEvent
+
+DEPUTY_COLUMNS = DEPUTIES.column_names
 
 
 def roster_table(content_dir) -> list[list[str]]:  # noqa: ANN001

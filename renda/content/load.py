@@ -15,12 +15,31 @@ from sqlalchemy import select
 
 from ..areas.models import Community, ElectoralDistrict, Town
 from ..db import db
-from ..deputies.models import Activity, ActivityKind, Deputy, DeputyGroup, DeputyStatus, Gender, Level
+from ..deputies.models import (
+    Activity,
+    ActivityKind,
+    Deputy,
+    DeputyGroup,
+    DeputyStatus,
+    Gender,
+    Level,
+    check_deputy,
+)
 from ..district.models import CongressSession, DistrictProfile
-from ..proposals.models import STAGE_DATE_FIELDS, Proposal, ProposalEvent, ProposalKind, Result, Stage, Unit
+from ..proposals.models import (
+    STAGE_DATE_FIELDS,
+    Proposal,
+    ProposalEvent,
+    ProposalKind,
+    Result,
+    Stage,
+    Unit,
+    check_proposal,
+)
 from ..reports.models import ReportBack, ReportStatus
-from ..stations.models import Reception, ReceptionStatus, Station, StationKind
+from ..stations.models import Reception, ReceptionStatus, Station, StationKind, check_reception
 from ..vocabulary import Satisfaction
+from . import schema
 from .rows import ContentError, Row, existing, read_csv, upsert
 
 
@@ -54,7 +73,7 @@ def _load(root: Path) -> Loaded:
     loaded = Loaded()
     sessions = _load_district(root)
     stations = _load_stations(root)
-    group_rows = read_csv(root, "groups.csv", ["slug", "name", "station_slug", "leader_slug", "district_codes"], "slug")
+    group_rows = read_csv(root, schema.GROUPS)
     groups = existing(DeputyGroup, "slug")
     for row in group_rows:
         upsert(groups, row.slug("slug"), DeputyGroup, slug=row.slug("slug"), name=row.text("name", max_length=100),
@@ -145,10 +164,8 @@ def _yaml_key_line(path: Path, key: str) -> int:
 
 
 def _load_stations(root: Path) -> dict[str, Station]:
-    columns = ["slug", "name", "kind", "address", "hours", "phone", "lat", "lon", "schedule",
-               "schedule_start", "schedule_end", "directions"]
     stations = existing(Station, "slug")
-    for row in read_csv(root, "stations.csv", columns, "slug"):
+    for row in read_csv(root, schema.STATIONS):
         schedule = row.text("schedule", required=False)
         if schedule:
             try:
@@ -170,7 +187,7 @@ def _load_stations(root: Path) -> dict[str, Station]:
 
 
 def _load_districts(root: Path, group_rows: list[Row], groups: dict[str, DeputyGroup]) -> dict[str, ElectoralDistrict]:
-    rows = read_csv(root, "districts.csv", ["code", "name", "seats"], "code")
+    rows = read_csv(root, schema.DISTRICTS)
     codes = {row.text("code") for row in rows}
     group_of: dict[str, DeputyGroup] = {}
     for row in group_rows:
@@ -194,7 +211,7 @@ def _load_areas(root: Path, districts: dict[str, ElectoralDistrict]) -> dict[str
     towns = existing(Town, "name")
     communities = existing(Community, "code")
     names: dict[tuple[str, str], int] = {}
-    for row in read_csv(root, "areas.csv", ["town", "community", "community_code", "district_code"], "community_code"):
+    for row in read_csv(root, schema.AREAS):
         town_name = row.text("town", max_length=100)
         town = upsert(towns, town_name, Town, name=town_name)
         name = row.text("community", max_length=100)
@@ -207,35 +224,26 @@ def _load_areas(root: Path, districts: dict[str, ElectoralDistrict]) -> dict[str
     return communities
 
 
-DEPUTY_COLUMNS = ["slug", "name", "gender", "ethnicity", "party", "level", "district_code", "group_slug",
-                  "occupation", "sector", "status", "committee_member", "photo", "bio"]
-
-
-def deputy_values(row: Row, districts: dict[str, ElectoralDistrict], groups: dict[str, DeputyGroup],
-                  photos: Path) -> dict[str, Any]:
-    """The attributes of a Deputy from one roster row (deputies.csv, or an upload in the staff area)."""
-    level = row.choice("level", Level)
-    district = row.ref("district_code", districts, "选区", required=False)
-    if district is not None and level is not Level.COUNTY:
-        raise row.error("只有区人大代表（level=county）才填写“district_code”")
-    photo = row.text("photo", required=False)
-    if photo and (Path(photo).name != photo or not (photos / photo).is_file()):
-        raise row.error(f"照片“{photo}”不在照片文件夹中")
+def deputy_values(row: Row, districts: dict[str, ElectoralDistrict], groups: dict[str, DeputyGroup]) -> dict[str, Any]:
+    """The attributes of a Deputy as one roster row (deputies.csv, or an upload in the staff area) gives them;
+    the rules they keep are deputies.models.check_deputy's."""
     return dict(
-        slug=row.slug("slug"), name=row.text("name", max_length=50), gender=row.choice("gender", Gender),
-        ethnicity=row.text("ethnicity", False, 20), party=row.text("party", False, 40), level=level,
-        district=district, group=row.ref("group_slug", groups, "代表小组", required=False),
-        occupation=row.text("occupation", False), sector=row.text("sector", False, 40),
+        slug=row.slug("slug"), name=row.text("name", max_length=None), gender=row.choice("gender", Gender),
+        ethnicity=row.text("ethnicity", False, None), party=row.text("party", False, None),
+        level=row.choice("level", Level), district=row.ref("district_code", districts, "选区", required=False),
+        group=row.ref("group_slug", groups, "代表小组", required=False),
+        occupation=row.text("occupation", False, None), sector=row.text("sector", False, None),
         status=row.choice("status", DeputyStatus), committee_member=row.yes_no("committee_member"),
-        photo=photo, bio=row.text("bio", False, 4000),
+        photo=row.text("photo", False, None), bio=row.text("bio", False, None),
     )
 
 
 def _load_deputies(root: Path, districts: dict[str, ElectoralDistrict],
                    groups: dict[str, DeputyGroup]) -> dict[str, Deputy]:
     deputies = existing(Deputy, "slug")
-    for row in read_csv(root, "deputies.csv", DEPUTY_COLUMNS, "slug"):
-        values = deputy_values(row, districts, groups, root / "photos")
+    for row in read_csv(root, schema.DEPUTIES):
+        values = deputy_values(row, districts, groups)
+        row.refuse(check_deputy(values, root / "photos"))
         upsert(deputies, values["slug"], Deputy, **values)
     return deputies
 
@@ -243,7 +251,7 @@ def _load_deputies(root: Path, districts: dict[str, ElectoralDistrict],
 def _load_liaisons(root: Path, deputies: dict[str, Deputy]) -> None:
     links: dict[Deputy, list[Deputy]] = {d: [] for d in deputies.values() if d.committee_member}
     seen: dict[tuple[str, str], int] = {}
-    for row in read_csv(root, "liaisons.csv", ["committee_member_slug", "deputy_slug"], None):
+    for row in read_csv(root, schema.LIAISONS):
         member = row.ref("committee_member_slug", deputies, "代表")
         deputy = row.ref("deputy_slug", deputies, "代表")
         assert member is not None and deputy is not None
@@ -261,7 +269,7 @@ def _load_liaisons(root: Path, deputies: dict[str, Deputy]) -> None:
 
 def _load_units(root: Path) -> dict[str, Unit]:
     units = existing(Unit, "slug")
-    for row in read_csv(root, "units.csv", ["slug", "name"], "slug"):
+    for row in read_csv(root, schema.UNITS):
         upsert(units, row.slug("slug"), Unit, slug=row.slug("slug"), name=row.text("name", max_length=100))
     return units
 
@@ -272,23 +280,20 @@ def _replace_list(obj: object, attribute: str, values: list[Any]) -> None:
 
 
 def _load_receptions(root: Path, stations: dict[str, Station], deputies: dict[str, Deputy]) -> dict[str, Reception]:
-    columns = ["id", "station_slug", "date", "start", "end", "deputy_slugs", "topic", "status", "voters", "issues"]
     receptions = existing(Reception, "ref")
     taken: dict[tuple[str, dt.date | None], int] = {}
-    for row in read_csv(root, "receptions.csv", columns, "id"):
+    for row in read_csv(root, schema.RECEPTIONS):
         station = row.ref("station_slug", stations, "联络站")
         date = row.date("date")
         status = row.choice("status", ReceptionStatus)
         start, end = row.time("start"), row.time("end")
-        assert start and end and station is not None
-        if end <= start:
-            raise row.error("“end”应晚于“start”")
+        assert station is not None
         voters, issues = row.integer("voters", False), row.integer("issues", False)
-        if status is ReceptionStatus.PLANNED and (voters is not None or issues is not None):
-            raise row.error("计划中的接待不能填写接待人数或收集问题数")
         slot = (station.slug, date)
-        if slot in taken:
-            raise row.error(f"同一联络站同一天已有接待（第 {taken[slot]} 行）")
+        problems = check_reception(date, start, end, status, voters, issues, same_day_taken=slot in taken)
+        if problems and slot in taken and problems[0].field == "date":
+            raise row.error(f"{problems[0].message}（第 {taken[slot]} 行）")
+        row.refuse(problems)
         taken[slot] = row.line
         reception = upsert(receptions, row.text("id", max_length=120), Reception, ref=row.text("id"),
                            station=station, date=date, start=start, end=end, topic=row.text("topic", False),
@@ -299,7 +304,7 @@ def _load_receptions(root: Path, stations: dict[str, Station], deputies: dict[st
 
 def _load_activities(root: Path, groups: dict[str, DeputyGroup], deputies: dict[str, Deputy]) -> dict[str, Activity]:
     activities = existing(Activity, "ref")
-    for row in read_csv(root, "activities.csv", ["id", "group_slug", "date", "kind", "theme", "deputy_slugs"], "id"):
+    for row in read_csv(root, schema.ACTIVITIES):
         activity = upsert(activities, row.text("id", max_length=80), Activity, ref=row.text("id"),
                           group=row.ref("group_slug", groups, "代表小组"), date=row.date("date"),
                           kind=row.choice("kind", ActivityKind), theme=row.text("theme"))
@@ -309,59 +314,37 @@ def _load_activities(root: Path, groups: dict[str, DeputyGroup], deputies: dict[
 
 def _load_proposals(root: Path, sessions: dict[str, CongressSession], deputies: dict[str, Deputy],
                     units: dict[str, Unit]) -> dict[str, Proposal]:
-    columns = ["number", "session", "kind", "title", "summary", "lead_slug", "cosigner_slugs", "category", "key",
-               "supervisor_slug", "lead_unit", "co_units", *STAGE_DATE_FIELDS.values(), "stage", "result",
-               "satisfaction", "reply"]
     proposals = existing(Proposal, "number")
-    for row in read_csv(root, "proposals.csv", columns, "number"):
+    for row in read_csv(root, schema.PROPOSALS):
         stage = row.choice("stage", Stage)
         assert stage is not None
-        dates = _stage_dates(row, stage)
+        dates = {each: row.date(each.date_field, required=False) for each in Stage}
         result = row.choice("result", Result, required=False)
-        if result is not None and stage.rank < Stage.REPLIED.rank:
-            raise row.error(f"阶段为“{stage.label}”的建议还没有答复，不能填写办理结果“result”")
         satisfaction = row.choice("satisfaction", Satisfaction, required=False)
-        if satisfaction is not None and stage.rank < Stage.EVALUATED.rank:
-            raise row.error(f"阶段为“{stage.label}”的建议还没有评价，不能填写满意度“satisfaction”")
         lead_unit = row.ref("lead_unit", units, "承办单位", required=False)
-        if lead_unit is None and stage.rank >= Stage.ASSIGNED.rank:
-            raise row.error("已交办的建议必须填写主办单位“lead_unit”")
+        co_units = row.refs("co_units", units, "承办单位")
         supervisor = row.ref("supervisor_slug", deputies, "代表", required=False)
-        if supervisor is not None and not supervisor.committee_member:
-            raise row.error(f"领衔督办“{supervisor.slug}”不是常委会组成人员")
         lead = row.ref("lead_slug", deputies, "代表")
         cosigners = row.refs("cosigner_slugs", deputies, "代表")
-        if lead in cosigners:
-            raise row.error("领衔代表不能同时是附议代表")
+        reply = row.text("reply", False, 8000)
+        row.refuse(check_proposal(
+            stage, dates, lead_unit=lead_unit.slug if lead_unit else None, co_units=[u.slug for u in co_units],
+            reply=reply, result=result, satisfaction=satisfaction, lead=lead, cosigners=cosigners,
+            supervisor=supervisor,
+        ))
+        columns_dates = {each.date_field: date for each, date in dates.items()}
         proposal = upsert(
             proposals, row.text("number", max_length=30), Proposal, number=row.text("number"),
             session=row.ref("session", sessions, "会议"), kind=row.choice("kind", ProposalKind),
             title=row.text("title", max_length=300), summary=row.text("summary", False, 4000), lead=lead,
             category=row.text("category", False, 40), is_key=row.yes_no("key"), supervisor=supervisor,
-            lead_unit=lead_unit, stage=stage, result=result, satisfaction=satisfaction,
-            reply=row.text("reply", False, 8000), **dates,
+            lead_unit=lead_unit, stage=stage, result=result, satisfaction=satisfaction, reply=reply,
+            **columns_dates,
         )
         _replace_list(proposal, "cosigners", cosigners)
-        _replace_list(proposal, "co_units", row.refs("co_units", units, "承办单位"))
-        _sync_imported_events(proposal, stage, dates)
+        _replace_list(proposal, "co_units", co_units)
+        _sync_imported_events(proposal, stage, columns_dates)
     return proposals
-
-
-def _stage_dates(row: Row, stage: Stage) -> dict[str, dt.date | None]:
-    """The dated columns: filled up to the stage, empty after it, in order."""
-    dates: dict[str, dt.date | None] = {}
-    previous: tuple[str, dt.date] | None = None
-    for each, column in STAGE_DATE_FIELDS.items():
-        reached = each.rank <= stage.rank
-        value = row.date(column, required=reached)
-        if not reached and value is not None:
-            raise row.error(f"阶段为“{stage.label}”，“{column}”应为空")
-        if value is not None and previous is not None and value < previous[1]:
-            raise row.error(f"“{column}”（{value}）早于“{previous[0]}”（{previous[1]}）")
-        if value is not None:
-            previous = (column, value)
-        dates[column] = value
-    return dates
 
 
 def _sync_imported_events(proposal: Proposal, stage: Stage, dates: dict[str, dt.date | None]) -> None:

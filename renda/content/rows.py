@@ -14,6 +14,8 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 
 from ..db import Choice, db
+from ..problems import Problem
+from .schema import CsvFile
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -42,11 +44,17 @@ class Row:
     def error(self, message: str) -> ContentError:
         return ContentError(self.path, self.line, message)
 
-    def text(self, column: str, required: bool = True, max_length: int = 200) -> str:
+    def refuse(self, problems: list[Problem]) -> None:
+        """A record that breaks a rule of its area fails at its line, with the rule's own message."""
+        if problems:
+            raise self.error(problems[0].message)
+
+    def text(self, column: str, required: bool = True, max_length: int | None = 200) -> str:
+        """The cell's text; `max_length` None where the area's check bounds it."""
         value = (self.cells.get(column) or "").strip()
         if required and not value:
             raise self.error(f"“{column}”不能为空")
-        if len(value) > max_length:
+        if max_length is not None and len(value) > max_length:
             raise self.error(f"“{column}”过长（{len(value)} 字，最多 {max_length} 字）")
         return value
 
@@ -136,9 +144,9 @@ class Row:
         return found
 
 
-def read_csv(root: Path, name: str, columns: list[str], key: str | None) -> list[Row]:
-    """The rows of `name`, after checking its header and, if `key` is given, that keys are unique."""
-    path = root / name
+def read_csv(root: Path, file: CsvFile) -> list[Row]:
+    """The rows of `file` in the folder `root`, after checking its header and that its keys are unique."""
+    path = root / file.name
     shown = str(path)
     if not path.is_file():
         raise ContentError(shown, 0, "文件不存在")
@@ -146,7 +154,7 @@ def read_csv(root: Path, name: str, columns: list[str], key: str | None) -> list
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as e:
         raise ContentError(shown, text_line(path.read_bytes()[: e.start]), "不是 UTF-8 编码") from None
-    return parse_table(shown, csv_records(text), columns, key)
+    return parse_table(shown, csv_records(text), file.column_names, file.key)
 
 
 def csv_records(text: str) -> Iterator[list[str]]:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Column, Date, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..db import Choice, Model, choice, db, flag, intpk, name, slug, text
 from ..pinyin import pinyin_keys
+from ..problems import Problem
 
 if TYPE_CHECKING:
     from ..areas.models import ElectoralDistrict
@@ -110,6 +113,27 @@ class Deputy(Model):
     def _set_pinyin(self, key: str, value: str) -> str:
         self.pinyin, self.initials = pinyin_keys(value)
         return value
+
+
+# The longest text each field holds: its column's length; a biography is a page.
+DEPUTY_TEXT_LIMITS = {"name": 50, "ethnicity": 20, "party": 40, "occupation": 200, "sector": 40, "photo": 200,
+                      "bio": 4000}
+
+
+def check_deputy(values: Mapping[str, Any], photos: Path) -> list[Problem]:
+    """Every rule a deputy's fields keep, whoever writes them (deputies.csv or a roster upload): `values` are the
+    Deputy's attributes; a photo must be a file of the folder `photos`."""
+    problems = []
+    for attribute, limit in DEPUTY_TEXT_LIMITS.items():
+        length = len(values.get(attribute) or "")
+        if length > limit:
+            problems.append(Problem(attribute, f"“{attribute}”过长（{length} 字，最多 {limit} 字）"))
+    if values.get("district") is not None and values.get("level") is not Level.COUNTY:
+        problems.append(Problem("district", "只有区人大代表（level=county）才填写“district_code”"))
+    photo = values.get("photo") or ""
+    if photo and (Path(photo).name != photo or not (photos / photo).is_file()):
+        problems.append(Problem("photo", f"照片“{photo}”不在照片文件夹中"))
+    return problems
 
 
 activity_deputies = Table(

@@ -15,10 +15,11 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..areas.models import ElectoralDistrict
-from ..content.load import DEPUTY_COLUMNS, deputy_values
+from ..content.load import deputy_values
 from ..content.rows import ContentError, Row, csv_records, parse_table
+from ..content.schema import DEPUTIES
 from ..db import db
-from .models import Deputy, DeputyGroup
+from .models import Deputy, DeputyGroup, check_deputy
 
 FIELD_LABELS = {
     "name": "姓名", "gender": "性别", "ethnicity": "民族", "party": "党派", "level": "层级", "district": "选区",
@@ -54,7 +55,7 @@ class Preview:
 # a file that only looks like one (a sheet declaring a million rows, a zip bomb) before any table is built.
 MAX_ROWS = 5000
 MAX_COLUMNS = 30
-MAX_STRINGS = MAX_ROWS * len(DEPUTY_COLUMNS)  # the distinct texts a roster's cells can hold
+MAX_STRINGS = MAX_ROWS * len(DEPUTIES.columns)  # the distinct texts a roster's cells can hold
 MAX_XLSX_UNPACKED = 10 * 1024 * 1024  # bytes of all the parts of an .xlsx, unpacked
 MAX_XLSX_OTHER_PART = 1024 * 1024  # bytes of a part that is neither a sheet nor the shared texts (styles, theme …)
 MAX_XLSX_PARTS = 100
@@ -169,7 +170,8 @@ def preview(shown: str, text: str) -> Preview:
             if slug in seen:
                 raise row.error(f"重复的代表编号（slug）“{slug}”（第 {seen[slug]} 行已有）")
             seen[slug] = row.line
-            attributes = deputy_values(row, districts, groups, photos)
+            attributes = deputy_values(row, districts, groups)
+            row.refuse(check_deputy(attributes, photos))
         except ContentError as e:
             outcomes.append(RowOutcome(row.line, slug, name, "error", message=e.message))
             continue
@@ -186,4 +188,4 @@ def preview(shown: str, text: str) -> Preview:
 
 def parse_rows(shown: str, text: str) -> list[Row]:
     """Rows of the roster, with errors in single rows left for the preview; a bad header fails the whole file."""
-    return parse_table(shown, csv_records(text), DEPUTY_COLUMNS, key=None, max_rows=MAX_ROWS, too_many=TOO_BIG)
+    return parse_table(shown, csv_records(text), DEPUTIES.column_names, key=None, max_rows=MAX_ROWS, too_many=TOO_BIG)

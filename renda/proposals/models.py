@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection, Mapping
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import (
@@ -20,6 +21,7 @@ from .. import clock
 from ..db import Choice, Model, choice, db, flag, intpk, name, slug, text, timestamp, utcnow
 from ..deputies.models import Deputy
 from ..district.models import CongressSession
+from ..problems import Problem
 from ..vocabulary import Satisfaction
 
 
@@ -55,6 +57,22 @@ STAGE_DATE_FIELDS = {
     Stage.EVALUATED: "evaluated_on",
     Stage.CLOSED: "closed_on",
 }
+
+
+# What each dated step is called where people read or type it (staff form labels, messages).
+STAGE_DATE_LABELS = {
+    Stage.SUBMITTED: "提出日期",
+    Stage.ASSIGNED: "交办日期",
+    Stage.IN_PROGRESS: "开始办理日期",
+    Stage.REPLIED: "答复日期",
+    Stage.EVALUATED: "评价日期",
+    Stage.CLOSED: "办结日期",
+}
+
+# The stage from which a proposal has a lead unit, a reply and its result class, and the representatives' rating.
+UNIT_FROM = Stage.ASSIGNED
+RESULT_FROM = Stage.REPLIED
+SATISFACTION_FROM = Stage.EVALUATED
 
 
 class Result(Choice):
@@ -100,6 +118,74 @@ def overdue_cutoff(day: dt.date) -> dt.date:
     return cutoff
 
 
+def check_proposal(
+    stage: Stage,
+    dates: Mapping[Stage, dt.date | None],
+    *,
+    lead_unit: str | None,
+    co_units: Collection[str],
+    reply: str,
+    result: Result | None,
+    satisfaction: Satisfaction | None,
+    lead: Deputy | None = None,
+    cosigners: Collection[Deputy] = (),
+    supervisor: Deputy | None = None,
+    today: dt.date | None = None,
+) -> list[Problem]:
+    """Every rule a proposal's state must keep, whoever writes it (content file or staff form), in that order.
+
+    `dates` holds the date of each stage (None: empty, or unreadable where the caller reported that already);
+    units are given by slug. `today` is given where a person enters the dates: a step cannot be dated later.
+    """
+    problems: list[Problem] = []
+    previous: tuple[Stage, dt.date] | None = None
+    for each in Stage:
+        column, label, value = each.date_field, STAGE_DATE_LABELS[each], dates.get(each)
+        if each.rank <= stage.rank and value is None:
+            problems.append(Problem(column, f"阶段已到“{stage.label}”，请填写{label}。"))
+        elif each.rank > stage.rank and value is not None:
+            problems.append(Problem(column, f"阶段尚未到“{each.label}”，{label}应留空。"))
+        elif value is not None and today is not None and value > today:
+            problems.append(Problem(column, f"{label}不能晚于今天。"))
+        elif value is not None and previous is not None and value < previous[1]:
+            problems.append(Problem(column, f"{label}不能早于{STAGE_DATE_LABELS[previous[0]]}"
+                                            f"（{previous[1].isoformat()}）。"))
+        if value is not None:
+            previous = (each, value)
+    if result is not None and stage.rank < RESULT_FROM.rank:
+        problems.append(Problem("result", "这件建议还没有答复，不能评定办理结果"
+                                          f"（阶段为“{stage.label}”时不能填写办理结果）。"))
+    if satisfaction is not None and stage.rank < SATISFACTION_FROM.rank:
+        problems.append(Problem("satisfaction", "这件建议还没有进入评价阶段，不能填写代表评价"
+                                                f"（阶段为“{stage.label}”时不能填写满意度）。"))
+    if lead_unit is None and stage.rank >= UNIT_FROM.rank:
+        problems.append(Problem("lead_unit", "已交办的建议须有主办单位。"))
+    if lead_unit is not None and lead_unit in co_units:
+        problems.append(Problem("co_units", "主办单位不能同时是协办单位。"))
+    if stage.rank >= RESULT_FROM.rank and not reply.strip():
+        problems.append(Problem("reply", "已答复的建议须填写答复内容。"))
+    if supervisor is not None and not supervisor.committee_member:
+        problems.append(Problem("supervisor_slug", f"领衔督办“{supervisor.slug}”不是常委会组成人员。"))
+    if lead is not None and lead in cosigners:
+        problems.append(Problem("cosigner_slugs", "领衔代表不能同时是附议代表。"))
+    return problems
+
+
+def check_stage_change(current: Stage, new: Stage, *, may_move_back: bool, note: str) -> list[Problem]:
+    """A stage moves forward; only someone allowed to may move it back, and says why in the note."""
+    if new.rank >= current.rank:
+        return []
+    if not may_move_back:
+        return [Problem("stage", f"办理阶段只能向后推进（当前为“{current.label}”）；如需退回，请联系管理员。")]
+    if not note.strip():
+        return [Problem("note", "退回办理阶段时，请在说明中写明原因。")]
+    return []
+
+
+def _stages_from(first: Stage) -> str:
+    return ", ".join(f"'{s.value}'" for s in Stage if s.rank >= first.rank)
+
+
 proposal_cosigners = Table(
     "proposal_cosigners",
     db.metadata,
@@ -120,11 +206,11 @@ class Proposal(Model):
 
     __tablename__ = "proposals"
     __table_args__ = (
+        # The database keeps check_proposal's result and satisfaction rules too, from the same stages.
+        CheckConstraint(f"result IS NULL OR stage IN ({_stages_from(RESULT_FROM)})", name="result_after_reply"),
         CheckConstraint(
-            "result IS NULL OR stage IN ('replied', 'evaluated', 'closed')", name="result_after_reply"
-        ),
-        CheckConstraint(
-            "satisfaction IS NULL OR stage IN ('evaluated', 'closed')", name="satisfaction_after_evaluation"
+            f"satisfaction IS NULL OR stage IN ({_stages_from(SATISFACTION_FROM)})",
+            name="satisfaction_after_evaluation",
         ),
         # The list reads a session's proposals in number order along this index (queries.SessionPagination).
         Index("ix_proposals_session_id_number", "session_id", "number"),

@@ -19,7 +19,17 @@ from ..staff.access import add_staff_link, audit, role_required
 from ..staff.models import Role, StaffUser
 from ..vocabulary import Satisfaction
 from ..web import render, see_other
-from .models import Proposal, ProposalEvent, Result, Stage, Unit
+from .models import (
+    STAGE_DATE_FIELDS,
+    STAGE_DATE_LABELS,
+    Proposal,
+    ProposalEvent,
+    Result,
+    Stage,
+    Unit,
+    check_proposal,
+    check_stage_change,
+)
 from .params import list_page, read_filters
 from .queries import FilterOptions, filtered_proposals, get_proposal, list_options
 
@@ -34,15 +44,19 @@ INVALID_CHOICE = "请从列表中选择"
 INVALID_DATE = "日期格式应为 年-月-日，例如 2026-03-05"
 
 
+def _date_field(stage: Stage) -> DateField:
+    return DateField(STAGE_DATE_LABELS[stage], validators=[Optional()], invalid_value_message=INVALID_DATE)
+
+
 class ProposalForm(FlaskForm):
     stage = SelectField("办理阶段", choices=[SelectChoice(s.value, s.label) for s in Stage],
                         invalid_choice_message=INVALID_CHOICE)
-    submitted_on = DateField("提出日期", validators=[Optional()], invalid_value_message=INVALID_DATE)
-    assigned_on = DateField("交办日期", validators=[Optional()], invalid_value_message=INVALID_DATE)
-    started_on = DateField("开始办理日期", validators=[Optional()], invalid_value_message=INVALID_DATE)
-    replied_on = DateField("答复日期", validators=[Optional()], invalid_value_message=INVALID_DATE)
-    evaluated_on = DateField("评价日期", validators=[Optional()], invalid_value_message=INVALID_DATE)
-    closed_on = DateField("办结日期", validators=[Optional()], invalid_value_message=INVALID_DATE)
+    submitted_on = _date_field(Stage.SUBMITTED)
+    assigned_on = _date_field(Stage.ASSIGNED)
+    started_on = _date_field(Stage.IN_PROGRESS)
+    replied_on = _date_field(Stage.REPLIED)
+    evaluated_on = _date_field(Stage.EVALUATED)
+    closed_on = _date_field(Stage.CLOSED)
     lead_unit = SelectField("主办单位", invalid_choice_message=INVALID_CHOICE)
     co_units = SelectMultipleField("协办单位", invalid_choice_message="请从列表中选择协办单位")
     reply = TextAreaField("答复内容", validators=[Length(max=8000, message="答复内容最多 8000 字")])
@@ -77,47 +91,24 @@ def _text(field_: Any) -> str:
 
 
 def check_form(form: ProposalForm, p: Proposal, day: dt.date, may_move_back: bool) -> bool:
-    """The rules of handling that the fields alone cannot check; each refusal is put beside its field."""
-    ok = True
-
-    def refuse(field_: Any, message: str) -> None:
-        nonlocal ok
-        field_.errors.append(message)
-        ok = False
-
+    """The proposal's rules (models.check_proposal, check_stage_change), each refusal put beside its field;
+    a field the form could not read keeps its own message alone."""
     stage = Stage(form.stage.data)
-    if stage.rank < p.stage.rank:
-        if not may_move_back:
-            refuse(form.stage, f"办理阶段只能向后推进（当前为“{p.stage.label}”）；如需退回，请联系管理员。")
-        elif not _text(form.note):
-            refuse(form.note, "退回办理阶段时，请在说明中写明原因。")
-    previous: tuple[Stage, dt.date] | None = None
-    for each in Stage:
-        date_field = form.date_field(each)
-        if date_field.errors:
+    dates = {each: None if form.date_field(each).errors else form.date_field(each).data for each in Stage}
+    problems = check_stage_change(p.stage, stage, may_move_back=may_move_back, note=_text(form.note))
+    problems += check_proposal(
+        stage, dates, lead_unit=form.lead_unit.data or None, co_units=form.co_units.data or [],
+        reply=_text(form.reply), result=Result(form.result.data) if form.result.data else None,
+        satisfaction=Satisfaction(form.satisfaction.data) if form.satisfaction.data else None, today=day,
+    )  # the lead, cosigners and supervisor are not this form's to change, so not its to check
+    refused = False
+    for problem in problems:
+        field_ = form[problem.field]
+        if problem.field in STAGE_DATE_FIELDS.values() and field_.errors:
             continue
-        value = date_field.data
-        if each.rank <= stage.rank and value is None:
-            refuse(date_field, f"阶段已到“{stage.label}”，请填写{date_field.label.text}。")
-        elif each.rank > stage.rank and value is not None:
-            refuse(date_field, f"阶段尚未到“{each.label}”，{date_field.label.text}应留空。")
-        elif value is not None and value > day:
-            refuse(date_field, "日期不能晚于今天。")
-        elif value is not None and previous is not None and value < previous[1]:
-            refuse(date_field, f"不能早于{form.date_field(previous[0]).label.text}（{previous[1].isoformat()}）。")
-        if value is not None:
-            previous = (each, value)
-    if stage.rank >= Stage.ASSIGNED.rank and not form.lead_unit.data:
-        refuse(form.lead_unit, "已交办的建议须有主办单位。")
-    if form.lead_unit.data and form.lead_unit.data in (form.co_units.data or []):
-        refuse(form.co_units, "主办单位不能同时是协办单位。")
-    if stage.rank >= Stage.REPLIED.rank and not _text(form.reply):
-        refuse(form.reply, "已答复的建议须填写答复内容。")
-    if form.result.data and stage.rank < Stage.REPLIED.rank:
-        refuse(form.result, "这件建议还没有答复，不能评定办理结果。")
-    if form.satisfaction.data and stage.rank < Stage.EVALUATED.rank:
-        refuse(form.satisfaction, "这件建议还没有进入评价阶段，不能填写代表评价。")
-    return ok
+        field_.errors.append(problem.message)
+        refused = True
+    return not refused
 
 
 def apply_form(form: ProposalForm, p: Proposal, units: dict[str, Unit], day: dt.date) -> list[str]:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Choice, Model, choice, db, intpk, name, slug, text
 from ..deputies.models import Deputy, DeputyGroup
+from ..problems import Problem
 
 # How far ahead a station's regular schedule yields reception days (CONTRACT.md: three months).
 RULE_HORIZON_MONTHS = 3
@@ -79,6 +80,43 @@ class Reception(Model):
 
     station: Mapped[Station] = relationship()
     deputies: Mapped[list[Deputy]] = relationship(secondary=reception_deputies, order_by=lambda: Deputy.pinyin)
+
+
+# The most voters or issues one reception plausibly records; beyond it is a typing mistake.
+MAX_COUNT = 10000
+COUNT_MESSAGE = f"应为 0 到 {MAX_COUNT} 之间的整数"
+
+
+def check_reception(
+    date: dt.date | None,
+    start: dt.time | None,
+    end: dt.time | None,
+    status: ReceptionStatus | None,
+    voters: int | None,
+    issues: int | None,
+    *,
+    same_day_taken: bool = False,
+    today: dt.date | None = None,
+) -> list[Problem]:
+    """Every rule a reception keeps, whoever writes it (content file or staff form); None is a value not given
+    (or one the caller could not read and reported already). `same_day_taken`: the station already has a
+    reception that day. `today` is given where a person records it: a day to come cannot have been held."""
+    problems: list[Problem] = []
+    if start is not None and end is not None and end <= start:
+        problems.append(Problem("end", "结束时间应晚于开始时间"))
+    if same_day_taken:
+        problems.append(Problem("date", "该联络站这一天已有接待安排，请换一天或编辑那一天的安排"))
+    if status is ReceptionStatus.HELD and today is not None and date is not None and date > today:
+        problems.append(Problem("status", "接待日还没到，不能标记为已举行"))
+    for column, count, what in (("voters", voters, "接待人数"), ("issues", issues, "收集的意见建议数")):
+        if count is None:
+            continue
+        if not 0 <= count <= MAX_COUNT:
+            problems.append(Problem(column, f"{what}{COUNT_MESSAGE}"))
+        # A called-off day may record its zeros, as the files of a district do.
+        elif status is not ReceptionStatus.HELD and not (status is ReceptionStatus.CANCELLED and count == 0):
+            problems.append(Problem(column, f"只有已举行的接待才能填写{what}"))
+    return problems
 
 
 @dataclass(frozen=True)

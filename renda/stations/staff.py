@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import DateField, IntegerField, RadioField, SelectMultipleField, StringField, TimeField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import clock
@@ -20,7 +20,7 @@ from ..deputies.models import Deputy
 from ..staff.access import add_staff_link, audit, role_required
 from ..staff.models import Role
 from ..web import render, see_other
-from .models import Reception, ReceptionDay, ReceptionStatus, Station
+from .models import COUNT_MESSAGE, Reception, ReceptionDay, ReceptionStatus, Station, check_reception
 from .params import station_filter
 from .queries import parse_date, station_or_404
 from .schedule import generated_ref, receptions_between, rule_dates, stationed_deputies
@@ -28,11 +28,6 @@ from .schedule import generated_ref, receptions_between, rule_dates, stationed_d
 bp = Blueprint("stations_staff", __name__, url_prefix="/staff")
 
 # --- staff: the reception schedule ---------------------------------------------------------------------------
-
-# The most voters or issues one reception plausibly records; beyond it is a typing mistake.
-MAX_COUNT = 10000
-COUNT_MESSAGE = f"应为 0 到 {MAX_COUNT} 之间的整数"
-
 
 class ReceptionForm(FlaskForm):
     date = DateField("日期", validators=[InputRequired("请填写日期")],
@@ -47,26 +42,28 @@ class ReceptionForm(FlaskForm):
     topic = StringField("主题", validators=[Optional(), Length(max=200, message="主题最多 200 字")])
     status = RadioField("状态", choices=[SelectChoice(s.value, s.label) for s in ReceptionStatus],
                         validators=[InputRequired("请选择状态")], invalid_choice_message="请选择有效的状态")
-    voters = IntegerField("接待选民人次", validators=[Optional(), NumberRange(0, MAX_COUNT, COUNT_MESSAGE)],
-                          invalid_value_message=COUNT_MESSAGE)
-    issues = IntegerField("收集意见建议（件）", validators=[Optional(), NumberRange(0, MAX_COUNT, COUNT_MESSAGE)],
-                          invalid_value_message=COUNT_MESSAGE)
+    voters = IntegerField("接待选民人次", validators=[Optional()], invalid_value_message=COUNT_MESSAGE)
+    issues = IntegerField("收集意见建议（件）", validators=[Optional()], invalid_value_message=COUNT_MESSAGE)
 
-    def validate_end(self, field: Any) -> None:
-        if self.start.data and field.data and field.data <= self.start.data:
-            raise ValidationError("结束时间应晚于开始时间")
+    def check(self, station: Station, reception: Reception | None) -> bool:
+        """The fields, then the reception's rules (models.check_reception), each refusal put beside its field;
+        a field the form could not read keeps its own message alone."""
+        valid = self.validate()
 
-    def validate_status(self, field: Any) -> None:
-        if field.data == ReceptionStatus.HELD and self.date.data and self.date.data > clock.today():
-            raise ValidationError("接待日还没到，不能标记为已举行")
+        def read(field: Any) -> Any:
+            return None if field.errors else field.data
 
-    def validate_voters(self, field: Any) -> None:
-        if field.data is not None and self.status.data != ReceptionStatus.HELD:
-            raise ValidationError("只有已举行的接待才能填写接待人数")
-
-    def validate_issues(self, field: Any) -> None:
-        if field.data is not None and self.status.data != ReceptionStatus.HELD:
-            raise ValidationError("只有已举行的接待才能填写收集的意见建议数")
+        status = read(self.status)
+        date = read(self.date)
+        problems = check_reception(
+            date, read(self.start), read(self.end), ReceptionStatus(status) if status else None,
+            read(self.voters), read(self.issues),
+            same_day_taken=date is not None and _clashes(station, date, reception), today=clock.today(),
+        )
+        for problem in problems:
+            if not self[problem.field].errors:
+                self[problem.field].errors.append(problem.message)
+        return valid and not problems
 
 
 def duty_choices(station: Station) -> dict[str, Deputy]:
@@ -131,10 +128,7 @@ def _clashes(station: Station, date: dt.date, reception: Reception | None) -> bo
 def _save_reception(form: ReceptionForm, station: Station, reception: Reception | None,
                     ref_value: str | None, choices: dict[str, Deputy]) -> Response | None:
     """Store the form (a new reception, or the change of one) with its audit event; None when invalid."""
-    if not form.validate_on_submit():
-        return None
-    if _clashes(station, form.date.data, reception):
-        form.date.errors.append("该联络站这一天已有接待安排，请换一天或编辑那一天的安排")
+    if not form.is_submitted() or not form.check(station, reception):
         return None
     action = "update"
     if reception is None:

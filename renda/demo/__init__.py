@@ -1,0 +1,1 @@
+"""The fictional demo district: its vocabulary (data) and the generator that writes it as a content folder."""
