@@ -145,6 +145,8 @@ def answer(schema: Schema, description: str = "the answer") -> Schema:
 ERRORS = {
     "400": answer(component("Error"), "a parameter that cannot be understood"),
     "429": answer(component("Error"), "too many requests from one address"),
+    # Answered by the HTTP server in front (gunicorn), before the app sees the request.
+    "414": {"description": "the request line is longer than the server accepts (about 4 KB)"},
 }
 NOT_FOUND = {"404": answer(component("Error"), "no such item")}
 UNKNOWN_FILTER = {"404": answer(component("Error"), "a filter names a group, district, deputy or station there is not")}
