@@ -146,7 +146,7 @@ def index() -> Response:
         statement = statement.where(ReportBack.status == status)
     years = db.session.scalars(select(ReportBack.year).distinct().order_by(ReportBack.year.desc())).all()
     return render("reports/staff_list.html", block="results", pager=paginate(statement), years=years,
-                  year=year, status=status, statuses=list(ReportStatus))
+                  year=year, status=status)
 
 
 @bp.route("/reports/new", methods=["GET", "POST"])
