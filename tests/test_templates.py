@@ -124,3 +124,25 @@ def test_a_form_without_errors_marks_no_field_invalid(client):
     page = client.get("/opinions/new").get_data(as_text=True)
     assert "aria-invalid" not in page
     assert 'aria-describedby="body-hint"' in page and 'id="body-hint"' in page
+
+
+def test_every_paginated_list_goes_through_list_block():
+    """One way to show a list: its items, the empty state, the page past the last, the pagination."""
+    lists = [path for path in TEMPLATES.rglob("*.html") if path.name != "_macros.html" and "pager" in path.read_text()]
+    assert len(lists) >= 9
+    for path in lists:
+        text = path.read_text()
+        assert "list_block(pager" in text and "pager.items" not in text, path.relative_to(TEMPLATES)
+
+
+def test_the_enumerations_are_template_globals_and_no_view_passes_them(app):
+    from renda.web import ENUMERATIONS
+
+    for each in ENUMERATIONS:
+        assert app.jinja_env.globals[each.__name__] is each
+    names = "|".join(each.__name__ for each in ENUMERATIONS)
+    passed = re.compile(rf"\b({names})=\1\b|=list\(({names})\)")
+    package = TEMPLATES.parent.parent / "renda"
+    found = [f"{path.relative_to(package)}: {line.strip()}" for path in package.rglob("*.py")
+             for line in path.read_text().splitlines() if passed.search(line)]
+    assert not found, found
