@@ -20,9 +20,17 @@ from werkzeug.routing import IntegerConverter, Map
 from . import assets, cache, compression
 from .accesslog import redact
 from .clock import TZ
+from .db import Choice
+from .deputies.models import ActivityKind, DeputyStatus, Gender, Level
 from .district.queries import district_profile
 from .extensions import limiter
+from .opinions.models import OpinionCategory, OpinionStatus
+from .proposals.models import ProposalKind, Result, Stage
 from .ratelimits import limit_label, retry_when
+from .reports.models import ReportStatus
+from .staff.models import Role
+from .stations.models import ReceptionStatus, StationKind
+from .vocabulary import Satisfaction
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -330,6 +338,18 @@ def site_name() -> str:
     return f"{profile.name}人大代表履职公开平台" if profile else "人大代表履职公开平台"
 
 
+# The enumerations every template may name (`{% for s in Stage %}`), so that no view passes them one by one.
+ENUMERATIONS: tuple[type[Choice], ...] = (
+    Level, Gender, DeputyStatus, ActivityKind, StationKind, ReceptionStatus, ReportStatus, ProposalKind, Stage,
+    Result, Satisfaction, OpinionCategory, OpinionStatus, Role,
+)
+
+
+def enumerations() -> dict[str, type[Choice]]:
+    """The template globals of the enumerations, each under its class name."""
+    return {each.__name__: each for each in ENUMERATIONS}
+
+
 WEEKDAYS = "一二三四五六日"
 
 
@@ -358,6 +378,7 @@ def init_app(app: Flask) -> None:
         app.after_request(hook)
     app.jinja_env.globals.update(district=_profile, site_name=site_name, weekday=weekday, TZ=TZ, page_url=page_url,
                                  query_args=query_args)
+    app.jinja_env.globals.update(enumerations())
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

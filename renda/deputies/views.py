@@ -91,7 +91,7 @@ def index() -> Response:
     districts = scope_districts(filters)
     pager = paginate(directory_statement(filters))
     # The group and sector choices are read by the form itself: a live result (the list alone) needs neither.
-    return render("deputies/index.html", block="results", pager=pager, filters=filters, levels=list(Level),
+    return render("deputies/index.html", block="results", pager=pager, filters=filters,
                   group_choices=group_choices, districts=districts, sector_choices=sector_choices)
 
 

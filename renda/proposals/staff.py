@@ -169,7 +169,7 @@ def index() -> Response:
     filters = read_filters(options, strict=False)
     pager = list_page(filtered_proposals(filters, clock.today()), options.sessions, *list_options())
     return render("proposals/staff_list.html", block="results", filters=filters, options=options, pager=pager,
-                  day=clock.today(), Stage=Stage)
+                  day=clock.today())
 
 
 @bp.route("/proposals/<number>", methods=["GET", "POST"])
@@ -196,4 +196,4 @@ def edit(number: str) -> Response:
     )} if any(e.staff_id for e in proposal.events) else {}
     status = 400 if request.method == "POST" else 200
     return render("proposals/staff_edit.html", status=status, proposal=proposal, form=form, day=day,
-                  staff_names=staff_names, Stage=Stage)
+                  staff_names=staff_names)

@@ -15,9 +15,8 @@ from ..cache import public
 from ..db import db
 from ..district.models import CongressSession
 from ..district.queries import sessions_newest_first
-from ..vocabulary import Satisfaction
 from ..web import BadParameter, api_list, error_response, render
-from .models import Proposal, ProposalKind, Result, Stage, Unit, proposal_co_units
+from .models import Proposal, Unit, proposal_co_units
 from .params import list_page, read_filters
 from .queries import (
     LIST_KEYS,
@@ -51,7 +50,7 @@ def _list_page(strict: bool) -> tuple[Filters, FilterOptions, Any]:
 def index() -> Response:
     filters, options, pager = _list_page(strict=False)
     return render("proposals/index.html", block="results", filters=filters, options=options, pager=pager,
-                  day=clock.today(), Stage=Stage, ProposalKind=ProposalKind, Result=Result)
+                  day=clock.today())
 
 
 @bp.get("/api/v1/proposals")
@@ -137,8 +136,7 @@ def stats() -> Response:
     sessions, session, notice = _stats_session(strict=False)
     data = session_stats(session, clock.today()) if session else None
     return render("proposals/stats.html", sessions=sessions, session=session, notice=notice, stats=data,
-                  charts=stats_charts(data) if data else None, Result=Result, ProposalKind=ProposalKind,
-                  Satisfaction=Satisfaction)
+                  charts=stats_charts(data) if data else None)
 
 
 @bp.get("/api/v1/proposals/stats")

@@ -148,7 +148,7 @@ def index() -> Response:
         statement = statement.where(ReportBack.status == shown)
     years = db.session.scalars(select(ReportBack.year).distinct().order_by(ReportBack.year.desc())).all()
     return render("reports/staff_list.html", block="results", pager=paginate(statement), years=years,
-                  year=year, shown_status=shown, statuses=list(ReportStatus))
+                  year=year, shown_status=shown)
 
 
 @bp.route("/reports/new", methods=["GET", "POST"])
