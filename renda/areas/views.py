@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from ..db import db
-from ..web import BadParameter, api_list, paginate, render
-
-if TYPE_CHECKING:
-    pass
-
-
 from .. import clock
+from ..db import db
+from ..web import BadParameter, ListData, Page, paginate, params, render, twins
 from .models import Community
 from .queries import (
     MAX_QUERY_LENGTH,
@@ -60,15 +53,21 @@ def suggest() -> Response:
     return response
 
 
-@bp.get("/api/v1/communities")
-def api_communities() -> Response:
-    query = request.args.get("q", "")
-    statement = search_communities(query) if query.strip() else (
+COMMUNITY_COLUMNS = ("code", "name", "town", "district_code")
+
+
+@twins(bp, "", "communities", html=False, api="/api/v1/communities", api_endpoint="api_communities",
+       csv="/communities.csv")
+def communities() -> Page:
+    """The communities and villages (`q` matches name and pinyin), as JSON and CSV: people find theirs on /lookup."""
+    query = params().text("q", MAX_QUERY_LENGTH)
+    statement = search_communities(query) if query else (
         select(Community).options(joinedload(Community.town), joinedload(Community.district))
         .order_by(Community.code)
     )
-    pager = paginate(statement)
-    return api_list([community_json(c) for c in pager.items], pager)
+    listing = ListData(paginate(statement), community_json)
+    return Page("", data={}, json=listing.as_json, columns=COMMUNITY_COLUMNS, args={"q": query} if query else {},
+                filename="communities.csv")
 
 
 @bp.get("/api/v1/lookup")
