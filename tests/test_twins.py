@@ -134,7 +134,7 @@ def test_every_csv_twin_neutralises_formulas(app, client):
     assert row[rows[0].index("occupation")] == "'=HYPERLINK(\"http://evil.example\")"
     publish(app, subject="@SUM(1)", text="-2+3", reply="+1")
     rows = csv_rows(client.get("/opinions.csv"))
-    row = dict(zip(rows[0], rows[1]))
+    row = dict(zip(rows[0], rows[1], strict=True))
     assert (row["subject"], row["public_text"], row["public_reply"]) == ("'@SUM(1)", "'-2+3", "'+1")
 
 
