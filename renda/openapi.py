@@ -138,7 +138,7 @@ PAGING = [
 ]
 BOOLEAN_WORD: Schema = {"enum": ["1", "true", "yes", "0", "false", "no"]}
 YEAR: Schema = {"type": "integer", "minimum": 2000, "maximum": 2100}
-MONTH: Schema = {"type": "string", "pattern": "^20\\d\\d-(0[1-9]|1[0-2])$"}
+MONTH: Schema = {"type": "string", "pattern": "^(20[0-9][0-9]|2100)-(0[1-9]|1[0-2])$"}
 
 
 def answer(schema: Schema, description: str = "the answer") -> Schema:

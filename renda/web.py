@@ -304,6 +304,7 @@ class Page:
     json: Callable[[], Any]
     block: str | None = None
     status: int = 200
+    json_status: int | None = None  # where the API's status differs from the page's (the lookup's 300)
     columns: Sequence[str] = ()
     args: dict[str, str] | None = None
     filename: str | None = None
@@ -393,7 +394,7 @@ def answer(page: Page, **view_args: Any) -> Response:
     twins = twin_urls(page, view_args)
     if fmt is Format.JSON:
         response = jsonify(page.json())
-        response.status_code = page.status
+        response.status_code = page.json_status or page.status
     elif fmt is Format.CSV:
         data = page.json()
         response = Response(csv_body(page.columns, data["items"]), status=page.status, mimetype="text/csv")

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request, send_from_directory
+from flask import Blueprint, Response, current_app, request, send_from_directory
 from sqlalchemy import select
 
 from .. import clock
 from ..areas.models import ElectoralDistrict
 from ..db import db
 from ..stations.feeds import reception_json
-from ..web import Format, ListData, Page, answer_format, paginate, params, render, twins
+from ..web import Format, ListData, Page, answer_format, paginate, params, twins
 from .models import DeputyGroup, Level
 from .queries import (
     MAX_QUERY_LENGTH,
@@ -83,28 +84,27 @@ def index() -> Page:
                       "districts": districts, "sector_choices": sector_choices})
 
 
-@bp.get("/deputies/<slug>")
-def detail(slug: str) -> Response:
-    deputy = deputy_or_404(slug)
-    return render("deputies/detail.html", deputy=deputy, record=deputy_record(deputy, clock.today()))
-
-
-@bp.get("/api/v1/deputies/<slug>")
-def api_detail(slug: str) -> Response:
+@twins(bp, "/deputies/<slug>", "detail", api="/api/v1/deputies/<slug>")
+def detail(slug: str) -> Page:
+    """A deputy's particulars, next duty, report-backs, proposals and record of the term."""
     deputy = deputy_or_404(slug)
     record = deputy_record(deputy, clock.today())
-    return jsonify({
-        **deputy_json(deputy),
-        "bio": deputy.bio,
-        "next_reception": reception_json(record.next_duty) if record.next_duty else None,
-        "reports": [{"id": r.key, "year": r.year, "title": r.title} for r in record.reports],
-        "proposals": [{"number": p.number, "title": p.title, "role": role} for p, role in record.proposals],
-        "record": {
-            "since": record.since.isoformat() if record.since else None,
-            "receptions": len(record.receptions), "activities": len(record.activities),
-            "reports": len(record.reports),
-        },
-    })
+
+    def as_json() -> dict[str, Any]:
+        return {
+            **deputy_json(deputy),
+            "bio": deputy.bio,
+            "next_reception": reception_json(record.next_duty) if record.next_duty else None,
+            "reports": [{"id": r.key, "year": r.year, "title": r.title} for r in record.reports],
+            "proposals": [{"number": p.number, "title": p.title, "role": role} for p, role in record.proposals],
+            "record": {
+                "since": record.since.isoformat() if record.since else None,
+                "receptions": len(record.receptions), "activities": len(record.activities),
+                "reports": len(record.reports),
+            },
+        }
+
+    return Page("deputies/detail.html", data={"deputy": deputy, "record": record}, json=as_json)
 
 
 @bp.get("/deputies/photos/<path:filename>")

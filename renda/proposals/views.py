@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, request
 
 from .. import clock
 from ..district.models import CongressSession
 from ..district.queries import sessions_newest_first
 from ..vocabulary import Satisfaction
-from ..web import Page, error_response, params, render, twins
+from ..web import BadParameter, Format, Page, answer_format, params, twins
 from .models import ProposalKind, Result, Stage
 from .params import list_page, read_filters
 from .queries import (
@@ -39,14 +39,12 @@ def index() -> Page:
                       "ProposalKind": ProposalKind, "Result": Result})
 
 
-@bp.get("/proposals/<number>")
-def detail(number: str) -> Response:
-    return render("proposals/detail.html", proposal=get_proposal(number), day=clock.today())
-
-
-@bp.get("/api/v1/proposals/<number>")
-def api_detail(number: str) -> Response:
-    return jsonify(proposal_detail(get_proposal(number), clock.today()))
+@twins(bp, "/proposals/<number>", "detail", api="/api/v1/proposals/<number>")
+def detail(number: str) -> Page:
+    """One proposal: its particulars, people, units and the timeline of its handling."""
+    proposal, day = get_proposal(number), clock.today()
+    return Page("proposals/detail.html", data={"proposal": proposal, "day": day},
+                json=lambda: proposal_detail(proposal, day))
 
 
 def _stats_session() -> tuple[list[CongressSession], CongressSession | None, str | None]:
@@ -62,19 +60,15 @@ def _stats_session() -> tuple[list[CongressSession], CongressSession | None, str
     return sessions, chosen or (sessions[0] if sessions else None), notice
 
 
-@bp.get("/proposals/stats")
-def stats() -> Response:
+@twins(bp, "/proposals/stats", "stats", api="/api/v1/proposals/stats")
+def stats() -> Page:
+    """A session's statistics: by kind, stage, result class, on-time and satisfaction rates, per unit."""
     sessions, session, notice = _stats_session()
+    if session is None and answer_format() is Format.JSON:
+        raise BadParameter("session", "还没有任何会议的建议数据", 404)
     data = session_stats(session, clock.today()) if session else None
-    return render("proposals/stats.html", sessions=sessions, session=session, notice=notice, stats=data,
-                  charts=stats_charts(data) if data else None, Result=Result, ProposalKind=ProposalKind,
-                  Satisfaction=Satisfaction)
-
-
-@bp.get("/api/v1/proposals/stats")
-def api_stats() -> Response:
-    _, session, _ = _stats_session()
-    if session is None:
-        return error_response(404, "还没有任何会议的建议数据")
-    return jsonify(session_stats(session, clock.today()).as_json())
-
+    return Page("proposals/stats.html", json=lambda: data.as_json() if data else None,
+                args={"session": session.code} if session else {},
+                data={"sessions": sessions, "session": session, "notice": notice, "stats": data,
+                      "charts": stats_charts(data) if data and answer_format() is Format.HTML else None,
+                      "Result": Result, "ProposalKind": ProposalKind, "Satisfaction": Satisfaction})

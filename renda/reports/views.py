@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response
 from sqlalchemy import (
     func,
     select,
@@ -58,10 +58,13 @@ def index() -> Page:
                 filename="reports.csv", data=data)
 
 
-@bp.get("/reports/<int:year>/<slug>")
-def detail(year: int, slug: str) -> Response:
+@twins(bp, "/reports/<int:year>/<slug>", "detail", api="/api/v1/reports/<int:year>/<slug>")
+def detail(year: int, slug: str) -> Page:
+    """One published report-back, its Markdown body rendered (and sanitised)."""
     report = published_report_or_404(year, slug)
-    return render("reports/detail.html", report=report, body=render_markdown(report.body))
+    body = render_markdown(report.body)
+    return Page("reports/detail.html", data={"report": report, "body": body},
+                json=lambda: report_json(report) | {"body": report.body, "body_html": str(body)})
 
 
 @bp.get("/reports/overview")
@@ -80,11 +83,3 @@ def overview() -> Response:
         "reports/overview.html", overview=yearly_overview(year, day, all_levels), all_levels=all_levels,
         years=list(range(max(day.year, year), min(first_year, year) - 1, -1)), notices=notices, day=day,
     )
-
-
-@bp.get("/api/v1/reports/<int:year>/<slug>")
-def api_detail(year: int, slug: str) -> Response:
-    report = published_report_or_404(year, slug)
-    return jsonify(report_json(report) | {"body": report.body, "body_html": str(render_markdown(report.body))})
-
-

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -15,7 +15,7 @@ from ..db import db
 from ..deputies.models import DeputyGroup
 from ..district.queries import district_profile
 from ..refs import ref
-from ..web import Format, ListData, Page, answer_format, paginate, paginate_list, params, render, twins
+from ..web import Format, ListData, Page, answer_format, paginate, paginate_list, params, twins
 from .feeds import calendar_response, reception_calendar, reception_json, station_json
 from .models import RULE_HORIZON_MONTHS, ReceptionDay, ReceptionStatus, Station
 from .params import station_filter
@@ -77,27 +77,29 @@ def station_page_data(station: Station) -> dict[str, Any]:
     }
 
 
-@bp.get("/stations/<slug>")
-def detail(slug: str) -> Response:
-    return render("stations/detail.html", **station_page_data(station_or_404(slug)))
-
-
-@bp.get("/api/v1/stations/<slug>")
-def api_detail(slug: str) -> Response:
+@twins(bp, "/stations/<slug>", "detail", api="/api/v1/stations/<slug>")
+def detail(slug: str) -> Page:
+    """A station: how to get there, who is stationed, its receptions ahead and behind, and its practice."""
     data = station_page_data(station_or_404(slug))
     station = data["station"]
-    return jsonify({
-        **station_json(station, data["next_reception"]),
-        "directions": station.directions,
-        "deputies": [ref(d) for d in data["deputies"]],
-        "upcoming": [reception_json(d) for d in data["upcoming"]],
-        "practice": [{"month": m.start.strftime("%Y-%m"), "held": m.held, "met": m.met} for m in data["practice"]],
-        "activity_practice": [
-            {"group": ref(group), "quarters": [{"quarter": f"{q.start.year}-Q{q.quarter}", "held": q.held, "met": q.met}
-                                               for q in data["activity_practice"][group.id]]}
-            for group in station.groups
-        ],
-    })
+
+    def as_json() -> dict[str, Any]:
+        return {
+            **station_json(station, data["next_reception"]),
+            "directions": station.directions,
+            "deputies": [ref(d) for d in data["deputies"]],
+            "upcoming": [reception_json(d) for d in data["upcoming"]],
+            "practice": [{"month": m.start.strftime("%Y-%m"), "held": m.held, "met": m.met}
+                         for m in data["practice"]],
+            "activity_practice": [
+                {"group": ref(group),
+                 "quarters": [{"quarter": f"{q.start.year}-Q{q.quarter}", "held": q.held, "met": q.met}
+                              for q in data["activity_practice"][group.id]]}
+                for group in station.groups
+            ],
+        }
+
+    return Page("stations/detail.html", data=data, json=as_json)
 
 
 def calendar_window(day: dt.date) -> tuple[dt.date, None]:
@@ -124,7 +126,7 @@ def district_calendar() -> Response:
     return calendar_response(reception_calendar(days, name, "renda-district-receptions"), "receptions.ics")
 
 
-MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+MONTH = re.compile(r"(\d{4})-(\d{2})", re.ASCII)
 # The years a month or date parameter may name: near the ends of the calendar, adding months would overflow.
 YEARS = range(2000, 2101)
 # The longest span one request of the reception list may cover, so its cost stays bounded.
@@ -133,10 +135,10 @@ MAX_SPAN_DAYS = 400
 
 def month_arg(day: dt.date) -> dt.date | None:
     """The first day of `?month=YYYY-MM`, None when absent (or, for a page, when it made no sense: a notice)."""
-    raw = params().text("month", 20)
+    raw = request.args.get("month", "")[:20]  # as the form sends it: no blanks around (the API's pattern)
     if not raw:
         return None
-    match = MONTH.match(raw)
+    match = MONTH.fullmatch(raw)
     if match and int(match.group(1)) in YEARS and 1 <= int(match.group(2)) <= 12:
         return dt.date(int(match.group(1)), int(match.group(2)), 1)
     params().reject("month", "参数 month 应为 YYYY-MM 格式的月份", "月份格式不对（应为 YYYY-MM），已显示本月。")
@@ -163,10 +165,10 @@ def reception_window(day: dt.date) -> tuple[dt.date, dt.date, bool]:
     reads only `month`.
     """
     first = month_arg(day)
-    if first is None and answer_format() is Format.HTML:
-        first = day.replace(day=1)
-    if first is not None:
+    if answer_format() is Format.HTML:
+        first = first or day.replace(day=1)
         return first, add_months(first, 1) - dt.timedelta(days=1), True
+    # JSON and CSV read both (a bad from or to is refused even beside a month); a month wins.
     start = date_arg("from", day)
     default_end = add_months(start, RULE_HORIZON_MONTHS)
     end = date_arg("to", default_end)
@@ -176,6 +178,8 @@ def reception_window(day: dt.date) -> tuple[dt.date, dt.date, bool]:
     if (end - start).days > MAX_SPAN_DAYS:
         params().reject("to", f"from 到 to 最多 {MAX_SPAN_DAYS} 天", f"日期范围最多 {MAX_SPAN_DAYS} 天，已缩短。")
         end = start + dt.timedelta(days=MAX_SPAN_DAYS)
+    if first is not None:
+        return first, add_months(first, 1) - dt.timedelta(days=1), True
     return start, end, False
 
 
