@@ -412,8 +412,10 @@ F = TypeVar("F", bound=Callable[..., Page])
 
 
 def twins(bp: Blueprint, rule: str, endpoint: str, *, api: str | None = None, api_endpoint: str | None = None,
-          csv: str | None = None, csv_endpoint: str | None = None, html: bool = True) -> Callable[[F], F]:
-    """Route one page-data function as the page (`rule`), its JSON (`api`, under /api/v1) and its CSV (`csv`)."""
+          csv: str | None = None, csv_endpoint: str | None = None, html: bool = True,
+          decorators: Sequence[Callable[[Any], Any]] = ()) -> Callable[[F], F]:
+    """Route one page-data function as the page (`rule`), its JSON (`api`, under /api/v1) and its CSV (`csv`);
+    `decorators` (a rate limit) wrap each of those views."""
 
     def decorator(build: F) -> F:
         endpoints: dict[Format, str] = {}
@@ -433,6 +435,8 @@ def twins(bp: Blueprint, rule: str, endpoint: str, *, api: str | None = None, ap
 
             view.__name__ = view.__qualname__ = f"{build.__name__}_{fmt.value}"
             view.__doc__ = build.__doc__
+            for decorate in reversed(decorators):
+                view = decorate(view)
             return view
 
         for fmt, path, name in routes:

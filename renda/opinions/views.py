@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, jsonify, redirect, request, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
 from flask_limiter import RequestLimit
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc, select
@@ -17,13 +17,13 @@ from ..extensions import csrf, limiter
 from ..refs import ref
 from ..stations.models import Station
 from ..web import (
+    BadParameter,
     Format,
     ListData,
     Page,
     Refusal,
     answer_format,
     count_against,
-    error_response,
     is_cross_site,
     paginate,
     render,
@@ -272,13 +272,14 @@ def board() -> Page:
                 data=data)
 
 
-@bp.get("/api/v1/opinions/<code>")
-@lookup_limit
-def api_detail(code: str) -> Response:
+@twins(bp, "", "detail", html=False, api="/api/v1/opinions/<code>", api_endpoint="api_detail",
+       decorators=[lookup_limit])
+def opinion_status(code: str) -> Page:
+    """An opinion's status by its tracking code, as JSON (people use the tracking page)."""
     opinion = opinion_by_code(code)
     if opinion is None:
-        return error_response(404, "没有这个回执码对应的意见")
-    return jsonify(public_view(opinion))
+        raise BadParameter("code", "没有这个回执码对应的意见", 404)
+    return Page("", data={}, json=lambda: public_view(opinion))
 
 
 def public_view(opinion: Opinion) -> dict[str, object]:
