@@ -211,3 +211,38 @@ def test_valid_year_bounds_are_the_same_in_html_and_json(client):
         page = client.get(f"/reports?year={year}").get_data(as_text=True)
         assert 'class="notice"' not in page
         assert client.get(f"/api/v1/reports?year={year}").status_code == 200
+
+
+@pytest.mark.parametrize(("page", "api"), [
+    ("/deputies/zhang-minghua", "/api/v1/deputies/zhang-minghua"),
+    ("/stations/chenghu", "/api/v1/stations/chenghu"),
+    ("/proposals/18-2-070", "/api/v1/proposals/18-2-070"),
+    ("/proposals/stats?session=18-1", "/api/v1/proposals/stats?session=18-1"),
+    ("/lookup?community=澄湖社区", "/api/v1/lookup?community=%E6%BE%84%E6%B9%96%E7%A4%BE%E5%8C%BA"),
+])
+def test_pages_with_a_json_twin_name_it_in_a_link_header(client, page, api):
+    response = client.get(page)
+    assert response.status_code == 200
+    assert link_header(response) == {"application/json": api}
+    twin = client.get(api)
+    assert twin.status_code == 200 and twin.is_json
+    assert link_header(twin)["text/html"] == page.split("?")[0] + (
+        "?" + api.split("?")[1] if "?" in api else "")
+
+
+def test_a_report_page_and_its_json_name_each_other(app, client):
+    first = client.get("/api/v1/reports?per_page=1").get_json()["items"][0]
+    page = client.get(first["url"])
+    assert link_header(page) == {"application/json": f"/api/v1/reports/{first['id']}"}
+    assert link_header(client.get(f"/api/v1/reports/{first['id']}")) == {"text/html": first["url"]}
+
+
+def test_the_lookup_keeps_its_statuses_in_both_renderings(client):
+    assert client.get("/lookup").status_code == 200  # the empty form
+    assert client.get("/api/v1/lookup").status_code == 400
+    several = client.get("/api/v1/lookup?community=社区")
+    assert several.status_code == 300 and several.get_json()["candidates"]
+    assert client.get("/lookup?community=社区").status_code == 200
+    none = client.get("/api/v1/lookup?community=不存在的地方")
+    assert none.status_code == 404 and "suggestions" in none.get_json()
+    assert client.get("/lookup?community=不存在的地方").status_code == 404
