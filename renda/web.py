@@ -10,7 +10,7 @@ import math
 import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, render_template, request, url_for
@@ -327,20 +327,13 @@ class ListData:
                 "per_page": self.pager.per_page}
 
 
-@dataclass
-class TwinSet:
-    """The renderings of one page: the endpoint of each format it is answered in."""
-
-    endpoints: dict[Format, str] = field(default_factory=dict)
-
-
 TWIN_LABELS = {Format.HTML: "网页", Format.JSON: "JSON", Format.CSV: "CSV"}
 PAGING = ("page", "per_page")
 
 
 def twin_urls(page: Page, view_args: dict[str, Any]) -> list[tuple[Format, str]]:
     """The other renderings of this answer, with the same filters (the CSV without paging: it is the whole list)."""
-    twins: TwinSet | None = g.get("twins")
+    twins: dict[Format, str] | None = g.get("twins")  # the endpoint of each rendering, set by the route
     if twins is None:
         return []
     current = answer_format()
@@ -348,7 +341,7 @@ def twin_urls(page: Page, view_args: dict[str, Any]) -> list[tuple[Format, str]]
         k: v for k, v in query_args().items() if k not in PAGING}
     paging = {k: v for k, v in query_args().items() if k in PAGING and v}
     urls = []
-    for fmt, endpoint in twins.endpoints.items():
+    for fmt, endpoint in twins.items():
         if fmt is current:
             continue
         args = {**view_args, **filters, **({} if fmt is Format.CSV else paging)}
@@ -430,7 +423,7 @@ def twins(bp: Blueprint, rule: str, endpoint: str, *, api: str | None = None, ap
         def make_view(fmt: Format) -> Callable[..., Response]:
             def view(**view_args: Any) -> Response:
                 g.answer_format = fmt
-                g.twins = TwinSet(endpoints)
+                g.twins = endpoints
                 return answer(build(**view_args), **view_args)
 
             view.__name__ = view.__qualname__ = f"{build.__name__}_{fmt.value}"

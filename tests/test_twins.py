@@ -246,3 +246,10 @@ def test_the_lookup_keeps_its_statuses_in_both_renderings(client):
     none = client.get("/api/v1/lookup?community=不存在的地方")
     assert none.status_code == 404 and "suggestions" in none.get_json()
     assert client.get("/lookup?community=不存在的地方").status_code == 404
+
+
+def test_a_page_from_the_public_cache_still_names_its_twins(client):
+    first = client.get("/deputies?level=county")
+    again = client.get("/deputies?level=county")
+    assert again.headers.get("ETag") and again.headers["Link"] == first.headers["Link"]
+    assert link_header(again)["text/csv"] == "/deputies.csv?level=county"
