@@ -339,7 +339,8 @@ def twin_urls(page: Page, view_args: dict[str, Any]) -> list[tuple[Format, str]]
     current = answer_format()
     filters = dict(page.args) if page.args is not None else {
         k: v for k, v in query_args().items() if k not in PAGING}
-    paging = {k: v for k, v in query_args().items() if k in PAGING and v}
+    # The page in force, not as typed: a page that fell back from a bad per_page links the JSON it shows.
+    paging = {name: str(value) for name, value in zip(PAGING, page_args(), strict=True) if request.args.get(name)}
     urls = []
     for fmt, endpoint in twins.items():
         if fmt is current:

@@ -253,3 +253,12 @@ def test_a_page_from_the_public_cache_still_names_its_twins(client):
     again = client.get("/deputies?level=county")
     assert again.headers.get("ETag") and again.headers["Link"] == first.headers["Link"]
     assert link_header(again)["text/csv"] == "/deputies.csv?level=county"
+
+
+def test_twin_links_carry_the_page_in_force_not_a_bad_one(client):
+    assert link_header(client.get("/deputies?page=2&per_page=5"))["application/json"] == (
+        "/api/v1/deputies?page=2&per_page=5")
+    links = link_header(client.get("/deputies?per_page=500&level=county"))
+    assert links["application/json"] == "/api/v1/deputies?level=county&per_page=20"
+    assert client.get(links["application/json"]).status_code == 200
+    assert links["text/csv"] == "/deputies.csv?level=county"  # the whole list: no paging
