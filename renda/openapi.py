@@ -115,6 +115,10 @@ SCHEMAS: dict[str, Schema] = {
         "by_unit": array(obj({"unit": component("Ref"), "count": INTEGER, "on_time": INTEGER,
                               "overdue": INTEGER, "a_rate": RATE, "unsatisfied": INTEGER})),
     }),
+    "BoardOpinion": obj({
+        "ref": {"type": "string", "pattern": "^[a-z2-9]{8}$"}, "group": nullable("Ref"), "category": STRING,
+        "subject": STRING, "public_text": STRING, "public_reply": NULLABLE_STRING, "replied_on": NULLABLE_DATE,
+    }, {"community": obj({"code": STRING, "name": STRING})}),
     "Opinion": obj({
         "code": STRING, "status": enum("submitted", "accepted", "forwarded", "replied", "closed", "declined"),
         "group": nullable("Ref"), "submitted_on": DATE, "events": array(obj({"status": STRING, "date": DATE})),
@@ -136,6 +140,7 @@ PAGING = [
 ]
 BOOLEAN_WORD: Schema = {"enum": ["1", "true", "yes", "0", "false", "no"]}
 YEAR: Schema = {"type": "integer", "minimum": 2000, "maximum": 2100}
+MONTH: Schema = {"type": "string", "pattern": "^(20[0-9][0-9]|2100)-(0[1-9]|1[0-2])$"}
 
 
 def answer(schema: Schema, description: str = "the answer") -> Schema:
@@ -174,7 +179,8 @@ PATHS: dict[str, Schema] = {
     "/api/v1/stations": operation("Stations", page_of("Station"), PAGING),
     "/api/v1/stations/{slug}": operation("One station with its upcoming receptions", component("StationDetail"),
                                          [parameter("slug", "the station's slug", where="path")], **NOT_FOUND),
-    "/api/v1/receptions": operation("Receptions between two dates", page_of("Reception"), [
+    "/api/v1/receptions": operation("Receptions of a month, or between two dates", page_of("Reception"), [
+        parameter("month", "a month, YYYY-MM (instead of from and to)", MONTH),
         parameter("from", "first date", {"type": "string", "format": "date"}),
         parameter("to", "last date", {"type": "string", "format": "date"}),
         parameter("station", "station slug"), *PAGING], **UNKNOWN_FILTER),
@@ -194,6 +200,9 @@ PATHS: dict[str, Schema] = {
                                             [parameter("number", "its number", where="path")], **NOT_FOUND),
     "/api/v1/proposals/stats": operation("Statistics of a session", component("ProposalStats"),
                                          [parameter("session", "session code (default the newest)")]),
+    "/api/v1/opinions": operation(
+        "The public board: answered opinions whose authors consented, by their public ref, never the tracking code",
+        page_of("BoardOpinion"), PAGING),
     "/api/v1/opinions/{code}": operation(
         "A resident's opinion by its tracking code: stage and public reply, never personal data",
         component("Opinion"), [parameter("code", "the tracking code", where="path")], **NOT_FOUND),

@@ -1,14 +1,19 @@
-"""How pages are answered: one render for pages and htmx fragments, security headers, error pages."""
+"""How pages are answered: one render of a page's data as the page, its htmx fragment, JSON or CSV; the one reader of
+query parameters; security headers; error pages."""
 
 from __future__ import annotations
 
+import csv
+import enum
+import io
 import math
 import time
 import traceback
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from flask import Flask, Response, current_app, g, jsonify, render_template, request, url_for
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, render_template, request, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError
@@ -101,11 +106,12 @@ def _template_context(data: dict[str, Any]) -> dict[str, Any]:
 
 
 class BadParameter(ValueError):
-    """A query parameter that cannot be understood: 400 in the API, ignored with a notice in HTML."""
+    """A query parameter the API cannot take: 400 (or 404 when it names a record that does not exist)."""
 
-    def __init__(self, name: str, message: str) -> None:
+    def __init__(self, name: str, message: str, status: int = 400) -> None:
         super().__init__(message)
         self.name = name
+        self.status = status
 
 
 DEFAULT_PER_PAGE = 20
@@ -129,53 +135,142 @@ class BoundedIntegerConverter(IntegerConverter):
         super().__init__(map, fixed_digits, min, max, signed)
 
 
-def query_int(name: str, default: int, low: int = 1, high: int | None = None) -> int:
-    """An integer query parameter; BadParameter when it is not one or out of range."""
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        return default
-    if not (raw.isascii() and raw.isdigit()):  # "²".isdigit() is true, but int() refuses it
-        raise BadParameter(name, f"参数 {name} 应为整数")
-    value = int(raw)
-    high = MAX_QUERY_INT if high is None else high
-    if value < low or value > high:
-        raise BadParameter(name, f"参数 {name} 应在 {low} 到 {high} 之间")
-    return value
+class Format(enum.StrEnum):
+    """What a request is answered as: the page (or its htmx fragment), JSON under /api/v1, or CSV."""
+
+    HTML = "html"
+    JSON = "json"
+    CSV = "csv"
+
+    @property
+    def media_type(self) -> str:
+        return {"html": "text/html", "json": "application/json", "csv": "text/csv"}[self.value]
 
 
-def query_bool(name: str) -> bool | None:
-    """A boolean query parameter (1/true/yes, 0/false/no; CONTRACT.md), None when absent."""
-    raw = request.args.get(name, "").strip().lower()
-    if not raw:
+def answer_format() -> Format:
+    """The format this request is answered in: set by the route (see `twins`); otherwise JSON under /api/."""
+    fmt = g.get("answer_format")
+    if fmt is not None:
+        return fmt
+    return Format.JSON if request.path.startswith("/api/") else Format.HTML
+
+
+E = TypeVar("E", bound=enum.Enum)
+
+
+class Params:
+    """The one reader of a request's query string, with the same bounds whatever the answer's format.
+
+    A value it cannot use: for a page (HTML, and its CSV, a download that has no place for a message) the default
+    is taken and a notice in Chinese is collected for the page to show; for the API it is a 400 (a 404 when it
+    names a record that does not exist), with the reason in the answer.
+    """
+
+    def __init__(self, strict: bool) -> None:
+        self.strict = strict
+        self.notices: list[str] = []
+
+    def text(self, name: str, max_length: int = 100) -> str:
+        return request.args.get(name, "").strip()[:max_length]
+
+    def given(self, name: str) -> bool:
+        return name in request.args
+
+    def reject(self, name: str, message: str, notice: str | None, status: int = 400) -> None:
+        """`message` for the API (BadParameter); for a page, `notice` is collected (None: dropped in silence)."""
+        if self.strict:
+            raise BadParameter(name, message, status)
+        if notice and notice not in self.notices:
+            self.notices.append(notice)
+
+    def integer(self, name: str, default: int, low: int = 1, high: int | None = None,
+                notice: str | None = None) -> int:
+        raw = request.args.get(name, "").strip()
+        if not raw:
+            return default
+        high = MAX_QUERY_INT if high is None else high
+        if not (raw.isascii() and raw.isdigit()):  # "²".isdigit() is true, but int() refuses it
+            self.reject(name, f"参数 {name} 应为整数", notice)
+            return default
+        value = int(raw)
+        if value < low or value > high:
+            self.reject(name, f"参数 {name} 应在 {low} 到 {high} 之间", notice)
+            return default
+        return value
+
+    def flag(self, name: str, notice: str | None = None) -> bool | None:
+        """A boolean (1/true/yes, 0/false/no; CONTRACT.md), None when absent."""
+        raw = request.args.get(name, "").strip().lower()
+        if not raw:
+            return None
+        if raw in TRUE_WORDS:
+            return True
+        if raw in FALSE_WORDS:
+            return False
+        self.reject(name, f"参数 {name} 应为 1/true/yes 或 0/false/no", notice)
         return None
-    if raw in TRUE_WORDS:
-        return True
-    if raw in FALSE_WORDS:
-        return False
-    raise BadParameter(name, f"参数 {name} 应为 1/true/yes 或 0/false/no")
+
+    def choice(self, name: str, enum_cls: type[E], notice: str | None,
+               parse: Callable[[str], E] | None = None) -> E | None:
+        raw = request.args.get(name, "").strip()
+        if not raw:
+            return None
+        try:
+            return parse(raw) if parse else enum_cls(raw)
+        except ValueError:
+            self.reject(name, f"参数 {name} 应为 " + "、".join(str(m.value) for m in enum_cls), notice)
+            return None
+
+    def page(self) -> tuple[int, int]:
+        """`page` and `per_page` (per_page at most 100); a page falls back to the first page of 20 in silence."""
+        return self.integer("page", 1), self.integer("per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
+
+
+def params() -> Params:
+    """The reader of this request's parameters: strict when the answer is JSON."""
+    if "params" not in g:
+        g.params = Params(strict=answer_format() is Format.JSON)
+    return g.params
 
 
 def page_args() -> tuple[int, int]:
-    """`page` and `per_page`. The API answers 400 to bad values; HTML pages fall back to sensible ones."""
-    if wants_json():
-        return query_int("page", 1), query_int("per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
-    try:
-        page = query_int("page", 1)
-    except BadParameter:
-        page = 1
-    try:
-        per_page = query_int("per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
-    except BadParameter:
-        per_page = DEFAULT_PER_PAGE
-    return page, per_page
+    """`page` and `per_page` of the request (see Params.page)."""
+    return params().page()
+
+
+class WholeList:
+    """Every row of a list, for its CSV: the shape of a Pagination with one page holding all."""
+
+    page = 1
+
+    def __init__(self, items: Sequence[Any]) -> None:
+        self.items = list(items)
+        self.total = self.per_page = len(self.items)
 
 
 def paginate(statement: Any) -> Any:
-    """A Flask-SQLAlchemy Pagination of `statement` for the request's page; a page past the end is empty."""
+    """The request's page of `statement` (a page past the end is empty); for a CSV, every row."""
     from .db import db
 
+    if answer_format() is Format.CSV:
+        return WholeList(db.session.scalars(statement).unique().all())
     page, per_page = page_args()
     return db.paginate(statement, page=page, per_page=per_page, error_out=False, max_per_page=MAX_PER_PAGE)
+
+
+class ListPage:
+    """A page of a list already in memory (the reception days, computed from rules): a Pagination's shape."""
+
+    def __init__(self, items: Sequence[Any], page: int, per_page: int) -> None:
+        self.page, self.per_page, self.total = page, per_page, len(items)
+        self.items = list(items[(page - 1) * per_page: page * per_page])
+
+
+def paginate_list(items: Sequence[Any]) -> Any:
+    """The request's page of `items`; for a CSV, all of them."""
+    if answer_format() is Format.CSV:
+        return WholeList(items)
+    return ListPage(items, *page_args())
 
 
 def query_args() -> dict[str, str]:
@@ -205,13 +300,159 @@ def is_cross_site() -> bool:
     return origin is not None and origin != request.host_url.rstrip("/")
 
 
-def api_list(items: list[Any], pagination: Any) -> Response:
-    """The list shape of the JSON API (CONTRACT.md)."""
-    return jsonify(items=items, total=pagination.total, page=pagination.page, per_page=pagination.per_page)
-
-
 def wants_json() -> bool:
-    return request.path.startswith("/api/")
+    """Whether errors are answered as JSON: the API's error shape (CONTRACT.md)."""
+    return answer_format() is Format.JSON
+
+
+# --- a page's data and its renderings ------------------------------------------------------------------------
+
+@dataclass
+class Page:
+    """What a page shows, built once: `data` is what its template reads; `json` gives its JSON form; a list also
+    says its CSV `columns` (keys of its JSON items; the CSV holds the whole list) and the filters in force (`args`),
+    which its twin links carry."""
+
+    template: str
+    data: dict[str, Any]
+    json: Callable[[], Any]
+    block: str | None = None
+    status: int = 200
+    json_status: int | None = None  # where the API's status differs from the page's (the lookup's 300)
+    columns: Sequence[str] = ()
+    args: dict[str, str] | None = None
+    filename: str | None = None
+
+
+@dataclass
+class ListData:
+    """One page of a list (or, for the CSV, all of it) and how each item is written in JSON."""
+
+    pager: Any
+    item_json: Callable[[Any], dict[str, Any]]
+    items: Sequence[Any] | None = None  # when the list is not the pager's own items (built beside it)
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [self.item_json(item) for item in (self.pager.items if self.items is None else self.items)]
+
+    def as_json(self) -> dict[str, Any]:
+        """The list shape of the JSON API (CONTRACT.md)."""
+        return {"items": self.rows(), "total": self.pager.total, "page": self.pager.page,
+                "per_page": self.pager.per_page}
+
+
+TWIN_LABELS = {Format.HTML: "网页", Format.JSON: "JSON", Format.CSV: "CSV"}
+PAGING = ("page", "per_page")
+
+
+def twin_urls(page: Page, view_args: dict[str, Any]) -> list[tuple[Format, str]]:
+    """The other renderings of this answer, with the same filters (the CSV without paging: it is the whole list)."""
+    twins: dict[Format, str] | None = g.get("twins")  # the endpoint of each rendering, set by the route
+    if twins is None:
+        return []
+    current = answer_format()
+    filters = dict(page.args) if page.args is not None else {
+        k: v for k, v in query_args().items() if k not in PAGING}
+    # The page in force, not as typed: a page that fell back from a bad per_page links the JSON it shows.
+    paging = {name: str(value) for name, value in zip(PAGING, page_args(), strict=True) if request.args.get(name)}
+    urls = []
+    for fmt, endpoint in twins.items():
+        if fmt is current:
+            continue
+        args = {**view_args, **filters, **({} if fmt is Format.CSV else paging)}
+        urls.append((fmt, url_for(endpoint, **args)))
+    return urls
+
+
+def link_header(urls: list[tuple[Format, str]]) -> str:
+    return ", ".join(f'<{url}>; rel="alternate"; type="{fmt.media_type}"' for fmt, url in urls)
+
+
+CSV_UNSAFE_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> str:
+    """A CSV cell: references by name, lists joined with ';', booleans as yes/no (as content/ has them)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        return csv_cell(next((value[k] for k in ("name", "title", "id", "code") if k in value), None))
+    if isinstance(value, list):
+        return ";".join(csv_cell(item) for item in value)
+    text_value = str(value)
+    # A cell starting like a formula would run as one in a spreadsheet (CSV injection).
+    return "'" + text_value if text_value.startswith(CSV_UNSAFE_START) else text_value
+
+
+def csv_body(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    buffer.write("\ufeff")  # the byte-order mark makes Excel read UTF-8
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([csv_cell(row.get(key)) for key in columns])
+    return buffer.getvalue()
+
+
+def answer(page: Page, **view_args: Any) -> Response:
+    """The one rendering of a page's data in the format of the request, announcing its twins in a Link header."""
+    fmt = answer_format()
+    twins = twin_urls(page, view_args)
+    if fmt is Format.JSON:
+        response = jsonify(page.json())
+        response.status_code = page.json_status or page.status
+    elif fmt is Format.CSV:
+        data = page.json()
+        # text/csv, which werkzeug sends with charset=utf-8
+        response = Response(csv_body(page.columns, data["items"]), status=page.status, mimetype="text/csv")
+        response.headers["Content-Disposition"] = f"attachment; filename={page.filename or 'list.csv'}"
+    else:
+        response = render(page.template, block=page.block, status=page.status, **page.data,
+                          twins=[(TWIN_LABELS[f], f.media_type, url) for f, url in twins])
+    if twins:
+        response.headers["Link"] = link_header(twins)
+    return response
+
+
+F = TypeVar("F", bound=Callable[..., Page])
+
+
+def twins(bp: Blueprint, rule: str, endpoint: str, *, api: str | None = None, api_endpoint: str | None = None,
+          csv: str | None = None, csv_endpoint: str | None = None, html: bool = True,
+          decorators: Sequence[Callable[[Any], Any]] = ()) -> Callable[[F], F]:
+    """Route one page-data function as the page (`rule`), its JSON (`api`, under /api/v1) and its CSV (`csv`);
+    `decorators` (a rate limit) wrap each of those views."""
+
+    def decorator(build: F) -> F:
+        endpoints: dict[Format, str] = {}
+        routes = [(Format.HTML, rule if html else None, endpoint),
+                  (Format.JSON, api, api_endpoint or f"api_{endpoint}"),
+                  (Format.CSV, csv, csv_endpoint or f"{endpoint}_csv")]
+        for fmt, path, name in routes:
+            if path is None:
+                continue
+            endpoints[fmt] = f"{bp.name}.{name}"
+
+        def make_view(fmt: Format) -> Callable[..., Response]:
+            def view(**view_args: Any) -> Response:
+                g.answer_format = fmt
+                g.twins = endpoints
+                return answer(build(**view_args), **view_args)
+
+            view.__name__ = view.__qualname__ = f"{build.__name__}_{fmt.value}"
+            view.__doc__ = build.__doc__
+            for decorate in reversed(decorators):
+                view = decorate(view)
+            return view
+
+        for fmt, path, name in routes:
+            if path is not None:
+                bp.add_url_rule(path, name, make_view(fmt), methods=["GET"])
+        return build
+
+    return decorator
 
 
 def error_response(status: int, message: str | None = None) -> Response:
@@ -384,7 +625,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(BadParameter)
     def bad_parameter(error: BadParameter) -> Response:
-        return error_response(400, str(error))
+        return error_response(error.status, str(error))
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> Response:

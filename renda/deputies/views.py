@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, jsonify, request, send_from_directory
+from flask import Blueprint, Response, current_app, request, send_from_directory
 from sqlalchemy import select
-
-from ..cache import public
-from ..db import db
-from ..web import BadParameter, api_list, paginate, render, wants_json
-
-if TYPE_CHECKING:
-    pass
-
 
 from .. import clock
 from ..areas.models import ElectoralDistrict
+from ..cache import public
+from ..db import db
 from ..stations.feeds import reception_json
+from ..web import Format, ListData, Page, answer_format, paginate, params, twins
 from .models import DeputyGroup, Level
 from .queries import (
     MAX_QUERY_LENGTH,
@@ -54,77 +49,63 @@ def scope_districts(filters: DirectoryFilters) -> list[ElectoralDistrict]:
 
 
 def directory_filters() -> DirectoryFilters:
-    """The query string of /deputies or /api/v1/deputies. The API answers 400/404 where HTML shows a notice."""
-    filters = DirectoryFilters(q=request.args.get("q", "").strip()[:MAX_QUERY_LENGTH],
-                               sector=request.args.get("sector", "").strip()[:40])
-    level = request.args.get("level", "").strip()
-    if level:
-        try:
-            filters.level = Level(level)
-        except ValueError:
-            if wants_json():
-                raise BadParameter("level", "参数 level 应为 " + "、".join(m.value for m in Level)) from None
-            filters.notices.append("代表层级的取值无效，已忽略。")
-    group = request.args.get("group", "").strip()
-    if group:
-        filters.group = db.session.scalars(select(DeputyGroup).where(DeputyGroup.slug == group[:80])).first()
+    """The query string of the directory (page, JSON and CSV alike): an unknown level is a notice or a 400, an
+    unknown group or district a notice or a 404."""
+    reader = params()
+    filters = DirectoryFilters(q=reader.text("q", MAX_QUERY_LENGTH), sector=reader.text("sector", 40))
+    filters.level = reader.choice("level", Level, "代表层级的取值无效，已忽略。")
+    if group := reader.text("group", 80):
+        filters.group = db.session.scalars(select(DeputyGroup).where(DeputyGroup.slug == group)).first()
         if filters.group is None:
-            if wants_json():
-                abort(404)
-            filters.notices.append("没有找到这个代表小组，已忽略这一条件。")
-    district = request.args.get("district", "").strip()
-    if district:
+            reader.reject("group", "没有这个代表小组", "没有找到这个代表小组，已忽略这一条件。", 404)
+    if district := reader.text("district", 20):
         filters.district = db.session.scalars(
-            select(ElectoralDistrict).where(ElectoralDistrict.code == district[:20])).first()
+            select(ElectoralDistrict).where(ElectoralDistrict.code == district)).first()
         if filters.district is None:
-            if wants_json():
-                abort(404)
-            filters.notices.append("没有找到这个选区，已忽略这一条件。")
+            reader.reject("district", "没有这个选区", "没有找到这个选区，已忽略这一条件。", 404)
+    filters.notices = reader.notices
     return filters
 
 
+# The CSV's columns: the JSON item's keys, references by name.
+DIRECTORY_COLUMNS = ("slug", "name", "gender", "ethnicity", "level", "party", "occupation", "sector", "status",
+                     "group", "district", "station")
 
 
-@bp.get("/deputies")
-def index() -> Response:
+@twins(bp, "/deputies", "index", api="/api/v1/deputies", csv="/deputies.csv")
+def index() -> Page:
+    """The directory: the page (its live result is the list alone), its JSON and CSV."""
     filters = directory_filters()
-    districts = scope_districts(filters)
-    pager = paginate(directory_statement(filters))
+    districts = scope_districts(filters) if answer_format() is Format.HTML else []
+    listing = ListData(paginate(directory_statement(filters)), deputy_json)
     # The group and sector choices are read by the form itself: a live result (the list alone) needs neither.
-    return render("deputies/index.html", block="results", pager=pager, filters=filters,
-                  group_choices=group_choices, districts=districts, sector_choices=sector_choices)
+    return Page("deputies/index.html", block="results", json=listing.as_json, columns=DIRECTORY_COLUMNS,
+                args=filters.as_args(), filename="deputies.csv",
+                data={"pager": listing.pager, "filters": filters, "group_choices": group_choices,
+                      "districts": districts, "sector_choices": sector_choices})
 
 
-@bp.get("/api/v1/deputies")
-def api_index() -> Response:
-    pager = paginate(directory_statement(directory_filters()))
-    return api_list([deputy_json(d) for d in pager.items], pager)
-
-
-
-
-@bp.get("/deputies/<slug>")
-def detail(slug: str) -> Response:
-    deputy = deputy_or_404(slug)
-    return render("deputies/detail.html", deputy=deputy, record=deputy_record(deputy, clock.today()))
-
-
-@bp.get("/api/v1/deputies/<slug>")
-def api_detail(slug: str) -> Response:
+@twins(bp, "/deputies/<slug>", "detail", api="/api/v1/deputies/<slug>")
+def detail(slug: str) -> Page:
+    """A deputy's particulars, next duty, report-backs, proposals and record of the term."""
     deputy = deputy_or_404(slug)
     record = deputy_record(deputy, clock.today())
-    return jsonify({
-        **deputy_json(deputy),
-        "bio": deputy.bio,
-        "next_reception": reception_json(record.next_duty) if record.next_duty else None,
-        "reports": [{"id": r.key, "year": r.year, "title": r.title} for r in record.reports],
-        "proposals": [{"number": p.number, "title": p.title, "role": role} for p, role in record.proposals],
-        "record": {
-            "since": record.since.isoformat() if record.since else None,
-            "receptions": len(record.receptions), "activities": len(record.activities),
-            "reports": len(record.reports),
-        },
-    })
+
+    def as_json() -> dict[str, Any]:
+        return {
+            **deputy_json(deputy),
+            "bio": deputy.bio,
+            "next_reception": reception_json(record.next_duty) if record.next_duty else None,
+            "reports": [{"id": r.key, "year": r.year, "title": r.title} for r in record.reports],
+            "proposals": [{"number": p.number, "title": p.title, "role": role} for p, role in record.proposals],
+            "record": {
+                "since": record.since.isoformat() if record.since else None,
+                "receptions": len(record.receptions), "activities": len(record.activities),
+                "reports": len(record.reports),
+            },
+        }
+
+    return Page("deputies/detail.html", data={"deputy": deputy, "record": record}, json=as_json)
 
 
 @bp.get("/deputies/photos/<path:filename>")

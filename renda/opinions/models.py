@@ -63,6 +63,14 @@ DECLINE_REASONS = {
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to read back over the phone
 CODE_LENGTH = 10  # 32**10 = 2**50 codes
+# The public reference of an opinion (board, JSON): drawn on its own, so it tells nothing of the tracking code, and
+# in lower case of another length, so that it is never taken for one.
+REF_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+REF_LENGTH = 8
+
+
+def new_ref() -> str:
+    return "".join(secrets.choice(REF_ALPHABET) for _ in range(REF_LENGTH))
 
 
 class Opinion(Model):
@@ -76,6 +84,7 @@ class Opinion(Model):
 
     id: Mapped[intpk]
     code: Mapped[str] = mapped_column(String(10), unique=True)
+    ref: Mapped[str] = mapped_column(String(8), unique=True, default=new_ref)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("deputy_groups.id"), index=True)
     category: Mapped[OpinionCategory] = mapped_column(choice(OpinionCategory))

@@ -14,7 +14,7 @@ from ..proposals.models import Unit
 from ..staff.access import add_staff_link, audit, role_required
 from ..staff.forms import ConfirmForm
 from ..staff.models import Role
-from ..web import BadParameter, paginate, query_bool, render, see_other
+from ..web import paginate, params, render, see_other
 from .forms import ActionForm, DeclineForm, ForwardForm, PublishForm, ReplyForm
 from .models import (
     DECLINE_REASONS,
@@ -59,10 +59,9 @@ def queue() -> Response:
         except ValueError:
             notices.append("状态筛选无效，已忽略。")
             status = ""
-    try:
-        overdue = query_bool("overdue")
-    except BadParameter:
-        overdue, notices = None, [*notices, "“超期”筛选无效，已忽略。"]
+    reader = params()
+    overdue = reader.flag("overdue", "“超期”筛选无效，已忽略。")
+    notices += reader.notices
     if overdue:
         statement = statement.where(overdue_condition())
     return render("opinions/staff_queue.html", pager=paginate(statement), status_filter=status, overdue=overdue,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
+from flask import Blueprint, Response, abort, current_app, request, url_for
 from flask_limiter import RequestLimit
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc, select
@@ -17,7 +17,20 @@ from ..deputies.models import DeputyGroup
 from ..extensions import csrf, limiter
 from ..refs import ref
 from ..stations.models import Station
-from ..web import Refusal, count_against, error_response, is_cross_site, paginate, render, see_other
+from ..web import (
+    BadParameter,
+    Format,
+    ListData,
+    Page,
+    Refusal,
+    answer_format,
+    count_against,
+    is_cross_site,
+    paginate,
+    render,
+    see_other,
+    twins,
+)
 from .forms import OpinionForm, RatingForm
 from .models import (
     Opinion,
@@ -26,6 +39,7 @@ from .models import (
     OpinionStatus,
     format_code,
     new_code,
+    new_ref,
     opinion_by_code,
     overdue_limits,
     satisfaction_by_group,
@@ -102,8 +116,8 @@ def submit() -> Response:
         consent_publish=form.consent_publish.data, status=OpinionStatus.SUBMITTED, submitted_at=utcnow(),
     )
     opinion.events.append(OpinionEvent(status=OpinionStatus.SUBMITTED, at=opinion.submitted_at))
-    for _ in range(5):  # a collision of 50-bit codes is unlikely; retry rather than fail if one happens
-        opinion.code = new_code()
+    for _ in range(5):  # a collision of 50-bit codes (or 39-bit refs) is unlikely; retry rather than fail on one
+        opinion.code, opinion.ref = new_code(), new_ref()
         db.session.add(opinion)
         try:
             db.session.commit()
@@ -218,26 +232,57 @@ def rate(code: str) -> Response:
     return render("opinions/track.html", code=code, opinion=opinion, rating_form=form, status=400)
 
 
-@bp.get("/opinions")
-def board() -> Response:
+BOARD_COLUMNS = ("ref", "group", "community", "category", "subject", "public_text", "public_reply", "replied_on")
+
+
+def replied_on(opinion: Opinion) -> str | None:
+    """The day of the latest reply (an answered opinion may be answered again)."""
+    days = [e.at for e in opinion.events if e.status is OpinionStatus.REPLIED]
+    return max(days).astimezone(TZ).date().isoformat() if days else None
+
+
+def board_item(opinion: Opinion) -> dict[str, object]:
+    """An opinion on the public board: by its public ref, never its tracking code, nor the name, phone or raw body."""
+    return {
+        "ref": opinion.ref,
+        "group": ref(opinion.group),
+        "community": ref(opinion.community, key="code"),
+        "category": opinion.category.value,
+        "category_label": opinion.category.label,
+        "subject": opinion.subject,
+        "public_text": opinion.public_text,
+        "public_reply": opinion.public_reply or None,
+        "submitted_on": opinion.submitted_at.astimezone(TZ).date().isoformat(),
+        "replied_on": replied_on(opinion),
+    }
+
+
+@twins(bp, "/opinions", "board", api="/api/v1/opinions", csv="/opinions.csv")
+def board() -> Page:
     """Answered opinions whose authors consented, in the text staff wrote for the public."""
     statement = (
         select(Opinion)
         .where(Opinion.consent_publish, Opinion.public_text != "",
                Opinion.status.in_([OpinionStatus.REPLIED, OpinionStatus.CLOSED]))
-        .options(joinedload(Opinion.community), joinedload(Opinion.group))
-        .order_by(Opinion.submitted_at.desc())
+        .options(joinedload(Opinion.community), joinedload(Opinion.group), selectinload(Opinion.events))
+        .order_by(Opinion.submitted_at.desc(), Opinion.id.desc())
     )
-    return render("opinions/board.html", pager=paginate(statement), satisfaction=satisfaction_by_group())
+    listing = ListData(paginate(statement), board_item)
+    data = {"pager": listing.pager}
+    if answer_format() is Format.HTML:
+        data["satisfaction"] = satisfaction_by_group()
+    return Page("opinions/board.html", json=listing.as_json, columns=BOARD_COLUMNS, filename="opinions.csv",
+                data=data)
 
 
-@bp.get("/api/v1/opinions/<code>")
-@lookup_limit
-def api_detail(code: str) -> Response:
+@twins(bp, "", "detail", html=False, api="/api/v1/opinions/<code>", api_endpoint="api_detail",
+       decorators=[lookup_limit])
+def opinion_status(code: str) -> Page:
+    """An opinion's status by its tracking code, as JSON (people use the tracking page)."""
     opinion = opinion_by_code(code)
     if opinion is None:
-        return error_response(404, "没有这个回执码对应的意见")
-    return jsonify(public_view(opinion))
+        raise BadParameter("code", "没有这个回执码对应的意见", 404)
+    return Page("", data={}, json=lambda: public_view(opinion))
 
 
 def public_view(opinion: Opinion) -> dict[str, object]:

@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
 
 from flask import request
-from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select
+from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
 
+from ..db import db
 from ..district.models import CongressSession
-from ..web import MAX_PER_PAGE, BadParameter, page_args, query_bool
-from .models import Proposal, ProposalKind, Result, Stage
-from .queries import FILTER_LABELS, FilterOptions, Filters, SessionPagination
+from ..web import FALSE_WORDS, MAX_PER_PAGE, TRUE_WORDS, Format, ListData, WholeList, answer_format, page_args, params
+from .models import Proposal, ProposalKind, Result, Stage, Unit, proposal_co_units
+from .queries import (
+    FILTER_LABELS,
+    FilterOptions,
+    Filters,
+    SessionPagination,
+    list_options,
+    newest_first,
+    proposal_item,
+)
 
 
-def read_filters(options: FilterOptions, strict: bool) -> Filters:
-    """The filters of the request. A value that is not one of the options: BadParameter when `strict` (the API),
-    otherwise the filter is dropped and a notice says so (HTML pages)."""
+def read_filters(options: FilterOptions) -> Filters:
+    """The filters of the request. A value that is not one of the options: a 400 for the API; for a page (and its
+    CSV) the filter is dropped and a notice says so."""
+    reader = params()
     filters = Filters(q=request.args.get("q", "").strip())
 
     def raw(key: str) -> str:
@@ -24,9 +34,8 @@ def read_filters(options: FilterOptions, strict: bool) -> Filters:
 
     def reject(key: str, value: str) -> None:
         shown = value if len(value) <= 30 else value[:30] + "…"
-        if strict:
-            raise BadParameter(key, f"参数 {key} 的取值“{shown}”无效")
-        filters.notices.append(f"筛选条件“{FILTER_LABELS[key]}”的取值“{shown}”无效，已忽略这一条件。")
+        reader.reject(key, f"参数 {key} 的取值“{shown}”无效",
+                      f"筛选条件“{FILTER_LABELS[key]}”的取值“{shown}”无效，已忽略这一条件。")
 
     if value := raw("session"):
         filters.session = next((s for s in options.sessions if s.code == value), None)
@@ -47,15 +56,31 @@ def read_filters(options: FilterOptions, strict: bool) -> Filters:
         filters.unit = next((u for u in options.units if u.slug == value), None)
         if filters.unit is None:
             reject("unit", value)
-    try:
-        filters.overdue = query_bool("overdue")
-    except BadParameter:
+    if raw("overdue").lower() not in ("", *TRUE_WORDS, *FALSE_WORDS):
         reject("overdue", raw("overdue"))
+    else:
+        filters.overdue = reader.flag("overdue")
+    filters.notices = reader.notices
     return filters
 
 
-def list_page(statement: Select[tuple[Proposal]], sessions: list[CongressSession], *options: Any) -> Pagination:
-    """The request's page of the filtered list (`sessions` newest first, as FilterOptions has them)."""
+def list_page(statement: Select[tuple[Proposal]], sessions: list[CongressSession], day: dt.date,
+              co_units: bool = True) -> ListData:
+    """The request's page of the filtered list (`sessions` newest first, as FilterOptions has them); for the CSV
+    the whole list, its co-units read in one query (selectinload would send one per 500 proposals)."""
+    if answer_format() is Format.CSV:
+        proposals = list(db.session.scalars(newest_first(statement).options(*list_options())).unique())
+        units_of: dict[int, list[Unit]] = {}
+        for proposal_id, unit in db.session.execute(
+            select(proposal_co_units.c.proposal_id, Unit)
+            .join(Unit, Unit.id == proposal_co_units.c.unit_id)
+            .where(proposal_co_units.c.proposal_id.in_(statement.with_only_columns(Proposal.id)))
+            .order_by(Unit.slug)
+        ):
+            units_of.setdefault(proposal_id, []).append(unit)
+        return ListData(WholeList(proposals), lambda p: proposal_item(p, day, units_of.get(p.id, [])))
     page, per_page = page_args()
-    return SessionPagination(select=statement, sessions=sessions, options=options, page=page, per_page=per_page,
-                             max_per_page=MAX_PER_PAGE, error_out=False)
+    pager = SessionPagination(select=statement, sessions=sessions,
+                              options=(*list_options(), *([selectinload(Proposal.co_units)] if co_units else [])),
+                              page=page, per_page=per_page, max_per_page=MAX_PER_PAGE, error_out=False)
+    return ListData(pager, lambda p: proposal_item(p, day))

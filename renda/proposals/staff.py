@@ -31,7 +31,7 @@ from .models import (
     check_stage_change,
 )
 from .params import list_page, read_filters
-from .queries import FilterOptions, filtered_proposals, get_proposal, list_options
+from .queries import FilterOptions, filtered_proposals, get_proposal
 
 bp = Blueprint("proposals_staff", __name__, url_prefix="/staff")
 
@@ -166,8 +166,8 @@ def apply_form(form: ProposalForm, p: Proposal, units: dict[str, Unit], day: dt.
 @role_required(Role.EDITOR)
 def index() -> Response:
     options = FilterOptions.load()
-    filters = read_filters(options, strict=False)
-    pager = list_page(filtered_proposals(filters, clock.today()), options.sessions, *list_options())
+    filters = read_filters(options)
+    pager = list_page(filtered_proposals(filters, clock.today()), options.sessions, clock.today(), co_units=False).pager
     return render("proposals/staff_list.html", block="results", filters=filters, options=options, pager=pager,
                   day=clock.today())
 

@@ -18,7 +18,7 @@ from ..db import db, utcnow
 from ..deputies.models import Deputy, DeputyGroup, DeputyStatus
 from ..staff.access import add_staff_link, audit, role_required
 from ..staff.models import Role
-from ..web import BadParameter, paginate, query_int, render, see_other
+from ..web import paginate, params, render, see_other
 from .models import ReportBack, ReportStatus
 from .queries import FIRST_YEAR, last_year, with_owner
 from .rendering import render_markdown
@@ -137,10 +137,7 @@ def index() -> Response:
         ReportBack.status == ReportStatus.PUBLISHED, ReportBack.year.desc(), ReportBack.updated_at.desc(),
         ReportBack.id.desc(),
     )
-    try:
-        year = query_int("year", 0, FIRST_YEAR, last_year()) or None
-    except BadParameter:
-        year = None
+    year = params().integer("year", 0, FIRST_YEAR, last_year()) or None
     shown = next((s for s in ReportStatus if s.value == request.args.get("status")), None)
     if year is not None:
         statement = statement.where(ReportBack.year == year)

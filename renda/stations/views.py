@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -16,7 +16,7 @@ from ..db import db
 from ..deputies.models import DeputyGroup
 from ..district.queries import district_profile
 from ..refs import ref
-from ..web import BadParameter, api_list, page_args, paginate, render, wants_json
+from ..web import Format, ListData, Page, answer_format, paginate, paginate_list, params, twins
 from .feeds import calendar_response, reception_calendar, reception_json, station_json
 from .models import RULE_HORIZON_MONTHS, ReceptionDay, ReceptionStatus, Station
 from .params import station_filter
@@ -37,8 +37,13 @@ from .schedule import (
 bp = public(Blueprint("stations", __name__))
 
 
-@bp.get("/stations")
-def index() -> Response:
+# The CSV's columns: the JSON item's keys that fit in a cell, references by name.
+STATION_COLUMNS = ("slug", "name", "kind", "address", "hours", "phone", "lat", "lon", "schedule_text", "groups")
+
+
+@twins(bp, "/stations", "index", api="/api/v1/stations", csv="/stations.csv")
+def index() -> Page:
+    """The stations, with each one's next reception; the page also shows whether each received voters monthly."""
     day = clock.today()
     pager = paginate(
         select(Station).order_by(Station.slug)
@@ -46,17 +51,12 @@ def index() -> Response:
     )
     stations = list(pager.items)
     nexts = next_receptions(stations, day)
-    practice = reception_practice(stations, day)
-    return render("stations/index.html", pager=pager, stations=stations, nexts=nexts, practice=practice,
-                  schedule_text=schedule_text)
-
-
-@bp.get("/api/v1/stations")
-def api_index() -> Response:
-    pager = paginate(select(Station).order_by(Station.slug).options(selectinload(Station.groups)))
-    stations = list(pager.items)
-    nexts = next_receptions(stations, clock.today())
-    return api_list([station_json(s, nexts.get(s.id)) for s in stations], pager)
+    listing = ListData(pager, lambda s: station_json(s, nexts.get(s.id)))
+    # The monthly practice is the page's alone (its JSON is on each station's own answer): not read for the twins.
+    practice = reception_practice(stations, day) if answer_format() is Format.HTML else {}
+    return Page("stations/index.html", json=listing.as_json, columns=STATION_COLUMNS, filename="stations.csv",
+                data={"pager": pager, "stations": stations, "nexts": nexts, "practice": practice,
+                      "schedule_text": schedule_text})
 
 
 def station_page_data(station: Station) -> dict[str, Any]:
@@ -78,27 +78,29 @@ def station_page_data(station: Station) -> dict[str, Any]:
     }
 
 
-@bp.get("/stations/<slug>")
-def detail(slug: str) -> Response:
-    return render("stations/detail.html", **station_page_data(station_or_404(slug)))
-
-
-@bp.get("/api/v1/stations/<slug>")
-def api_detail(slug: str) -> Response:
+@twins(bp, "/stations/<slug>", "detail", api="/api/v1/stations/<slug>")
+def detail(slug: str) -> Page:
+    """A station: how to get there, who is stationed, its receptions ahead and behind, and its practice."""
     data = station_page_data(station_or_404(slug))
     station = data["station"]
-    return jsonify({
-        **station_json(station, data["next_reception"]),
-        "directions": station.directions,
-        "deputies": [ref(d) for d in data["deputies"]],
-        "upcoming": [reception_json(d) for d in data["upcoming"]],
-        "practice": [{"month": m.start.strftime("%Y-%m"), "held": m.held, "met": m.met} for m in data["practice"]],
-        "activity_practice": [
-            {"group": ref(group), "quarters": [{"quarter": f"{q.start.year}-Q{q.quarter}", "held": q.held, "met": q.met}
-                                               for q in data["activity_practice"][group.id]]}
-            for group in station.groups
-        ],
-    })
+
+    def as_json() -> dict[str, Any]:
+        return {
+            **station_json(station, data["next_reception"]),
+            "directions": station.directions,
+            "deputies": [ref(d) for d in data["deputies"]],
+            "upcoming": [reception_json(d) for d in data["upcoming"]],
+            "practice": [{"month": m.start.strftime("%Y-%m"), "held": m.held, "met": m.met}
+                         for m in data["practice"]],
+            "activity_practice": [
+                {"group": ref(group),
+                 "quarters": [{"quarter": f"{q.start.year}-Q{q.quarter}", "held": q.held, "met": q.met}
+                              for q in data["activity_practice"][group.id]]}
+                for group in station.groups
+            ],
+        }
+
+    return Page("stations/detail.html", data=data, json=as_json)
 
 
 def calendar_window(day: dt.date) -> tuple[dt.date, None]:
@@ -125,69 +127,87 @@ def district_calendar() -> Response:
     return calendar_response(reception_calendar(days, name, "renda-district-receptions"), "receptions.ics")
 
 
-MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+MONTH = re.compile(r"(\d{4})-(\d{2})", re.ASCII)
 # The years a month or date parameter may name: near the ends of the calendar, adding months would overflow.
 YEARS = range(2000, 2101)
-
-
-def month_arg(day: dt.date) -> tuple[dt.date, str | None]:
-    """The first day of `?month=YYYY-MM` (this month when absent), and a notice when it made no sense."""
-    raw = request.args.get("month", "").strip()
-    if not raw:
-        return day.replace(day=1), None
-    match = MONTH.match(raw)
-    if match and int(match.group(1)) in YEARS and 1 <= int(match.group(2)) <= 12:
-        return dt.date(int(match.group(1)), int(match.group(2)), 1), None
-    if wants_json():
-        raise BadParameter("month", "参数 month 应为 YYYY-MM 格式的月份")
-    return day.replace(day=1), "月份格式不对（应为 YYYY-MM），已显示本月。"
-
-
-@bp.get("/receptions")
-def month_view() -> Response:
-    day = clock.today()
-    first, month_notice = month_arg(day)
-    station, station_notice = station_filter()
-    last = add_months(first, 1) - dt.timedelta(days=1)
-    days = receptions_between(first, last, day, station)
-    by_date: dict[dt.date, list[ReceptionDay]] = {}
-    for each in days:
-        by_date.setdefault(each.date, []).append(each)
-    return render(
-        "stations/receptions.html", block="results", month=first, by_date=by_date, count=len(days),
-        station=station, stations=db.session.scalars(select(Station).order_by(Station.slug)).all(),
-        notices=[n for n in (month_notice, station_notice) if n],
-        previous_month=add_months(first, -1), next_month=add_months(first, 1), month_last=last, today_date=day,
-    )
-
-
-
-
-def date_arg(name: str, default: dt.date) -> dt.date:
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        return default
-    parsed = parse_date(raw)
-    if parsed is None or parsed.year not in YEARS:
-        raise BadParameter(name, f"参数 {name} 应为 {YEARS[0]} 到 {YEARS[-1]} 年间 YYYY-MM-DD 格式的日期")
-    return parsed
 # The longest span one request of the reception list may cover, so its cost stays bounded.
 MAX_SPAN_DAYS = 400
 
 
-@bp.get("/api/v1/receptions")
-def api_receptions() -> Response:
-    day = clock.today()
-    page, per_page = page_args()
+def month_arg(day: dt.date) -> dt.date | None:
+    """The first day of `?month=YYYY-MM`, None when absent (or, for a page, when it made no sense: a notice)."""
+    raw = request.args.get("month", "")[:20]  # as the form sends it: no blanks around (the API's pattern)
+    if not raw:
+        return None
+    match = MONTH.fullmatch(raw)
+    if match and int(match.group(1)) in YEARS and 1 <= int(match.group(2)) <= 12:
+        return dt.date(int(match.group(1)), int(match.group(2)), 1)
+    params().reject("month", "参数 month 应为 YYYY-MM 格式的月份", "月份格式不对（应为 YYYY-MM），已显示本月。")
+    return None
+
+
+def date_arg(name: str, default: dt.date) -> dt.date:
+    raw = params().text(name, 20)
+    if not raw:
+        return default
+    parsed = parse_date(raw)
+    if parsed is None or parsed.year not in YEARS:
+        params().reject(name, f"参数 {name} 应为 {YEARS[0]} 到 {YEARS[-1]} 年间 YYYY-MM-DD 格式的日期",
+                        "日期格式不对（应为 YYYY-MM-DD），已按默认日期显示。")
+        return default
+    return parsed
+
+
+def reception_window(day: dt.date) -> tuple[dt.date, dt.date, bool]:
+    """The days the reception list covers, and whether they are a calendar month.
+
+    `?month=` chooses a month (what the page shows, this month by default); otherwise `?from=`/`?to=` a span,
+    from today to three months ahead by default, at most MAX_SPAN_DAYS long. The page is a month view: it
+    reads only `month`.
+    """
+    first = month_arg(day)
+    if answer_format() is Format.HTML:
+        first = first or day.replace(day=1)
+        return first, add_months(first, 1) - dt.timedelta(days=1), True
+    # JSON and CSV read both (a bad from or to is refused even beside a month); a month wins.
     start = date_arg("from", day)
-    end = date_arg("to", add_months(start, RULE_HORIZON_MONTHS))
+    default_end = add_months(start, RULE_HORIZON_MONTHS)
+    end = date_arg("to", default_end)
     if end < start:
-        raise BadParameter("to", "参数 to 不能早于 from")
+        params().reject("to", "参数 to 不能早于 from", "结束日期早于开始日期，已按默认日期显示。")
+        end = default_end
     if (end - start).days > MAX_SPAN_DAYS:
-        raise BadParameter("to", f"from 到 to 最多 {MAX_SPAN_DAYS} 天")
+        params().reject("to", f"from 到 to 最多 {MAX_SPAN_DAYS} 天", f"日期范围最多 {MAX_SPAN_DAYS} 天，已缩短。")
+        end = start + dt.timedelta(days=MAX_SPAN_DAYS)
+    if first is not None:
+        return first, add_months(first, 1) - dt.timedelta(days=1), True
+    return start, end, False
+
+
+RECEPTION_COLUMNS = ("id", "station", "date", "start", "end", "deputies", "topic", "status", "voters", "issues")
+
+
+@twins(bp, "/receptions", "month_view", api="/api/v1/receptions", api_endpoint="api_receptions",
+       csv="/receptions.csv", csv_endpoint="receptions_csv")
+def receptions() -> Page:
+    """The reception schedule of the district or of one station: the page shows a month, JSON and CSV a span."""
+    day = clock.today()
+    first, last, whole_month = reception_window(day)
     station, _ = station_filter()
-    days = receptions_between(start, end, day, station)
-    window = days[(page - 1) * per_page: page * per_page]
-    return jsonify(items=[reception_json(d) for d in window], total=len(days), page=page, per_page=per_page)
-
-
+    days = receptions_between(first, last, day, station)
+    listing = ListData(paginate_list(days), reception_json)
+    args = {"month": first.strftime("%Y-%m")} if whole_month else {"from": first.isoformat(), "to": last.isoformat()}
+    if station is not None:
+        args["station"] = station.slug
+    by_date: dict[dt.date, list[ReceptionDay]] = {}
+    for each in days:
+        by_date.setdefault(each.date, []).append(each)
+    data: dict[str, Any] = {
+        "month": first, "by_date": by_date, "count": len(days), "station": station, "notices": params().notices,
+        "previous_month": add_months(first, -1), "next_month": add_months(first, 1), "month_last": last,
+        "today_date": day,
+    }
+    if answer_format() is Format.HTML:  # the station choice is the form's
+        data["stations"] = db.session.scalars(select(Station).order_by(Station.slug)).all()
+    return Page("stations/receptions.html", block="results", json=listing.as_json, columns=RECEPTION_COLUMNS,
+                args=args, filename="receptions.csv", data=data)
