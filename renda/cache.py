@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
 from . import clock
-from .compression import MIN_SIZE, Gzipped, accepts_gzip, is_compressible, send_gzipped
+from .compression import MIN_SIZE, Gzipped, accepts_gzip, is_compressible
 from .db import Audience, Model, audience, db, flushed_tables, intpk, listen_once
 from .extensions import limiter
 
@@ -151,10 +151,11 @@ class Entry:
     body: bytes
     with_token: bool = False  # the body holds TOKEN_HOLE where each visitor's own CSRF token goes
     gzipped: Gzipped | None = None  # the body compressed once, for clients that accept gzip
+    gzip_headers: list[tuple[str, str]] | None = None  # the headers of that answer (Content-Encoding, its ETag)
 
     @property
     def size(self) -> int:
-        return len(self.body) + (sum(map(len, self.gzipped.parts)) if self.gzipped else 0)
+        return len(self.body) + (self.gzipped.size if self.gzipped else 0)
 
 
 # Stands in a stored body for the visitor's CSRF token; no page holds a NUL, so it cannot meet real content.
@@ -238,19 +239,28 @@ def _serve_from_cache() -> Response | None:
 
 
 def _answer(entry: Entry, token: bytes) -> Response:
-    """The stored answer, gzip-compressed when the client accepts it, with this visitor's token filled in."""
-    response = current_app.response_class(status=entry.status, headers=entry.headers)
-    if entry.gzipped is not None and accepts_gzip():
-        send_gzipped(response, entry.gzipped.body(token))
-        etag, weak = response.get_etag()
-        if etag:  # each encoding its own tag, so that a revalidation is answered in the encoding it holds
-            response.set_etag(f"{etag}-gz", bool(weak))
+    """The stored answer, gzip-compressed when the client accepts it, with this visitor's token filled in.
+    The headers of each encoding were made once, as the page was stored: a hit only picks them."""
+    if entry.gzipped is not None and entry.gzip_headers is not None and accepts_gzip():
+        body, headers = entry.gzipped.body(token), entry.gzip_headers
     else:
-        response.set_data(entry.body.replace(TOKEN_HOLE, token) if entry.with_token else entry.body)
-        if entry.gzipped is not None:
-            response.vary.add("Accept-Encoding")
+        body, headers = entry.body.replace(TOKEN_HOLE, token) if entry.with_token else entry.body, entry.headers
+    response = current_app.response_class(body, status=entry.status, headers=headers)
     response.make_conditional(request)
     return response
+
+
+def _encoding_headers(response: Response, gzipped: bool) -> list[tuple[str, str]]:
+    """The stored page's headers for one encoding: gzip has its own ETag, so that a revalidation is answered in
+    the encoding the client holds; both say that the answer varies with Accept-Encoding."""
+    copy = current_app.response_class(status=response.status_code, headers=response.headers)
+    copy.vary.add("Accept-Encoding")
+    if gzipped:
+        copy.headers["Content-Encoding"] = "gzip"
+        etag, weak = copy.get_etag()
+        if etag:
+            copy.set_etag(f"{etag}-gz", bool(weak))
+    return [(k, v) for k, v in copy.headers.items() if k.lower() != "content-length"]
 
 
 def _is_cacheable(response: Response) -> bool:
@@ -279,10 +289,13 @@ def store(response: Response) -> Response:
     else:  # each visitor gets the page with a token of their own: no ETag, and no shared cache may keep it
         response.headers["Cache-Control"] = "private, no-cache"
         body = body.replace(token.encode(), TOKEN_HOLE)
-    headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-length"]
     hole = TOKEN_HOLE if token is not None else None
     gzipped = Gzipped.of(body, hole) if is_compressible(response) and len(body) >= MIN_SIZE else None
-    entry = Entry(response.status_code, headers, body, token is not None, gzipped)
+    if gzipped is None:
+        headers, gzip_headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-length"], None
+    else:
+        headers, gzip_headers = _encoding_headers(response, False), _encoding_headers(response, True)
+    entry = Entry(response.status_code, headers, body, token is not None, gzipped, gzip_headers)
     _cache().put(version, key, entry)  # type: ignore[union-attr]
     return _answer(entry, token.encode() if token is not None else b"")
 

@@ -38,13 +38,18 @@ class Gzipped:
 
     parts: tuple[bytes, ...]  # deflate blocks of the text between the holes
     plain: tuple[bytes, ...]  # that text itself, for the checksum and the length
+    whole: bytes | None = None  # a body without holes: its gzip bytes, made once, sent as they are
 
     @classmethod
     def of(cls, body: bytes, hole: bytes | None = None) -> Gzipped:
         pieces = tuple(body.split(hole)) if hole else (body,)
+        if len(pieces) == 1:
+            return cls((), (), cls((_deflate_part(body),), pieces).body())
         return cls(tuple(_deflate_part(piece) for piece in pieces), pieces)
 
     def body(self, filling: bytes = b"") -> bytes:
+        if self.whole is not None:
+            return self.whole
         filled = _deflate_part(filling) if len(self.parts) > 1 else b""
         crc, size, out = 0, 0, [GZIP_HEADER]
         for index, (part, piece) in enumerate(zip(self.parts, self.plain, strict=True)):
@@ -55,6 +60,10 @@ class Gzipped:
             crc, size = zlib.crc32(piece, crc), size + len(piece)
         out += [FINAL_BLOCK, struct.pack("<II", crc, size & 0xFFFFFFFF)]
         return b"".join(out)
+
+    @property
+    def size(self) -> int:
+        return len(self.whole) if self.whole is not None else sum(map(len, self.parts))
 
 
 def is_compressible(response: Response) -> bool:
