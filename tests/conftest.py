@@ -380,6 +380,17 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., Gunicorn]]:
         server.stop()
 
 
+def serve_with_account(serve: Callable[..., Gunicorn], demo_database: Path, folder: Path, username: str, role: str,
+                       workers: int) -> Gunicorn:
+    """gunicorn over a copy of the demo database that holds one staff account (password Auth.PASSWORD)."""
+    database = folder / "served.db"
+    copy_database(demo_database, database)
+    app = make_app(database)
+    Auth(app, app.test_client()).create(username, role)
+    dispose(app)
+    return serve(database, workers=workers)
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()

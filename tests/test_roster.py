@@ -15,7 +15,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import DEMO_CONTENT, Auth, copy_database, csrf_token_of, dispose, make_app, visitor_opener
+from conftest import (
+    DEMO_CONTENT,
+    Auth,
+    csrf_token_of,
+    serve_with_account,
+    visitor_opener,
+)
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
@@ -277,12 +283,7 @@ def _peak_memory(pid: int) -> int:
 
 
 def test_upload_bombs_are_refused_quickly_in_little_memory(demo_database, tmp_path, serve):
-    database = tmp_path / "served.db"
-    copy_database(demo_database, database)
-    app = make_app(database)
-    Auth(app, app.test_client()).create("editor-http", "editor")
-    dispose(app)
-    server = serve(database, workers=1)
+    server = serve_with_account(serve, demo_database, tmp_path, "editor-http", "editor", workers=1)
     [worker] = [pid for pid in server.members() if pid != server.group]
     browser = visitor_opener()
 

@@ -8,11 +8,10 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-
 from pathlib import Path
 
 import pytest
-from conftest import Auth, copy_database, csrf_token_of, dispose, make_app, visitor_opener
+from conftest import Auth, csrf_token_of, serve_with_account, visitor_opener
 from flask import Flask
 from sqlalchemy import select
 
@@ -487,12 +486,7 @@ def test_every_action_the_code_records_has_a_chinese_label():
 
 
 def test_wrong_passwords_sent_at_once_to_two_workers_get_exactly_the_limit(demo_database, tmp_path, serve):
-    database = tmp_path / "served.db"
-    copy_database(demo_database, database)
-    app = make_app(database)
-    Auth(app, app.test_client()).create("editor", "editor")
-    dispose(app)
-    server = serve(database, workers=2)
+    server = serve_with_account(serve, demo_database, tmp_path, "editor", "editor", workers=2)
     browsers = []
     for _ in range(30):  # each guess from a session of its own, with its own token, ready before any is sent
         browser = visitor_opener()
