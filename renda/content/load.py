@@ -13,9 +13,12 @@ import yaml
 from dateutil.rrule import rrulestr
 from sqlalchemy import select
 
+from .. import clock
 from ..areas.models import Community, ElectoralDistrict, Town
+from ..committee.models import Contact, ContactMode, check_contact
 from ..db import db
 from ..deputies.models import (
+    WEB_REF_PREFIX,
     Activity,
     ActivityKind,
     Deputy,
@@ -23,9 +26,10 @@ from ..deputies.models import (
     DeputyStatus,
     Gender,
     Level,
+    check_activity,
     check_deputy,
 )
-from ..district.models import CongressSession, DistrictProfile
+from ..district.models import DEFAULT_COMMITTEE_CONTACTS, CongressSession, DistrictProfile
 from ..proposals.models import (
     STAGE_DATE_FIELDS,
     Proposal,
@@ -90,13 +94,14 @@ def _load(root: Path) -> Loaded:
     units = _load_units(root)
     receptions = _load_receptions(root, stations, deputies)
     activities = _load_activities(root, groups, deputies)
+    contacts = _load_contacts(root, deputies)
     proposals = _load_proposals(root, sessions, deputies, units)
     reports = _load_reports(root, deputies, groups)
     loaded.counts = {
         "stations": len(stations), "groups": len(groups), "districts": len(districts),
         "communities": len(communities), "deputies": len(deputies), "units": len(units),
-        "receptions": len(receptions), "activities": len(activities), "proposals": len(proposals),
-        "reports": len(reports),
+        "receptions": len(receptions), "activities": len(activities), "contacts": len(contacts),
+        "proposals": len(proposals), "reports": len(reports),
     }
     return loaded
 
@@ -115,7 +120,8 @@ def _load_district(root: Path) -> dict[str, CongressSession]:
     profiles = db.session.scalars(select(DistrictProfile)).all()
     index = {"district": profiles[0]} if profiles else {}
     upsert(index, "district", DistrictProfile, name=required("name"), term=required("term"),
-           organiser=required("organiser"), contact=required("contact"), fictional=bool(data.get("fictional")))
+           organiser=required("organiser"), contact=required("contact"), fictional=bool(data.get("fictional")),
+           committee_contacts_per_year=_contacts_per_year(path, data))
     sessions = existing(CongressSession, "code")
     line = _yaml_key_line(path, "sessions")
     entries = data.get("sessions") or []
@@ -131,6 +137,18 @@ def _load_district(root: Path) -> dict[str, CongressSession]:
         upsert(sessions, code, CongressSession, code=code, name=row.text("name", max_length=100),
                opened_on=row.date("opened_on"))
     return sessions
+
+
+def _contacts_per_year(path: Path, data: dict[str, Any]) -> int:
+    """`practice.committee_contacts_per_year`: a whole number from 1 to 365 (4 when not given)."""
+    practice = data.get("practice") or {}
+    line = _yaml_key_line(path, "practice")
+    if not isinstance(practice, dict):
+        raise ContentError(str(path), line, "“practice”应为“键: 值”形式")
+    value = practice.get("committee_contacts_per_year", DEFAULT_COMMITTEE_CONTACTS)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 365:
+        raise ContentError(str(path), line, "“practice.committee_contacts_per_year”应为 1 到 365 的整数")
+    return value
 
 
 def _yaml_cell(value: object) -> str:
@@ -302,14 +320,54 @@ def _load_receptions(root: Path, stations: dict[str, Station], deputies: dict[st
     return receptions
 
 
+def _file_key(row: Row, column: str = "id") -> str:
+    """A row's key in its file: never one of the keys that rows made from the web carry."""
+    key = row.text(column, max_length=80)
+    if key.startswith(WEB_REF_PREFIX):
+        raise row.error(f"“{column}”不能以“{WEB_REF_PREFIX}”开头：这样的编号留给网上录入的记录")
+    return key
+
+
 def _load_activities(root: Path, groups: dict[str, DeputyGroup], deputies: dict[str, Deputy]) -> dict[str, Activity]:
     activities = existing(Activity, "ref")
+    today = clock.today()
     for row in read_csv(root, schema.ACTIVITIES):
-        activity = upsert(activities, row.text("id", max_length=80), Activity, ref=row.text("id"),
-                          group=row.ref("group_slug", groups, "代表小组"), date=row.date("date"),
-                          kind=row.choice("kind", ActivityKind), theme=row.text("theme"))
-        _replace_list(activity, "deputies", row.refs("deputy_slugs", deputies, "代表"))
+        key = _file_key(row)
+        group, date = row.ref("group_slug", groups, "代表小组"), row.date("date")
+        kind = row.choice("kind", ActivityKind)
+        theme, summary = row.text("theme", max_length=None), row.text("summary", False, max_length=None)
+        participants = row.refs("deputy_slugs", deputies, "代表")
+        report = _research_report(root, row)
+        row.refuse(check_activity(group, date, kind, theme, participants, summary, report, today))
+        activity = upsert(activities, key, Activity, ref=key, group=group, date=date, kind=kind, theme=theme,
+                          summary=summary, report=report)
+        _replace_list(activity, "deputies", participants)
     return activities
+
+
+def _research_report(root: Path, row: Row) -> str:
+    """The Markdown of the file named in `report`, a file of the folder research/."""
+    name = row.text("report", False)
+    if not name:
+        return ""
+    path = root / "research" / name
+    if Path(name).name != name or path.suffix != ".md" or not path.is_file():
+        raise row.error(f"调研报告“{name}”不在 research 文件夹中（应为 research/ 下的 .md 文件）")
+    return path.read_text(encoding="utf-8").strip() + "\n"
+
+
+def _load_contacts(root: Path, deputies: dict[str, Deputy]) -> dict[str, Contact]:
+    contacts = existing(Contact, "ref")
+    today = clock.today()
+    for row in read_csv(root, schema.CONTACTS):
+        key = _file_key(row)
+        member = row.ref("committee_member_slug", deputies, "代表")
+        deputy = row.ref("deputy_slug", deputies, "代表")
+        date, topic = row.date("date"), row.text("topic", False, max_length=None)
+        row.refuse(check_contact(member, deputy, date, topic, today))
+        upsert(contacts, key, Contact, ref=key, member=member, deputy=deputy, date=date,
+               mode=row.choice("mode", ContactMode), topic=topic)
+    return contacts
 
 
 def _load_proposals(root: Path, sessions: dict[str, CongressSession], deputies: dict[str, Deputy],

@@ -6,7 +6,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -149,12 +149,14 @@ def read_csv(root: Path, file: CsvFile) -> list[Row]:
     path = root / file.name
     shown = str(path)
     if not path.is_file():
+        if file.optional:
+            return []
         raise ContentError(shown, 0, "文件不存在")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as e:
         raise ContentError(shown, text_line(path.read_bytes()[: e.start]), "不是 UTF-8 编码") from None
-    return parse_table(shown, csv_records(text), file.column_names, file.key)
+    return parse_table(shown, csv_records(text), file.column_names, file.key, may_be_absent=file.may_be_absent)
 
 
 def csv_records(text: str) -> Iterator[list[str]]:
@@ -164,12 +166,13 @@ def csv_records(text: str) -> Iterator[list[str]]:
 
 
 def parse_table(shown: str, records: Iterator[list[str]], columns: list[str], key: str | None,
-                max_rows: int | None = None, too_many: str = "") -> list[Row]:
+                max_rows: int | None = None, too_many: str = "", may_be_absent: Collection[str] = ()) -> list[Row]:
     """Rows from a header and records (a csv.reader, or a spreadsheet's rows as text), checked like a file;
-    more than `max_rows` records fail with the message `too_many` as soon as the next one is read."""
+    more than `max_rows` records fail with the message `too_many` as soon as the next one is read; columns
+    `may_be_absent` from the header read as empty."""
     counts_lines = hasattr(records, "line_num")  # a csv.reader knows where a record that spans lines starts
     header = [h.strip() for h in next(records, [])]
-    missing = [c for c in columns if c not in header]
+    missing = [c for c in columns if c not in header and c not in may_be_absent]
     if missing:
         raise ContentError(shown, 1, "缺少列：" + "、".join(missing))
     unknown = [h for h in header if h not in columns]

@@ -27,6 +27,7 @@ class Column:
     name: str
     kind: Kind = Kind.TEXT
     required: bool = False  # never empty; a column also needed by a rule (a date up to the stage) is not marked
+    may_be_absent: bool = False  # added after the file's first form: a header without it reads as empty cells
 
 
 @dataclass(frozen=True)
@@ -36,14 +37,24 @@ class CsvFile:
     name: str
     key: str | None
     columns: tuple[Column, ...]
+    optional: bool = False  # a folder without the file loads as if it were empty
 
     @property
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
 
+    @property
+    def may_be_absent(self) -> list[str]:
+        return [c.name for c in self.columns if c.may_be_absent]
 
-def _file(name: str, key: str | None, *columns: Column) -> CsvFile:
-    return CsvFile(name, key, columns)
+
+def _file(name: str, key: str | None, *columns: Column, optional: bool = False) -> CsvFile:
+    return CsvFile(name, key, columns, optional)
+
+
+def _added(name: str, kind: Kind = Kind.TEXT) -> Column:
+    """A column added to a file after its first form (CONTRACT.md "Second wave"): older files may lack it."""
+    return Column(name, kind, may_be_absent=True)
 
 
 def _required(name: str, kind: Kind = Kind.TEXT) -> Column:
@@ -74,7 +85,10 @@ RECEPTIONS = _file("receptions.csv", "id", _required("id"), _required("station_s
                    Column("voters", Kind.INTEGER), Column("issues", Kind.INTEGER))
 ACTIVITIES = _file("activities.csv", "id", _required("id"), _required("group_slug", Kind.REF),
                    _required("date", Kind.DATE), _required("kind", Kind.CHOICE), _required("theme"),
-                   Column("deputy_slugs", Kind.REFS))
+                   Column("deputy_slugs", Kind.REFS), _added("summary"), _added("report"))
+CONTACTS = _file("contacts.csv", "id", _required("id"), _required("committee_member_slug", Kind.REF),
+                 _required("deputy_slug", Kind.REF), _required("date", Kind.DATE), _required("mode", Kind.CHOICE),
+                 Column("topic"), optional=True)
 PROPOSALS = _file("proposals.csv", "number", _required("number"), _required("session", Kind.REF),
                   _required("kind", Kind.CHOICE), _required("title"), Column("summary"),
                   _required("lead_slug", Kind.REF), Column("cosigner_slugs", Kind.REFS), Column("category"),
@@ -86,4 +100,5 @@ PROPOSALS = _file("proposals.csv", "number", _required("number"), _required("ses
                   Column("satisfaction", Kind.CHOICE), Column("reply"))
 
 # Every CSV file of a content folder, in the order the demo generator fills them.
-CSV_FILES = (AREAS, DISTRICTS, GROUPS, STATIONS, DEPUTIES, LIAISONS, UNITS, RECEPTIONS, ACTIVITIES, PROPOSALS)
+CSV_FILES = (AREAS, DISTRICTS, GROUPS, STATIONS, DEPUTIES, LIAISONS, UNITS, RECEPTIONS, ACTIVITIES, CONTACTS,
+             PROPOSALS)

@@ -14,10 +14,12 @@ import yaml
 
 from ..content.schema import CSV_FILES, DEPUTIES
 from .data import (
+    ACTIVITY_SUMMARIES,
     ACTIVITY_THEMES,
     BUILDINGS,
     BUREAUS,
     CN_DIGITS,
+    CONTACT_TOPICS,
     DEPARTMENTS,
     DISTRICT_NAME,
     EDUCATION,
@@ -31,6 +33,8 @@ from .data import (
     PLACE_PREFIXES,
     RECEPTION_TOPICS,
     REPLIES,
+    RESEARCH_FINDINGS,
+    RESEARCH_SUGGESTIONS,
     ROADS,
     RULES,
     SCHEDULE_TIMES,
@@ -195,6 +199,7 @@ class _Demo:
         self.rows: dict[str, list[Cells]] = {file.name.removesuffix(".csv"): [] for file in CSV_FILES}
         self.rows["units"] = [{"slug": s, "name": n} for s, n in UNITS]
         self.reports: list[tuple[int, str, Cells, str]] = []
+        self.research: dict[str, str] = {}  # research/<file name> → its Markdown
         self.slug_counts: dict[str, int] = {}
         self.proposal_seq = {s["code"]: 0 for s in SESSIONS}
         self.town_seq = 0
@@ -210,6 +215,7 @@ class _Demo:
             "contact": "青川市澄湖区湖心路1号 区人大常委会办公室（邮编 000000） 电话 0000-12345678",
             "fictional": True,
             "sessions": SESSIONS,
+            "practice": {"committee_contacts_per_year": 4},
         }
         (path / "district.yaml").write_text(
             "# 演示数据：本区、人员和地点均为虚构。\n" + _dump_yaml(district), encoding="utf-8")
@@ -220,6 +226,9 @@ class _Demo:
                 writer.writerow(columns)
                 for row in self.rows[file.name.removesuffix(".csv")]:
                     writer.writerow([_cell(row.get(c, "")) for c in columns])
+        for name, body in self.research.items():
+            (path / "research").mkdir(parents=True, exist_ok=True)
+            (path / "research" / name).write_text(body, encoding="utf-8")
         for year, slug, meta, body in self.reports:
             folder = path / "reports" / str(year)
             folder.mkdir(parents=True, exist_ok=True)
@@ -238,6 +247,10 @@ class _Demo:
         self._activities(rng, groups)
         self._proposals(rng, deputies, committee, villages)
         self._reports(rng, deputies, groups, receptions)
+        # What was added later draws on a generator of its own, so that the rows above stay as they were.
+        later = random.Random(SEED + copy + 7919)
+        self._activity_texts(later, groups)
+        self._contacts(later, committee)
 
     def _map(self, rng: random.Random, name_sfx: str, slug_sfx: str
              ) -> tuple[list[Group], list[Station], Districts, list[str]]:
@@ -536,6 +549,59 @@ class _Demo:
                     "id": f"a-{g.slug}-{n}", "group_slug": g.slug, "date": day.isoformat(), "kind": kind,
                     "theme": theme, "deputy_slugs": [d.slug for d in rng.sample(active, min(len(active),
                                                                                       rng.randint(2, 5)))]})
+
+    def _activity_texts(self, rng: random.Random, groups: list[Group]) -> None:
+        """A summary for each activity of these groups, and the report of most research activities."""
+        slugs = {g.slug: g for g in groups}
+        for row in self.rows["activities"]:
+            if row["group_slug"] not in slugs:
+                continue
+            row["summary"] = rng.choice(ACTIVITY_SUMMARIES[row["kind"]])
+            if row["kind"] == "research" and rng.random() < 0.85:
+                name = f"{row['id']}.md"
+                row["report"] = name
+                self.research[name] = self._research_body(rng, row["theme"], slugs[row["group_slug"]])
+
+    def _research_body(self, rng: random.Random, theme: str, g: Group) -> str:
+        findings = rng.sample(RESEARCH_FINDINGS, 3)
+        suggestions = rng.sample(RESEARCH_SUGGESTIONS, 3)
+        lines = [f"# {theme.removeprefix('关于').removesuffix('的调研')}调研报告", "",
+                 f"{g.name}组织代表开展专题调研，现将有关情况报告如下。", "", "## 基本情况", "",
+                 f"调研覆盖{'、'.join(g.communities[:3])}等社区（村），走访群众 {rng.randint(30, 120)} 人次，"
+                 f"召开座谈会 {rng.randint(2, 5)} 场。", "", "## 存在的问题", ""]
+        lines += [f"{n}. {text}。" for n, text in enumerate(findings, 1)]
+        lines += ["", "## 意见建议", ""]
+        lines += [f"- {text}。" for text in suggestions]
+        return "\n".join(lines) + "\n"
+
+    def _contacts(self, rng: random.Random, committee: list[Deputy]) -> None:
+        """Each committee member's contacts with their linked deputies over the last twelve months: most keep
+        the practice (every deputy, four times a year), some fall short."""
+        members = {d.slug for d in committee}
+        linked: dict[str, list[str]] = {}
+        for row in self.rows["liaisons"]:
+            if row["committee_member_slug"] in members:
+                linked.setdefault(row["committee_member_slug"], []).append(row["deputy_slug"])
+        since = dt.date(self.today.year, 1, 1)
+        for member in committee:
+            deputies = linked.get(member.slug, [])
+            if not deputies:
+                continue
+            keeps = rng.random() < 0.7
+            rows = []
+            for deputy in deputies if keeps else deputies[: max(1, len(deputies) - 2)]:
+                for _ in range(rng.randint(1, 2)):
+                    rows.append((random_day(rng, since, self.today - DAY), deputy))
+            while keeps and len(rows) < 4:
+                rows.append((random_day(rng, since, self.today - DAY), rng.choice(deputies)))
+            for _ in range(rng.randint(0, 3)):  # last year's
+                rows.append((random_day(rng, add_months(since, -12), since - DAY), rng.choice(deputies)))
+            for n, (day, deputy) in enumerate(sorted(rows), 1):
+                self.rows["contacts"].append({
+                    "id": f"c-{member.slug}-{n}", "committee_member_slug": member.slug, "deputy_slug": deputy,
+                    "date": day.isoformat(), "mode": weighted(rng, [("visit", 4), ("phone", 3), ("meeting", 2),
+                                                                    ("online", 1)]),
+                    "topic": rng.choice(CONTACT_TOPICS)})
 
     # --- proposals ---
     def _proposals(self, rng: random.Random, deputies: list[Deputy], committee: list[Deputy],

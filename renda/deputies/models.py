@@ -144,8 +144,13 @@ activity_deputies = Table(
 )
 
 
+# Rows made from the web carry keys of their own ("w-" and a number), which content files may not use.
+WEB_REF_PREFIX = "w-"
+
+
 class Activity(Model):
-    """代表小组活动: an inspection, research, study, report-back or other activity of a group."""
+    """代表小组活动: an inspection, research, study, report-back or other activity of a group; a research activity
+    may carry its report (Markdown, shown sanitised as report-backs are)."""
 
     __tablename__ = "activities"
 
@@ -155,6 +160,33 @@ class Activity(Model):
     date: Mapped[dt.date] = mapped_column(Date, index=True)
     kind: Mapped[ActivityKind] = mapped_column(choice(ActivityKind))
     theme: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[text]
+    report: Mapped[text]  # Markdown, for research activities
 
     group: Mapped[DeputyGroup] = relationship()
     deputies: Mapped[list[Deputy]] = relationship(secondary=activity_deputies, order_by=lambda: Deputy.pinyin)
+
+
+ACTIVITY_LIMITS = {"theme": 200, "summary": 2000, "report": 100_000}
+
+
+def check_activity(group: DeputyGroup | None, date: dt.date | None, kind: ActivityKind | None, theme: str,
+                   participants: list[Deputy], summary: str, report: str, today: dt.date) -> list[Problem]:
+    """Every rule an activity keeps, whoever writes it (activities.csv or the staff form): held already, by the
+    group's own members (terminated or not), a theme, and a report only for research."""
+    problems = []
+    if date is not None and date > today:
+        problems.append(Problem("date", f"活动日期 {date.isoformat()} 还没到：只记录已经开展的活动"))
+    if not theme.strip():
+        problems.append(Problem("theme", "请填写活动主题"))
+    for attribute, value in (("theme", theme), ("summary", summary), ("report", report)):
+        limit = ACTIVITY_LIMITS[attribute]
+        if len(value) > limit:
+            problems.append(Problem(attribute, f"“{attribute}”过长（{len(value)} 字，最多 {limit} 字）"))
+    if group is not None:
+        outsiders = [d.name for d in participants if d.group is not group]
+        if outsiders:
+            problems.append(Problem("deputies", f"{'、'.join(outsiders)}不是{group.name}的代表"))
+    if report.strip() and kind is not None and kind is not ActivityKind.RESEARCH:
+        problems.append(Problem("report", "只有调研活动才附调研报告"))
+    return problems

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..db import Audience, Model, audience, flag, flushed_tables, intpk, listen_once, name, text, timestamp, utcnow
 
+DEFAULT_COMMITTEE_CONTACTS = 4
+
 
 class DistrictProfile(Model):
     """The one row that names the district, its organiser and when its data last changed."""
@@ -22,6 +24,9 @@ class DistrictProfile(Model):
     organiser: Mapped[str] = mapped_column(String(100))  # `name` here is the column above, not the type
     contact: Mapped[text]
     fictional: Mapped[flag]
+    # district.yaml `practice.committee_contacts_per_year`: how often each standing-committee member contacts
+    # their deputies in a year.
+    committee_contacts_per_year: Mapped[int] = mapped_column(default=DEFAULT_COMMITTEE_CONTACTS)
     data_updated_at: Mapped[timestamp | None]
 
 

@@ -14,8 +14,9 @@ from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, sele
 from ..areas.models import Community
 from ..db import AUDIENCE, Audience, Choice, Model, choice, db, flag, intpk, text, timestamp, utcnow
 from ..deputies.models import DeputyGroup
-from ..proposals.models import Unit
+from ..proposals.models import Proposal, Unit
 from ..rates import percent
+from ..stations.models import Reception
 from ..vocabulary import Satisfaction
 
 if TYPE_CHECKING:
@@ -32,6 +33,16 @@ class OpinionCategory(Choice):
     COMMUNITY = "community", "社区治理"
     ECONOMY = "economy", "经济发展"
     OTHER = "other", "其他"
+
+
+class OpinionSource(Choice):
+    """How an opinion reached the site: sent online by the resident, or recorded by a liaison."""
+
+    ONLINE = "online", "网上提交"
+    RECEPTION = "reception", "接待日当面反映"
+    LETTER = "letter", "来信"
+    PHONE = "phone", "来电"
+    VISIT = "visit", "来访"
 
 
 class OpinionStatus(Choice):
@@ -99,6 +110,10 @@ class Opinion(Model):
         choice(OpinionStatus), default=OpinionStatus.SUBMITTED, index=True
     )
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    source: Mapped[OpinionSource] = mapped_column(choice(OpinionSource), default=OpinionSource.ONLINE)
+    # The reception it was collected at (source "reception"), and the suggestion a deputy raised from it.
+    reception_id: Mapped[int | None] = mapped_column(ForeignKey("receptions.id", ondelete="SET NULL"), index=True)
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id", ondelete="SET NULL"), index=True)
     rating: Mapped[Satisfaction | None] = mapped_column(choice(Satisfaction))
     submitted_at: Mapped[timestamp] = mapped_column(default=utcnow, index=True)
     closed_at: Mapped[timestamp | None]
@@ -106,6 +121,8 @@ class Opinion(Model):
     community: Mapped[Community] = relationship()
     group: Mapped[DeputyGroup] = relationship()
     unit: Mapped[Unit | None] = relationship()
+    reception: Mapped[Reception | None] = relationship()
+    proposal: Mapped[Proposal | None] = relationship()
     events: Mapped[list[OpinionEvent]] = relationship(
         back_populates="opinion", order_by="OpinionEvent.at, OpinionEvent.id", cascade="all, delete-orphan"
     )
