@@ -10,9 +10,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     # The view modules are imported here, and only here: nothing else imports a views or staff module.
     from . import cli, config, db, extensions, openapi, web
     from .areas import views as areas_views
+    from .committee import views as committee_views
     from .deputies import staff as deputies_staff
     from .deputies import views as deputies_views
     from .district import models as district_models
+    from .groups import views as groups_views
     from .opinions import staff as opinions_staff
     from .opinions import views as opinions_views
     from .pages import views as pages_views
@@ -43,8 +45,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     web.init_app(app)
     cli.init_app(app)
     access.init_app(app)
-    public = (pages_views, openapi, areas_views, deputies_views, stations_views, reports_views, proposals_views,
-              opinions_views)
+    public = (pages_views, openapi, areas_views, deputies_views, stations_views, groups_views, committee_views,
+              reports_views, proposals_views, opinions_views)
     staff = (staff_views, deputies_staff, stations_staff, reports_staff, proposals_staff, opinions_staff)
     for module in public + staff:
         app.register_blueprint(module.bp)

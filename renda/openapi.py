@@ -74,6 +74,20 @@ PROPOSAL = obj({
 })
 COMMUNITY = obj({"code": STRING, "name": STRING, "town": STRING, "district_code": STRING})
 CANDIDATE = obj({"code": STRING, "name": STRING, "town": STRING})
+ACTIVITY_KIND = enum("inspection", "research", "study", "report_back", "other")
+EVIDENCE = obj({"kind": enum("activity", "report"), "id": INTEGER, "date": NULLABLE_DATE, "title": STRING,
+                "url": NULLABLE_STRING})
+DUTY = obj({"met": BOOLEAN, "items": array(EVIDENCE)})
+PRACTICE = obj({
+    "quarters": array(obj({
+        "quarter": {"type": "string", "pattern": "^[0-9]{4}-Q[1-4]$"},
+        "met": {"type": ["boolean", "null"], "description": "null: a quarter to come, or the running one not yet met"},
+        "activities": array(obj({"id": INTEGER, "date": DATE, "kind": ACTIVITY_KIND, "theme": STRING})),
+    })),
+    "report_back": DUTY, "research": DUTY,
+})
+GROUP = obj({"slug": STRING, "name": STRING, "station": component("Ref"), "leader": nullable("Ref"),
+             "districts": array(component("Area"))})
 
 SCHEMAS: dict[str, Schema] = {
     "Ref": REF,
@@ -84,7 +98,27 @@ SCHEMAS: dict[str, Schema] = {
         "next_reception": nullable("Reception"),
         "reports": array(obj({"id": STRING, "year": INTEGER, "title": STRING})),
         "proposals": array(obj({"number": STRING, "title": STRING, "role": enum("lead", "cosigner")})),
+    }, {
+        "committee_members": array(component("Ref")),
+        "liaison": {"oneOf": [obj({"year": INTEGER, "deputies": array(component("Ref")), "contacts": INTEGER,
+                                   "deputies_contacted": INTEGER, "required": INTEGER, "met": BOOLEAN}),
+                              {"type": "null"}]},
     })]},
+    "Group": {"allOf": [GROUP, obj({"year": INTEGER, "practice": PRACTICE})]},
+    "GroupDetail": {"allOf": [GROUP, obj({
+        "deputies": array(component("Ref")), "year": INTEGER, "practice": PRACTICE,
+        "opinions": obj({"received": INTEGER, "answered": INTEGER, "satisfaction_rate": RATE},
+                        {"median_days": {"type": ["number", "null"]}, "rated": INTEGER}),
+    })]},
+    "GroupActivity": obj({
+        "id": INTEGER, "group": component("Ref"), "date": DATE, "kind": ACTIVITY_KIND, "theme": STRING,
+        "summary": STRING, "deputies": array(component("Ref")), "report": NULLABLE_STRING,
+        "report_html": NULLABLE_STRING,
+    }),
+    "CommitteeMember": obj({
+        "member": component("Ref"), "deputies": array(component("Ref")), "year": INTEGER, "contacts": INTEGER,
+        "deputies_contacted": INTEGER, "required": INTEGER,
+    }, {"met": BOOLEAN}),
     "Community": COMMUNITY,
     "Lookup": obj({
         "community": component("Community"), "district": component("Area"),
@@ -179,6 +213,21 @@ PATHS: dict[str, Schema] = {
     "/api/v1/stations": operation("Stations", page_of("Station"), PAGING),
     "/api/v1/stations/{slug}": operation("One station with its upcoming receptions", component("StationDetail"),
                                          [parameter("slug", "the station's slug", where="path")], **NOT_FOUND),
+    "/api/v1/groups": operation('Deputy groups with their "四个一" of the year', page_of("Group"), [
+        parameter("year", "the year (default this year; 2000 to next year)", YEAR), *PAGING]),
+    "/api/v1/groups/{slug}": operation(
+        'One group: its deputies, its "四个一" of the year and the opinions it received', component("GroupDetail"),
+        [parameter("slug", "the group's slug", where="path"),
+         parameter("year", "the year (default this year; 2000 to next year)", YEAR)], **NOT_FOUND),
+    "/api/v1/groups/{slug}/activities/{activity_id}": operation(
+        "One activity of a group, with its research report", component("GroupActivity"),
+        [parameter("slug", "the group's slug", where="path"),
+         parameter("activity_id", "the activity's id", {"type": "integer", "minimum": 0}, where="path")],
+        **NOT_FOUND),
+    "/api/v1/committee": operation(
+        "Standing-committee members, the deputies linked to them and their contacts of the year",
+        page_of("CommitteeMember"),
+        [parameter("year", "the year (default this year; 2000 to next year)", YEAR), *PAGING]),
     "/api/v1/receptions": operation("Receptions of a month, or between two dates", page_of("Reception"), [
         parameter("month", "a month, YYYY-MM (instead of from and to)", MONTH),
         parameter("from", "first date", {"type": "string", "format": "date"}),

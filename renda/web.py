@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError, StatementError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, Map
 
-from . import assets, cache, compression
+from . import assets, cache, clock, compression
 from .accesslog import redact
 from .clock import TZ
 from .db import Choice
@@ -231,6 +231,14 @@ def params() -> Params:
     if "params" not in g:
         g.params = Params(strict=answer_format() is Format.JSON)
     return g.params
+
+
+def year_param() -> int:
+    """`?year=` of a yearly page: 2000 … next year, this year by default (CONTRACT.md); anything else a notice
+    and this year for a page, a 400 for the API."""
+    day = clock.today()
+    return params().integer("year", day.year, clock.FIRST_YEAR, clock.last_year(),
+                            f"年份应在 {clock.FIRST_YEAR} 到 {clock.last_year()} 之间，已显示 {day.year} 年。")
 
 
 def page_args() -> tuple[int, int]:

@@ -221,7 +221,7 @@ def test_hostile_queries_are_answered_safely_and_shown_escaped(app, client, quer
 def test_deputy_page_shows_particulars_group_station_and_next_duty(client):
     page = client.get("/deputies/zhang-minghua").get_data(as_text=True)
     assert "<h1>张明华</h1>" in page
-    for text in ("区人大代表", "第一选区", "澄湖代表小组（组长）", "中共党员", "澄湖社区党委书记"):
+    for text in ("区人大代表", "第一选区", '<a href="/groups/g-chenghu">澄湖代表小组</a>（组长）', "中共党员", "澄湖社区党委书记"):
         assert text in page
     assert 'href="/stations/chenghu"' in page
     next_section = page.split('id="next-heading"')[1].split("</section>")[0]
@@ -298,9 +298,10 @@ def test_photo_route_serves_only_files_from_the_photo_folder(client):
     ("/deputies?q=z&level=county&page=2", 6),
     ("/deputies?group=g-chenghu&district=D01&sector=基层干部", 8),
     ("/api/v1/deputies?per_page=100", 2),
-    ("/deputies/zhang-minghua", 10),
-    ("/api/v1/deputies/zhang-minghua", 10),
-    ("/deputies/shen-juanying", 14),  # no named duty: the station's next day is looked up too
+    ("/deputies/zhang-minghua", 11),  # the committee members linked to the deputy: one more
+    ("/api/v1/deputies/zhang-minghua", 11),
+    ("/deputies/shen-juanying", 15),  # no named duty: the station's next day is looked up too
+    ("/deputies/xu-junhong", 17),  # a committee member with no named duty: their deputies, counts, contacts
 ])
 def test_query_count_is_bounded_and_does_not_grow_with_the_data(app, scaled_app, url, limit):
     with scaled_app.app_context():

@@ -201,7 +201,9 @@ def quarter_cells(practice: str) -> dict[str, list[str]]:
 
 def test_station_page_shows_each_groups_activities_in_the_last_four_quarters(app, client):
     practice = section(client.get("/stations/chenghu").get_data(as_text=True), "activity-heading")
-    assert re.findall(r'<th scope="col">(.*?)</th>', practice) == ["季度", "澄湖代表小组", "月牙湾代表小组"]
+    headers = re.findall(r'<th scope="col">(.*?)</th>', practice)
+    assert [re.sub(r"<[^>]+>", "", h) for h in headers] == ["季度", "澄湖代表小组", "月牙湾代表小组"]
+    assert 'href="/groups/g-chenghu"' in headers[1]  # each group's column opens its page
     table = quarter_cells(practice)
     assert list(table) == ["2026年第1季度", "2026年第2季度", "2026年第3季度", "2026年第4季度"]
     for column, slug in enumerate(("g-chenghu", "g-yueyawan")):  # the two groups of the station

@@ -11,7 +11,9 @@ from sqlalchemy import select
 from .. import clock
 from ..areas.models import ElectoralDistrict
 from ..cache import public
+from ..committee.queries import committee_ties
 from ..db import db
+from ..refs import ref
 from ..stations.feeds import reception_json
 from ..web import Format, ListData, Page, answer_format, paginate, params, twins
 from .models import DeputyGroup, Level
@@ -89,7 +91,9 @@ def index() -> Page:
 def detail(slug: str) -> Page:
     """A deputy's particulars, next duty, report-backs, proposals and record of the term."""
     deputy = deputy_or_404(slug)
-    record = deputy_record(deputy, clock.today())
+    day = clock.today()
+    record = deputy_record(deputy, day)
+    committee = committee_ties(deputy, day.year)
 
     def as_json() -> dict[str, Any]:
         return {
@@ -103,9 +107,16 @@ def detail(slug: str) -> Page:
                 "receptions": len(record.receptions), "activities": len(record.activities),
                 "reports": len(record.reports),
             },
+            "committee_members": [ref(m) for m in committee.members],
+            "liaison": None if committee.year is None else {
+                "year": day.year, "deputies": [ref(d) for d in committee.year.deputies],
+                "contacts": committee.year.contacts, "deputies_contacted": committee.year.deputies_contacted,
+                "required": committee.year.required, "met": committee.year.met,
+            },
         }
 
-    return Page("deputies/detail.html", data={"deputy": deputy, "record": record}, json=as_json)
+    return Page("deputies/detail.html", data={"deputy": deputy, "record": record, "committee": committee,
+                                              "year": day.year}, json=as_json)
 
 
 @bp.get("/deputies/photos/<path:filename>")

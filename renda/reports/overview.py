@@ -7,14 +7,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import (
-    extract,
-    func,
     select,
 )
 from sqlalchemy.orm import joinedload
 
 from ..db import Choice, db
-from ..deputies.models import Activity, ActivityKind, Deputy, DeputyGroup, DeputyStatus, Level
+from ..deputies.models import Deputy, DeputyGroup, DeputyStatus, Level
+from ..groups.queries import practice_of
 from ..rates import percent
 from .models import ReportBack, ReportStatus
 
@@ -98,14 +97,12 @@ class Overview:
         return sum(1 for g in self.groups if g.all_met)
 
 
-def _quarter_bounds(year: int, number: int) -> tuple[dt.date, dt.date]:
-    start = dt.date(year, 3 * number - 2, 1)
-    end = dt.date(year + 1, 1, 1) if number == 4 else dt.date(year, 3 * number + 1, 1)
-    return start, end - dt.timedelta(days=1)
+QUARTER_PROGRESS = {"met": Progress.MET, "missing": Progress.MISSING, "running": Progress.PENDING,
+                    "future": Progress.NOT_DUE}
 
 
 def yearly_overview(year: int, day: dt.date, all_levels: bool = False) -> Overview:
-    """Who reported back in `year`, and each group's "四个一"; five queries whatever the size of the district."""
+    """Who reported back in `year`, and each group's "四个一"; a handful of queries whatever the district's size."""
     published = ReportBack.status == ReportStatus.PUBLISHED
     deputies_query = (
         select(Deputy).where(Deputy.status == DeputyStatus.ACTIVE)
@@ -117,50 +114,33 @@ def yearly_overview(year: int, day: dt.date, all_levels: bool = False) -> Overvi
         deputies_query = deputies_query.where(Deputy.level == Level.COUNTY)
     deputies = db.session.scalars(deputies_query).all()
 
-    # Every published report of the year, with the group it counts for: its own, or its deputy's group.
-    reports = db.session.execute(
-        select(ReportBack.deputy_id, ReportBack.slug, func.coalesce(ReportBack.group_id, Deputy.group_id))
-        .outerjoin(Deputy, ReportBack.deputy_id == Deputy.id)
-        .where(published, ReportBack.year == year)
+    deputy_reports = dict(db.session.execute(
+        select(ReportBack.deputy_id, ReportBack.slug)
+        .where(published, ReportBack.year == year, ReportBack.deputy_id.is_not(None))
         .order_by(ReportBack.delivered_on, ReportBack.id)
-    ).all()
-    deputy_reports = {deputy_id: slug for deputy_id, slug, _ in reports if deputy_id is not None}
-    group_reports: dict[int, str] = {}
-    for _, slug, group_id in reports:
-        if group_id is not None:
-            group_reports.setdefault(group_id, f"{year}/{slug}")
+    ).tuples().all())
 
-    # Activities with a theme, counted per group, kind and month.
-    month = extract("month", Activity.date)
-    activity_rows = db.session.execute(
-        select(Activity.group_id, Activity.kind, month, func.count(), func.min(Activity.date))
-        .where(Activity.date.between(dt.date(year, 1, 1), dt.date(year, 12, 31)), Activity.theme != "")
-        .group_by(Activity.group_id, Activity.kind, month)
-    ).all()
-    per_quarter: dict[tuple[int, int], int] = {}
-    first_of_kind: dict[tuple[int, ActivityKind], dt.date] = {}
-    for group_id, kind, month_number, count, first in activity_rows:
-        quarter = (int(month_number) - 1) // 3 + 1
-        per_quarter[group_id, quarter] = per_quarter.get((group_id, quarter), 0) + count
-        key = (group_id, ActivityKind(kind))
-        first_of_kind[key] = min(first, first_of_kind.get(key, first))
-
+    # Each group's "四个一", by the one rule (groups.queries), shown here as how each item stands.
     year_start, year_end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    all_groups = db.session.scalars(select(DeputyGroup).order_by(DeputyGroup.slug)).all()
+    practice = practice_of(all_groups, year, day)
     groups = []
-    for group in db.session.scalars(select(DeputyGroup).order_by(DeputyGroup.slug)):
-        quarters = []
-        for number in range(1, 5):
-            count = per_quarter.get((group.id, number), 0)
-            quarters.append(Quarter(number, progress(count > 0, *_quarter_bounds(year, number), day), count))
-        report_key = group_reports.get(group.id)
-        report_activity = first_of_kind.get((group.id, ActivityKind.REPORT_BACK))
-        if report_key:
-            report_back = Evidence(Progress.MET, "述职报告", report_key)
-        elif report_activity:
-            report_back = Evidence(Progress.MET, f"述职活动（{report_activity.isoformat()}）")
+    for group in all_groups:
+        done = practice[group.id]
+        quarters = [Quarter(q.number, QUARTER_PROGRESS[q.state], len(q.activities)) for q in done.quarters]
+        reports = [item for item in done.report_back.items if item.report is not None]
+        activities = [item for item in done.report_back.items if item.activity is not None]
+        if reports:
+            report = reports[0].report
+            assert report is not None  # a report item carries its report
+            report_back = Evidence(Progress.MET, "述职报告", report.key)
+        elif activities:
+            held = activities[0].activity
+            assert held is not None  # an activity item carries its activity
+            report_back = Evidence(Progress.MET, f"述职活动（{held.date.isoformat()}）")
         else:
             report_back = Evidence(progress(False, year_start, year_end, day))
-        research_on = first_of_kind.get((group.id, ActivityKind.RESEARCH))
+        research_on = done.research.items[0].date if done.research.items else None
         research = (Evidence(Progress.MET, f"调研（{research_on.isoformat()}）") if research_on
                     else Evidence(progress(False, year_start, year_end, day)))
         groups.append(GroupPractice(group, quarters, report_back, research))

@@ -12,7 +12,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import joinedload
 
-from .. import clock
 from ..db import db
 from ..deputies.models import Deputy, DeputyGroup
 from ..refs import ref
@@ -92,8 +91,3 @@ def report_json(report: ReportBack) -> dict[str, Any]:
     }
 
 
-FIRST_YEAR = 2000
-
-
-def last_year() -> int:
-    return clock.today().year + 1

@@ -20,7 +20,7 @@ from ..staff.access import add_staff_link, audit, role_required
 from ..staff.models import Role
 from ..web import paginate, params, render, see_other
 from .models import ReportBack, ReportStatus
-from .queries import FIRST_YEAR, last_year, with_owner
+from .queries import with_owner
 from .rendering import render_markdown
 
 bp = Blueprint("reports_staff", __name__, url_prefix="/staff")
@@ -82,8 +82,8 @@ class ReportForm(FlaskForm):
             raise ValidationError("请选择一位代表或一个代表小组，两者只选其一")
 
     def validate_year(self, field: IntegerField) -> None:
-        if field.data is not None and not FIRST_YEAR <= field.data <= last_year():
-            raise ValidationError(f"年份应在 {FIRST_YEAR} 到 {last_year()} 之间")
+        if field.data is not None and not clock.FIRST_YEAR <= field.data <= clock.last_year():
+            raise ValidationError(f"年份应在 {clock.FIRST_YEAR} 到 {clock.last_year()} 之间")
 
     def validate_delivered_on(self, field: DateField) -> None:
         if field.data is not None and self.year.data is not None and field.data.year != self.year.data:
@@ -137,7 +137,7 @@ def index() -> Response:
         ReportBack.status == ReportStatus.PUBLISHED, ReportBack.year.desc(), ReportBack.updated_at.desc(),
         ReportBack.id.desc(),
     )
-    year = params().integer("year", 0, FIRST_YEAR, last_year()) or None
+    year = params().integer("year", 0, clock.FIRST_YEAR, clock.last_year()) or None
     shown = next((s for s in ReportStatus if s.value == request.args.get("status")), None)
     if year is not None:
         statement = statement.where(ReportBack.year == year)

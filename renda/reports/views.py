@@ -12,10 +12,10 @@ from .. import clock
 from ..cache import public
 from ..db import db
 from ..deputies.models import Activity, Deputy, DeputyGroup
-from ..web import Format, ListData, Page, answer_format, paginate, params, render, twins
+from ..web import Format, ListData, Page, answer_format, paginate, params, render, twins, year_param
 from .models import ReportBack, ReportStatus
 from .overview import yearly_overview
-from .queries import FIRST_YEAR, by_slug, last_year, published_report_or_404, published_reports, report_json
+from .queries import by_slug, published_report_or_404, published_reports, report_json
 from .rendering import render_markdown
 
 # --- Public pages ----------------------------------------------------------------------------------------
@@ -30,7 +30,7 @@ REPORT_COLUMNS = ("id", "year", "title", "deputy", "group", "delivered_on", "ven
 def index() -> Page:
     """The published report-backs, by year, group and deputy."""
     reader = params()
-    year = reader.integer("year", 0, FIRST_YEAR, last_year(), "年份无法识别，已显示全部年份。") or None
+    year = reader.integer("year", 0, clock.FIRST_YEAR, clock.last_year(), "年份无法识别，已显示全部年份。") or None
     group_slug, deputy_slug = reader.text("group", 80), reader.text("deputy", 80)
     groups = db.session.scalars(select(DeputyGroup).order_by(DeputyGroup.slug)).all()
     group = next((g for g in groups if g.slug == group_slug), None)
@@ -72,8 +72,7 @@ def detail(year: int, slug: str) -> Page:
 def overview() -> Response:
     day = clock.today()
     reader = params()
-    year = reader.integer("year", day.year, FIRST_YEAR, last_year(),
-                          f"年份应在 {FIRST_YEAR} 到 {last_year()} 之间，已显示 {day.year} 年。")
+    year = year_param()
     all_levels = bool(reader.flag("all"))
     notices = reader.notices
     first = db.session.scalar(select(func.min(ReportBack.year)).where(

@@ -184,8 +184,9 @@ def reception_practice(stations: Sequence[Station], today: dt.date) -> dict[int,
 
 
 def activity_practice(groups: Sequence[DeputyGroup], today: dt.date) -> dict[int, list[PracticePeriod]]:
-    """Activities held per group and quarter over the last four quarters."""
-    return _practice(Activity.group_id, Activity.date, [g.id for g in groups], today, 3)
+    """Activities with a theme held per group and quarter over the last four quarters (as groups.queries counts
+    a quarter met)."""
+    return _practice(Activity.group_id, Activity.date, [g.id for g in groups], today, 3, Activity.theme != "")
 
 
 WEEKDAY_NAMES = {"MO": "周一", "TU": "周二", "WE": "周三", "TH": "周四", "FR": "周五", "SA": "周六", "SU": "周日"}
