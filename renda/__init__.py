@@ -10,6 +10,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # The view modules are imported here, and only here: nothing else imports a views or staff module.
     from . import cli, config, db, extensions, openapi, web
     from .areas import views as areas_views
+    from .committee import staff as committee_staff
     from .committee import views as committee_views
     from .deputies import staff as deputies_staff
     from .deputies import views as deputies_views
@@ -47,7 +48,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     access.init_app(app)
     public = (pages_views, openapi, areas_views, deputies_views, stations_views, groups_views, committee_views,
               reports_views, proposals_views, opinions_views)
-    staff = (staff_views, deputies_staff, stations_staff, reports_staff, proposals_staff, opinions_staff)
+    staff = (staff_views, committee_staff, deputies_staff, stations_staff, reports_staff, proposals_staff,
+             opinions_staff)
     for module in public + staff:
         app.register_blueprint(module.bp)
     return app
