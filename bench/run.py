@@ -45,7 +45,7 @@ from renda.areas.models import Community
 from renda.content.load import load_content
 from renda.db import db
 from renda.demo.generate import write_demo
-from renda.deputies.models import Deputy
+from renda.deputies.models import Deputy, DeputyGroup
 from renda.proposals.models import Proposal
 from renda.reports.models import ReportBack, ReportStatus
 from renda.stations.models import Station
@@ -149,6 +149,7 @@ def pick_pages(app: Flask, opinion_code: str) -> list[Page]:
 
     with app.app_context():
         deputy, station, proposal = first(Deputy.slug), first(Station.slug), first(Proposal.number)
+        group = first(DeputyGroup.slug)
         community = first(Community.code)
         report = db.session.scalars(select(ReportBack).where(ReportBack.status == ReportStatus.PUBLISHED)
                                     .order_by(ReportBack.year.desc(), ReportBack.slug)).first()
@@ -161,6 +162,9 @@ def pick_pages(app: Flask, opinion_code: str) -> list[Page]:
         Page("/stations", "/stations"),
         Page("/stations/<slug>", f"/stations/{station}"),
         Page("/receptions", "/receptions"),
+        Page("/groups", "/groups", scaled=True),
+        Page("/groups/<slug>", f"/groups/{group}"),
+        Page("/committee", "/committee"),
         Page("/reports", "/reports"),
         Page("/reports/<year>/<slug>", f"/reports/{report_key}"),
         Page("/reports/overview", "/reports/overview"),
@@ -179,6 +183,8 @@ def pick_pages(app: Flask, opinion_code: str) -> list[Page]:
         Page("/api/v1/communities", "/api/v1/communities"),
         Page("/api/v1/lookup?community=…", f"/api/v1/lookup?community={community}", scaled=True),
         Page("/api/v1/stations", "/api/v1/stations"),
+        Page("/api/v1/groups", "/api/v1/groups"),
+        Page("/api/v1/committee", "/api/v1/committee"),
         Page("/api/v1/receptions", "/api/v1/receptions"),
         Page("/api/v1/reports", "/api/v1/reports"),
         Page("/api/v1/proposals", "/api/v1/proposals", scaled=True),

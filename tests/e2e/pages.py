@@ -18,6 +18,8 @@ PUBLIC_PAGES: dict[str, int] = {
     "reports": 200, "report": 200, "reports-overview": 200, "proposals": 200, "proposals-filtered": 200,
     "proposal": 200, "proposals-stats": 200, "opinions-board": 200, "opinion-form": 200, "opinion-receipt": 200,
     "opinion-track": 200, "opinion-track-unknown": 404, "privacy": 200, "not-found": 404,
+    # Second wave
+    "groups": 200, "group": 200, "group-activity": 200, "committee": 200, "deputy-committee-member": 200,
 }
 
 
@@ -36,7 +38,12 @@ def page_paths() -> dict[str, str]:
     proposal = first("SELECT p.number FROM proposals p JOIN proposal_events e ON e.proposal_id = p.id "
                      "GROUP BY p.id ORDER BY count(*) DESC, p.number LIMIT 1")
     code = answered_opinion()
+    research = first("SELECT g.slug || '/activities/' || a.id FROM activities a JOIN deputy_groups g "
+                     "ON g.id = a.group_id WHERE a.report != '' ORDER BY a.date DESC, a.id LIMIT 1")
+    member = first("SELECT slug FROM deputies WHERE committee_member AND status = 'active' ORDER BY pinyin LIMIT 1")
     return {
+        "groups": "/groups", "group": "/groups/g-chenghu", "group-activity": f"/groups/{research}",
+        "committee": "/committee", "deputy-committee-member": f"/deputies/{member}",
         "home": "/", "deputies": "/deputies", "deputies-filtered": "/deputies?q=zhang&level=county",
         "deputy": "/deputies/zhang-minghua", "lookup": "/lookup", "lookup-answer": "/lookup?community=339001004",
         "lookup-candidates": "/lookup?community=西岭", "lookup-unknown": "/lookup?community=月亮湾湾",
