@@ -1,5 +1,5 @@
-"""The templates keep their conventions: links made by url_for, enumerations as globals, fields wired for
-assistive technology by the field() macro."""
+"""The templates keep their conventions: links made by url_for, enumerations as globals, every form control
+written and wired for assistive technology by the macros of _macros.html."""
 
 from __future__ import annotations
 
@@ -33,6 +33,43 @@ def test_the_pattern_finds_what_it_is_meant_to():
     assert HARD_CODED_LINK.search('<input hx-get="/lookup/suggest">')
     assert not HARD_CODED_LINK.search("""<a href="{{ url_for('deputies.index') }}">""")
     assert not HARD_CODED_LINK.search('<a href="#main">')
+
+
+# A form control written out in a template: <input …> (not type="hidden"), <select …>, <textarea …>. The tag runs to
+# the first ">" outside a Jinja expression or statement ({{ … }}, {% … %}); Jinja comments are dropped first.
+JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.S)
+CONTROL_TAG = re.compile(r"<(input|select|textarea)\b(?:\{\{.*?\}\}|\{%.*?%\}|[^>])*>", re.S | re.I)
+HIDDEN = re.compile(r"""\btype\s*=\s*["']?hidden\b""", re.I)
+
+
+def hand_written_controls(template: str) -> list[str]:
+    """The form controls a template writes by hand, each as written (hidden inputs are not fields)."""
+    text = JINJA_COMMENT.sub("", template)
+    return [tag.group(0) for tag in CONTROL_TAG.finditer(text)
+            if not (tag.group(1).lower() == "input" and HIDDEN.search(tag.group(0)))]
+
+
+def test_every_form_control_goes_through_the_macros():
+    """Labels, hints, errors and their aria wiring are written once, in _macros.html: field(), choices(),
+    text_input(), select_filter(). A template writes no <input>, <select> or <textarea> of its own."""
+    found = [f"{path.relative_to(TEMPLATES)}: {' '.join(tag.split())}"
+             for path in sorted(TEMPLATES.rglob("*.html")) if path.name != "_macros.html"
+             for tag in hand_written_controls(path.read_text())]
+    assert not found, "use the macros of _macros.html:\n" + "\n".join(found)
+
+
+def test_the_control_pattern_finds_what_it_is_meant_to():
+    assert hand_written_controls('<input id="q" name="q" type="search">')
+    assert hand_written_controls('<div><INPUT type="checkbox" name="overdue"{% if overdue %} checked{% endif %}></div>')
+    assert hand_written_controls('<select id="session"\n        name="session">{% for s in sessions %}…</select>')
+    assert hand_written_controls('<textarea name="body">{{ body }}</textarea>')
+    assert hand_written_controls('<input {% if a > b %}disabled{% endif %} value="{{ x > 1 }}" type="text">')
+    assert not hand_written_controls('<input type="hidden" name="csrf_token" value="{{ csrf_token() }}">')
+    assert not hand_written_controls("<input name='next' value='{{ request.full_path }}' type=hidden>")
+    assert not hand_written_controls('<input name="all" {% if x %}value="1"{% endif %} type="hidden">')
+    assert not hand_written_controls('{# once: <input id="q"> #}{{ text_input("q", "关键词", filters.q) }}')
+    assert not hand_written_controls('<p>输入社区名称</p><label for="q">关键词</label><button>查找</button>')
+    assert not hand_written_controls("{{ field(form.body, rows=8) }}{{ form.website(id='website') }}")
 
 
 class Elements(HTMLParser):
@@ -118,6 +155,43 @@ def test_the_rating_form_wires_its_errors(app, client):
     token = csrf_token_of(client.get(f"/opinions/track?code={code}").get_data(as_text=True))
     response = client.post(f"/opinions/track/{code}/rate", data={"csrf_token": token, "phone_last4": "12"})
     assert assert_errors_are_wired(response.get_data(as_text=True)) >= 2
+
+
+def test_an_unknown_tracking_code_is_an_error_of_its_field(client):
+    response = client.get("/opinions/track?code=AAAAA-BBBBB")
+    assert response.status_code == 404
+    page = response.get_data(as_text=True)
+    assert assert_errors_are_wired(page) == 1
+    assert 'aria-describedby="code-hint code-error"' in page and "AAAAA-BBBBB" in page.split('id="code-error"')[1]
+
+
+def test_text_input_wires_its_hint_error_and_attributes(app):
+    render = app.jinja_env.from_string(
+        '{% from "_macros.html" import select_filter, text_input %}'
+        '{{ text_input("code", "回执码", "<b>", hint="10 位", error="没有找到", maxlength=40, required=true,'
+        ' disabled=false, placeholder=none, **{"hx-get": "/x?a=1&b=2"}) }}'
+        '{{ text_input("overdue", "只看超期的", "1", type="checkbox", checked=true) }}'
+        '{{ text_input("q", "关键词", type="search", button="查找") }}'
+        '{% call text_input("c", "社区") %}<div id="after"></div>{% endcall %}'
+        '{{ select_filter("station", "联络站", ["a", "b"], "b", value=none, text=none, hint="先选", required=true) }}'
+    ).render
+    with app.test_request_context():
+        page = render()
+    tags = dict((attrs.get("id"), (tag, attrs)) for tag, attrs in Elements(page).tags if attrs.get("id"))
+    _, code = tags["code"]
+    assert code == {"id": "code", "name": "code", "type": "text", "value": "<b>", "maxlength": "40", "required": "",
+                    "hx-get": "/x?a=1&b=2", "aria-describedby": "code-hint code-error", "aria-invalid": "true"}
+    assert 'value="&lt;b&gt;"' in page and 'hx-get="/x?a=1&amp;b=2"' in page
+    assert '<p class="error-message" id="code-error"><span class="visually-hidden">错误：</span>没有找到</p>' in page
+    assert page.index('id="code-hint"') < page.index('id="code-error"') < page.index('<input id="code"')
+    assert '<input id="overdue" name="overdue" type="checkbox" value="1" checked> <label for="overdue">' in page
+    assert page.index('<input id="overdue"') < page.index('<label for="overdue">')
+    assert "aria-describedby" not in tags["overdue"][1] and 'id="q" name="q" type="search">' in page
+    assert re.search(r'<div class="inline-field">\s*<input id="q"[^>]*>\s*<button type="submit">查找</button>', page)
+    assert re.search(r'<input id="c" name="c" type="text">\s*<div id="after"></div>\s*</div>', page)
+    assert tags["station"][1] == {"id": "station", "name": "station", "required": "",
+                                  "aria-describedby": "station-hint"}
+    assert '<p class="hint" id="station-hint">先选</p>' in page and '<option value="b" selected>b</option>' in page
 
 
 def test_a_form_without_errors_marks_no_field_invalid(client):
