@@ -13,6 +13,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .deputies import staff as deputies_staff
     from .deputies import views as deputies_views
     from .district import models as district_models
+    from .groups import staff as groups_staff
     from .opinions import staff as opinions_staff
     from .opinions import views as opinions_views
     from .pages import views as pages_views
@@ -45,7 +46,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     access.init_app(app)
     public = (pages_views, openapi, areas_views, deputies_views, stations_views, reports_views, proposals_views,
               opinions_views)
-    staff = (staff_views, deputies_staff, stations_staff, reports_staff, proposals_staff, opinions_staff)
+    staff = (staff_views, deputies_staff, stations_staff, reports_staff, proposals_staff, opinions_staff,
+             groups_staff)
     for module in public + staff:
         app.register_blueprint(module.bp)
     return app
