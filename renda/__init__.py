@@ -15,6 +15,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .deputies import staff as deputies_staff
     from .deputies import views as deputies_views
     from .district import models as district_models
+    from .groups import staff as groups_staff
     from .groups import views as groups_views
     from .opinions import staff as opinions_staff
     from .opinions import views as opinions_views
@@ -49,7 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     public = (pages_views, openapi, areas_views, deputies_views, stations_views, groups_views, committee_views,
               reports_views, proposals_views, opinions_views)
     staff = (staff_views, committee_staff, deputies_staff, stations_staff, reports_staff, proposals_staff,
-             opinions_staff)
+             opinions_staff, groups_staff)
     for module in public + staff:
         app.register_blueprint(module.bp)
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -169,11 +170,23 @@ class Activity(Model):
 
 ACTIVITY_LIMITS = {"theme": 200, "summary": 2000, "report": 100_000}
 
+# Raw HTML in a research report: the opening of a tag that runs or hides things (even unclosed), any whole tag
+# as CommonMark reads one (<b>, </p>, <img src=x onerror=…>), or a script URL. "人数<100" and "a<b 且 b>c" are
+# text, and <https://…> is a Markdown link. Rendering shows raw HTML as text anyway (reports.rendering); it is
+# refused where it is written, so that no stored report holds script for a later renderer to trust.
+RAW_HTML = re.compile(
+    r"<(?:script|iframe|style|object|embed|frame|frameset|svg|math)\b"
+    r"|</?[A-Za-z][A-Za-z0-9-]*(?:\s+[A-Za-z_:][A-Za-z0-9_.:-]*(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'=<>`]+))?)*\s*/?>"
+    r"|\b(?:java|vb)script\s*:",
+    re.IGNORECASE,
+)
+
 
 def check_activity(group: DeputyGroup | None, date: dt.date | None, kind: ActivityKind | None, theme: str,
                    participants: list[Deputy], summary: str, report: str, today: dt.date) -> list[Problem]:
     """Every rule an activity keeps, whoever writes it (activities.csv or the staff form): held already, by the
-    group's own members (terminated or not), a theme, and a report only for research."""
+    group's own members (terminated or not), a theme, and a report only for research, in Markdown without raw
+    HTML."""
     problems = []
     if date is not None and date > today:
         problems.append(Problem("date", f"活动日期 {date.isoformat()} 还没到：只记录已经开展的活动"))
@@ -189,4 +202,7 @@ def check_activity(group: DeputyGroup | None, date: dt.date | None, kind: Activi
             problems.append(Problem("deputies", f"{'、'.join(outsiders)}不是{group.name}的代表"))
     if report.strip() and kind is not None and kind is not ActivityKind.RESEARCH:
         problems.append(Problem("report", "只有调研活动才附调研报告"))
+    elif (raw := RAW_HTML.search(report)) is not None:
+        problems.append(Problem(
+            "report", f"调研报告不能包含 HTML 标签或脚本（发现“{raw.group()[:40]}”）：请只用 Markdown 格式"))
     return problems

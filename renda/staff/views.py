@@ -218,6 +218,7 @@ AUDIT_ACTIONS = {
 AUDIT_RECORD_TYPES = {
     "staff_user": "工作人员账号", "opinion": "群众意见", "report_back": "述职报告", "reception": "接待日",
     "deputy": "代表", "roster": "代表名册", "proposal": "议案建议", "contact": "联系代表记录",
+    "activity": "小组活动",
 }
 
 
