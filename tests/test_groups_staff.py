@@ -20,7 +20,8 @@ from test_templates import assert_errors_are_wired
 from renda.content.load import load_content
 from renda.content.rows import ContentError
 from renda.db import db
-from renda.deputies.models import WEB_REF_PREFIX, Activity, ActivityKind, DeputyGroup, check_activity
+from renda.db import WEB_REF_PREFIX
+from renda.deputies.models import Activity, ActivityKind, DeputyGroup, check_activity
 from renda.staff.models import AuditEvent
 
 pytestmark = pytest.mark.usefixtures("fixed_today")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -13,8 +11,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from .. import clock
-from ..db import db
-from ..deputies.models import WEB_REF_PREFIX, Deputy
+from ..db import db, give_web_ref
+from ..deputies.models import Deputy
 from ..staff.access import add_staff_link, audit, role_required
 from ..staff.models import Role
 from ..web import render, see_other
@@ -76,12 +74,10 @@ def new_contact(slug: str) -> Response:
     if request.method == "POST":
         deputy = form.check(member)
         if deputy is not None:
-            contact = Contact(ref=f"{WEB_REF_PREFIX}new-{secrets.token_hex(8)}", member=member, deputy=deputy,
-                              date=form.date.data, mode=ContactMode(form.mode.data),
+            contact = Contact(member=member, deputy=deputy, date=form.date.data, mode=ContactMode(form.mode.data),
                               topic=(form.topic.data or "").strip())
             db.session.add(contact)
-            db.session.flush()
-            contact.ref = f"{WEB_REF_PREFIX}{contact.id}"  # the id is the row's own: no two writers share it
+            give_web_ref(contact)
             audit("create", "contact", contact.ref, f"{member.name} {contact.date.isoformat()} "
                   f"{contact.mode.label}联系 {deputy.name}" + (f"：{contact.topic}" if contact.topic else ""))
             db.session.commit()

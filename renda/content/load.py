@@ -16,9 +16,8 @@ from sqlalchemy import select
 from .. import clock
 from ..areas.models import Community, ElectoralDistrict, Town
 from ..committee.models import Contact, ContactMode, check_contact
-from ..db import db
+from ..db import WEB_REF_PREFIX, db
 from ..deputies.models import (
-    WEB_REF_PREFIX,
     Activity,
     ActivityKind,
     Deputy,

@@ -145,10 +145,6 @@ activity_deputies = Table(
 )
 
 
-# Rows made from the web carry keys of their own ("w-" and a number), which content files may not use.
-WEB_REF_PREFIX = "w-"
-
-
 class Activity(Model):
     """代表小组活动: an inspection, research, study, report-back or other activity of a group; a research activity
     may carry its report (Markdown, shown sanitised as report-backs are)."""

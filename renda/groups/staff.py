@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any, NoReturn
 
 from flask import Blueprint, Response, abort, flash, request, url_for
@@ -16,10 +15,9 @@ from wtforms.validators import InputRequired
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import clock
-from ..db import db
+from ..db import WEB_REF_PREFIX, db, give_web_ref
 from ..deputies.models import (
     ACTIVITY_LIMITS,
-    WEB_REF_PREFIX,
     Activity,
     ActivityKind,
     Deputy,
@@ -170,13 +168,6 @@ def _member_choices(group: DeputyGroup, named: list[Deputy]) -> list[SelectChoic
                          + ("" if d.group_id == group.id else "（不是本小组的代表）")) for d in members]
 
 
-def _new_web_ref(activity: Activity) -> None:
-    """`w-<n>`: n is the row's own id, so two staff saving at once can never be given the same key."""
-    activity.ref = f"{WEB_REF_PREFIX}new-{uuid.uuid4().hex}"  # unique until the id is known
-    db.session.flush()
-    activity.ref = f"{WEB_REF_PREFIX}{activity.id}"
-
-
 def _save(form: ActivityForm, group: DeputyGroup, activity: Activity | None) -> Response:
     """Show the form, or store it with its audit entry and go back to the list; 400 with the messages."""
     preview_only = request.form.get("action") == "preview"
@@ -196,7 +187,7 @@ def _save(form: ActivityForm, group: DeputyGroup, activity: Activity | None) -> 
             activity.report = report + "\n" if report else ""  # as the loader keeps a report file
             activity.deputies = participants
             if action == "create":
-                _new_web_ref(activity)
+                give_web_ref(activity)
             audit(action, "activity", activity.ref,
                   f"{group.name} {activity.date.isoformat()} {activity.kind.label}：{activity.theme}；"
                   f"参加代表：{'、'.join(d.name for d in participants) or '未填写'}")
