@@ -73,6 +73,7 @@ PROPOSAL = obj({
     "satisfaction": SATISFACTION, "overdue": BOOLEAN,
 })
 COMMUNITY = obj({"code": STRING, "name": STRING, "town": STRING, "district_code": STRING})
+OPINION_REF: Schema = {"type": "string", "pattern": "^[a-z2-9]{8}$"}
 CANDIDATE = obj({"code": STRING, "name": STRING, "town": STRING})
 
 SCHEMAS: dict[str, Schema] = {
@@ -116,7 +117,7 @@ SCHEMAS: dict[str, Schema] = {
                               "overdue": INTEGER, "a_rate": RATE, "unsatisfied": INTEGER})),
     }),
     "BoardOpinion": obj({
-        "ref": {"type": "string", "pattern": "^[a-z2-9]{8}$"}, "group": nullable("Ref"), "category": STRING,
+        "ref": OPINION_REF, "group": nullable("Ref"), "category": STRING,
         "subject": STRING, "public_text": STRING, "public_reply": NULLABLE_STRING, "replied_on": NULLABLE_DATE,
     }, {"community": obj({"code": STRING, "name": STRING})}),
     "Opinion": obj({
@@ -202,7 +203,8 @@ PATHS: dict[str, Schema] = {
                                          [parameter("session", "session code (default the newest)")]),
     "/api/v1/opinions": operation(
         "The public board: answered opinions whose authors consented, by their public ref, never the tracking code",
-        page_of("BoardOpinion"), PAGING),
+        page_of("BoardOpinion"), [parameter("reception", "a reception's id: the opinions collected there"), *PAGING],
+        **{"404": answer(component("Error"), "no reception has that id")}),
     "/api/v1/opinions/{code}": operation(
         "A resident's opinion by its tracking code: stage and public reply, never personal data",
         component("Opinion"), [parameter("code", "the tracking code", where="path")], **NOT_FOUND),

@@ -43,6 +43,12 @@ from test_opinions_handling import (  # noqa: F401
     test_personal_data_is_masked_until_revealed_and_revealing_is_audited,
     test_publishing_needs_consent_and_shows_only_the_redacted_text,
 )
+from test_opinions_offline import (  # noqa: F401
+    test_a_held_receptions_line_says_what_it_collected_and_links_the_public_answers,
+    test_a_liaison_records_each_source_and_it_is_tracked_and_queued_as_one_sent_online,
+    test_a_refused_recording_keeps_everything_typed_says_why_in_chinese_and_stores_nothing,
+    test_the_board_filtered_by_reception_in_every_rendering,
+)
 from test_opinions_public import (  # noqa: F401
     test_a_database_failure_while_saving_an_opinion_keeps_personal_data_out_of_the_log,
     test_a_resident_sends_an_opinion_and_gets_a_receipt_after_the_commit,
@@ -150,6 +156,7 @@ SAME_ANSWER = [
     "/api/v1/proposals/18-2-001", "/api/v1/proposals/18-2-045", "/api/v1/proposals/18-2-001%00",
     "/api/v1/proposals/stats", "/api/v1/proposals/stats?session=18-1",
     "/api/v1/opinions/AAAAA-BBBBB", "/api/v1/opinions/%00",
+    "/api/v1/opinions?reception=chenghu-2026-11-23", "/api/v1/opinions?reception=nowhere",
 ]
 
 
