@@ -106,6 +106,8 @@ SCHEMAS: dict[str, Schema] = {
         "summary": STRING, "cosigners": array(component("Ref")), "co_units": array(component("Ref")),
         "supervisor": nullable("Ref"), "reply": STRING, "days_overdue": INTEGER,
         "events": array(obj({"stage": STAGE, "date": DATE})),
+        # The residents' opinions it was raised from, by their public refs; the subject only with consent.
+        "from_opinions": array(obj({"ref": OPINION_REF, "subject": NULLABLE_STRING, "replied_on": NULLABLE_DATE})),
     })]},
     "ProposalStats": obj({
         "total": INTEGER, "motions": INTEGER, "suggestions": INTEGER,
@@ -124,6 +126,8 @@ SCHEMAS: dict[str, Schema] = {
         "code": STRING, "status": enum("submitted", "accepted", "forwarded", "replied", "closed", "declined"),
         "group": nullable("Ref"), "submitted_on": DATE, "events": array(obj({"status": STRING, "date": DATE})),
         "public_reply": NULLABLE_STRING,
+        # The suggestion a deputy raised from it, or null.
+        "proposal": {"oneOf": [obj({"number": STRING, "title": STRING, "stage": STAGE}), {"type": "null"}]},
     }, {"unit": nullable("Ref"), "subject": STRING, "public_text": NULLABLE_STRING}),
 }
 

@@ -31,6 +31,11 @@ from test_content import (  # noqa: F401
 
 # The same bodies as on SQLite (see the docstring).
 from test_contract import contract, test_every_documented_url_answers  # noqa: F401
+from test_opinions_chain import (  # noqa: F401
+    test_a_liaison_links_and_unlinks_the_suggestion_raised_from_an_opinion_audited,
+    test_the_proposal_page_names_its_opinions_by_ref_and_never_the_code_or_the_resident,
+    test_the_tracking_page_shows_the_suggestion_and_its_stage,
+)
 from test_opinions_handling import (  # noqa: F401
     test_a_liaison_sees_only_the_opinions_of_their_group,
     test_a_step_out_of_order_is_refused_with_a_message,

@@ -155,3 +155,10 @@ class PublishForm(FlaskForm):
         Optional(), Length(max=2000, message="公开文本最多 2000 字"),
     ])
 
+
+class ProposalLinkForm(FlaskForm):
+    """The suggestion (or motion) a deputy raised from the opinion, named by its number."""
+
+    number = StringField("议案建议编号", filters=[_strip], validators=[
+        DataRequired("请填写议案建议的编号，例如 18-2-045"), Length(max=40, message="编号最多 40 个字符"),
+    ])

@@ -209,7 +209,7 @@ def opinion_by_code(text: str) -> Opinion | None:
     return db.session.scalars(
         select(Opinion).where(Opinion.code == code)
         .options(selectinload(Opinion.events), joinedload(Opinion.group), joinedload(Opinion.community),
-                 joinedload(Opinion.unit))
+                 joinedload(Opinion.unit), joinedload(Opinion.proposal))
     ).first()
 
 

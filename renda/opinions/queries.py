@@ -1,4 +1,5 @@
-"""Where opinions came from: the receptions they were collected at; and what the staff's recording form offers."""
+"""Where opinions came from and what they led to: the receptions they were collected at, the suggestions raised
+from them; and what the staff's recording form offers."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import joinedload
 
+from ..clock import TZ
 from ..db import db
+from ..proposals.models import Proposal
 from ..stations.models import Reception, ReceptionStatus, Station
-from .models import ANSWERED_STATUSES, Opinion
+from .models import ANSWERED_STATUSES, Opinion, OpinionEvent, OpinionStatus
 
 # How many held receptions the recording form offers: a station's last two years, about, of monthly receptions.
 RECENT_RECEPTIONS = 24
@@ -67,3 +70,33 @@ def held_receptions(station: Station, limit: int = RECENT_RECEPTIONS) -> list[Re
         select(Reception).where(Reception.station_id == station.id, Reception.status == ReceptionStatus.HELD)
         .order_by(Reception.date.desc(), Reception.start.desc()).limit(limit)
     ))
+
+
+@dataclass(frozen=True)
+class RaisedFrom:
+    """An opinion a proposal was raised from, as the proposal's public page names it: its public ref, its
+    subject only where its author consented, and the day it was last answered."""
+
+    ref: str
+    subject: str | None
+    replied_on: dt.date | None
+
+
+def opinions_raised_into(proposal: Proposal) -> list[RaisedFrom]:
+    """The opinions linked to `proposal`, oldest first: one query (the day of the latest reply is read with them)."""
+    last_reply = (
+        select(func.max(OpinionEvent.at))
+        .where(OpinionEvent.opinion_id == Opinion.id, OpinionEvent.status == OpinionStatus.REPLIED)
+        .correlate(Opinion).scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(Opinion.ref, Opinion.consent_publish, Opinion.subject, last_reply)
+        .where(Opinion.proposal_id == proposal.id)
+        .order_by(Opinion.submitted_at, Opinion.id)
+    )
+    return [RaisedFrom(ref, subject if consented else None, replied.astimezone(TZ).date() if replied else None)
+            for ref, consented, subject, replied in rows]
+
+
+def proposal_by_number(number: str) -> Proposal | None:
+    return db.session.scalars(select(Proposal).where(Proposal.number == number)).first()

@@ -1,5 +1,5 @@
-"""What liaison staff do with the opinions routed to their group: accept, forward, decline, reply, close; and
-record one that came by letter, phone, visit or at a reception."""
+"""What liaison staff do with the opinions routed to their group: accept, forward, decline, reply, close; record
+one that came by letter, phone, visit or at a reception; link it to the suggestion a deputy raised from it."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from ..staff.models import Role
 from ..stations.models import Reception, Station
 from ..stations.params import station_filter
 from ..web import paginate, params, render, see_other, weekday
-from .forms import ActionForm, DeclineForm, ForwardForm, PublishForm, RecordedOpinionForm, ReplyForm
+from .forms import ActionForm, DeclineForm, ForwardForm, ProposalLinkForm, PublishForm, RecordedOpinionForm, ReplyForm
 from .models import (
     DECLINE_REASONS,
     NEXT_STATUSES,
@@ -35,7 +35,7 @@ from .models import (
     overdue_condition,
     overdue_limits,
 )
-from .queries import held_receptions
+from .queries import held_receptions, proposal_by_number
 
 bp = Blueprint("opinions_staff", __name__, url_prefix="/staff")
 
@@ -47,7 +47,7 @@ def opinion_for_staff(opinion_id: int) -> Opinion:
     opinion = db.session.scalars(
         select(Opinion).where(Opinion.id == opinion_id)
         .options(joinedload(Opinion.community), joinedload(Opinion.group), joinedload(Opinion.unit),
-                 joinedload(Opinion.reception).joinedload(Reception.station),
+                 joinedload(Opinion.reception).joinedload(Reception.station), joinedload(Opinion.proposal),
                  selectinload(Opinion.events).joinedload(OpinionEvent.staff))
     ).first()
     if opinion is None or not handles(opinion):
@@ -100,6 +100,9 @@ def _forms(opinion: Opinion, **bound: FlaskForm) -> dict[str, FlaskForm]:
         "publish": PublishForm(formdata=None, prefix="publish", public_text=opinion.public_text),
         "reveal": ConfirmForm(formdata=None, prefix="reveal"),
     }
+    forms["link"] = ProposalLinkForm(formdata=None, prefix="link",
+                                     number=opinion.proposal.number if opinion.proposal else None)
+    forms["unlink"] = ConfirmForm(formdata=None, prefix="unlink")
     forms.update(bound)
     forms["forward"].unit.choices = _unit_choices()
     return forms
@@ -191,6 +194,42 @@ def act(opinion_id: int, action: str) -> Response:
     db.session.commit()
     flash({"accept": "已受理。", "forward": "已交办。", "decline": "已不予受理，理由会告知群众。", "reply": "已答复。",
            "close": "已办结。", "publish": "已更新公开文本。"}[action])
+    return see_other(url_for("opinions_staff.detail", opinion_id=opinion.id))
+
+
+# --- the suggestion raised from an opinion -------------------------------------------------------------------
+
+@bp.post("/opinions/<int:opinion_id>/proposal")
+@liaison_or_admin
+def link_proposal(opinion_id: int) -> Response:
+    """Link the opinion to the suggestion (or motion) a deputy raised from it, named by its number."""
+    opinion = opinion_for_staff(opinion_id)
+    form = ProposalLinkForm(prefix="link")
+    if not form.validate_on_submit():
+        return _detail_page(opinion, status=400, error="请修改下方标出的内容后再提交。", link=form)
+    proposal = proposal_by_number(form.number.data)
+    if proposal is None:
+        form.number.errors = [f"没有编号为“{form.number.data}”的议案建议，请检查编号"]
+        return _detail_page(opinion, status=400, error="请修改下方标出的内容后再提交。", link=form)
+    if opinion.proposal_id != proposal.id:
+        opinion.proposal = proposal
+        audit("link_proposal", "opinion", format_code(opinion.code), proposal.number)
+        db.session.commit()
+    flash(f"已关联{proposal.kind.label} {proposal.number}：{proposal.title}。")
+    return see_other(url_for("opinions_staff.detail", opinion_id=opinion.id))
+
+
+@bp.post("/opinions/<int:opinion_id>/proposal/unlink")
+@liaison_or_admin
+def unlink_proposal(opinion_id: int) -> Response:
+    opinion = opinion_for_staff(opinion_id)
+    if not ConfirmForm(prefix="unlink").validate_on_submit():
+        return _detail_page(opinion, status=400, error="页面已过期，请刷新后再操作。")
+    if opinion.proposal is not None:
+        audit("unlink_proposal", "opinion", format_code(opinion.code), opinion.proposal.number)
+        opinion.proposal = None
+        db.session.commit()
+        flash("已取消关联。")
     return see_other(url_for("opinions_staff.detail", opinion_id=opinion.id))
 
 

@@ -311,6 +311,9 @@ def public_view(opinion: Opinion) -> dict[str, object]:
         "unit": ref(opinion.unit),  # the unit it was forwarded to (交办), or null
         "public_reply": opinion.public_reply or None,
         "rating": opinion.rating.value if opinion.rating else None,
+        # The suggestion a deputy raised from it, and how far its handling has come.
+        "proposal": {"number": opinion.proposal.number, "title": opinion.proposal.title,
+                     "stage": opinion.proposal.stage.value} if opinion.proposal else None,
     }
     if opinion.consent_publish:
         data["subject"] = opinion.subject
