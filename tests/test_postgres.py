@@ -31,6 +31,7 @@ from test_content import (  # noqa: F401
 
 # The same bodies as on SQLite (see the docstring).
 from test_contract import contract, test_every_documented_url_answers  # noqa: F401
+from test_demo_opinions import test_the_demo_gains_opinions_of_every_source_and_step_once  # noqa: F401
 from test_opinions_chain import (  # noqa: F401
     test_a_liaison_links_and_unlinks_the_suggestion_raised_from_an_opinion_audited,
     test_the_proposal_page_names_its_opinions_by_ref_and_never_the_code_or_the_resident,
