@@ -164,6 +164,26 @@ def test_a_refused_recording_keeps_everything_typed_says_why_in_chinese_and_stor
             AuditEvent.record_type == "opinion")) == 0
 
 
+def test_an_answered_opinion_recorded_without_a_phone_offers_no_rating_it_could_not_check(app, client, auth):
+    auth.as_role("liaison", "g-chenghu")
+    assert record(client, source="letter").status_code == 303
+    [opinion] = opinions(app)
+    with app.app_context():
+        stored = db.session.get(Opinion, opinion.id)
+        stored.status, stored.public_reply = OpinionStatus.REPLIED, "已修复。"
+        stored.events.append(OpinionEvent(status=OpinionStatus.REPLIED, at=utcnow()))
+        db.session.commit()
+    resident = app.test_client()
+    page = resident.get(f"/opinions/track?code={opinion.code}").get_data(as_text=True)
+    assert "已修复。" in page and "不能在网上评价答复" in page and 'name="phone_last4"' not in page
+    token = csrf_token_of(resident.get("/opinions/new").get_data(as_text=True))
+    refused = resident.post(f"/opinions/track/{opinion.code}/rate",
+                            data={"csrf_token": token, "rating": "satisfied", "phone_last4": "0000"})
+    assert refused.status_code == 400 and "没有可用于核验的手机号码" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Opinion, opinion.id).rating is None
+
+
 def test_without_a_token_nothing_is_recorded(app, client, auth):
     auth.as_role("liaison", "g-chenghu")
     response = client.post("/staff/opinions/new", data={"source": "letter", "community": CHENGHU,

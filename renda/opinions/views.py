@@ -34,6 +34,7 @@ from ..web import (
 )
 from .forms import OpinionForm, RatingForm
 from .models import (
+    ANSWERED_STATUSES,
     Opinion,
     OpinionCategory,
     OpinionEvent,
@@ -189,7 +190,9 @@ def track() -> Response:
 
 
 def can_be_rated(opinion: Opinion) -> bool:
-    return opinion.status in (OpinionStatus.REPLIED, OpinionStatus.CLOSED) and opinion.rating is None
+    """Answered, not rated yet, and with a phone to prove it is the resident's: an opinion recorded by staff
+    may have none, and one anonymised has none left."""
+    return opinion.status in ANSWERED_STATUSES and opinion.rating is None and opinion.phone is not None
 
 
 def _rating_refused(limit: RequestLimit) -> Response | None:
@@ -215,7 +218,7 @@ def rate(code: str) -> Response:
     form = RatingForm()
     if not can_be_rated(opinion):
         return render("opinions/track.html", code=code, opinion=opinion, rating_form=form, status=400,
-                      error="这条意见现在不能评价：还没有答复，或已经评价过。")
+                      error="这条意见现在不能评价：还没有答复，已经评价过，或没有可用于核验的手机号码。")
     if form.validate_on_submit():
         if opinion.phone is None or opinion.phone[-4:] != form.phone_last4.data:
             form.phone_last4.errors = ["手机号码后四位不正确"]
