@@ -22,6 +22,7 @@ $(VENV)/.test: requirements.txt requirements-test.txt | $(VENV)/bin/python
 run: $(VENV)/.runtime
 	$(FLASK) db upgrade
 	$(FLASK) content load --if-empty
+	$(FLASK) demo opinions
 	$(VENV)/bin/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) --access-logfile - \
 	  --logger-class renda.accesslog.RedactingLogger app:app
 

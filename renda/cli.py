@@ -135,6 +135,21 @@ def demo_generate(scale: int, path: Path) -> None:
     click.echo(f"已生成演示数据（{scale} 倍）：{path}")
 
 
+@demo_cli.command("opinions")
+def demo_opinions() -> None:
+    """Add the demo's residents' opinions (online, from receptions, letters, calls and visits; some raised into
+    suggestions) when the database has none; running it again adds nothing."""
+    from .demo.opinions import add_demo_opinions
+    from .district.queries import district_profile
+
+    profile = district_profile()
+    if profile is None or not profile.fictional:
+        click.echo("不是演示地区（district.yaml 没有 fictional: true，或还没有导入内容），未添加演示用群众意见。")
+        return
+    added = add_demo_opinions()
+    click.echo(f"已添加 {added} 条演示用群众意见。" if added else "数据库已有群众意见，未添加。")
+
+
 # `flask db` is Flask-Migrate's group; backup joins it there.
 @migrate_cli.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))

@@ -73,6 +73,7 @@ PROPOSAL = obj({
     "satisfaction": SATISFACTION, "overdue": BOOLEAN,
 })
 COMMUNITY = obj({"code": STRING, "name": STRING, "town": STRING, "district_code": STRING})
+OPINION_REF: Schema = {"type": "string", "pattern": "^[a-z2-9]{8}$"}
 CANDIDATE = obj({"code": STRING, "name": STRING, "town": STRING})
 ACTIVITY_KIND = enum("inspection", "research", "study", "report_back", "other")
 EVIDENCE = obj({"kind": enum("activity", "report"), "id": INTEGER, "date": NULLABLE_DATE, "title": STRING,
@@ -139,6 +140,8 @@ SCHEMAS: dict[str, Schema] = {
         "summary": STRING, "cosigners": array(component("Ref")), "co_units": array(component("Ref")),
         "supervisor": nullable("Ref"), "reply": STRING, "days_overdue": INTEGER,
         "events": array(obj({"stage": STAGE, "date": DATE})),
+        # The residents' opinions it was raised from, by their public refs; the subject only with consent.
+        "from_opinions": array(obj({"ref": OPINION_REF, "subject": NULLABLE_STRING, "replied_on": NULLABLE_DATE})),
     })]},
     "ProposalStats": obj({
         "total": INTEGER, "motions": INTEGER, "suggestions": INTEGER,
@@ -150,13 +153,15 @@ SCHEMAS: dict[str, Schema] = {
                               "overdue": INTEGER, "a_rate": RATE, "unsatisfied": INTEGER})),
     }),
     "BoardOpinion": obj({
-        "ref": {"type": "string", "pattern": "^[a-z2-9]{8}$"}, "group": nullable("Ref"), "category": STRING,
+        "ref": OPINION_REF, "group": nullable("Ref"), "category": STRING,
         "subject": STRING, "public_text": STRING, "public_reply": NULLABLE_STRING, "replied_on": NULLABLE_DATE,
     }, {"community": obj({"code": STRING, "name": STRING})}),
     "Opinion": obj({
         "code": STRING, "status": enum("submitted", "accepted", "forwarded", "replied", "closed", "declined"),
         "group": nullable("Ref"), "submitted_on": DATE, "events": array(obj({"status": STRING, "date": DATE})),
         "public_reply": NULLABLE_STRING,
+        # The suggestion a deputy raised from it, or null.
+        "proposal": {"oneOf": [obj({"number": STRING, "title": STRING, "stage": STAGE}), {"type": "null"}]},
     }, {"unit": nullable("Ref"), "subject": STRING, "public_text": NULLABLE_STRING}),
 }
 
@@ -251,7 +256,8 @@ PATHS: dict[str, Schema] = {
                                          [parameter("session", "session code (default the newest)")]),
     "/api/v1/opinions": operation(
         "The public board: answered opinions whose authors consented, by their public ref, never the tracking code",
-        page_of("BoardOpinion"), PAGING),
+        page_of("BoardOpinion"), [parameter("reception", "a reception's id: the opinions collected there"), *PAGING],
+        **{"404": answer(component("Error"), "no reception has that id")}),
     "/api/v1/opinions/{code}": operation(
         "A resident's opinion by its tracking code: stage and public reply, never personal data",
         component("Opinion"), [parameter("code", "the tracking code", where="path")], **NOT_FOUND),

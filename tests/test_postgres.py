@@ -31,6 +31,12 @@ from test_content import (  # noqa: F401
 
 # The same bodies as on SQLite (see the docstring).
 from test_contract import contract, test_every_documented_url_answers  # noqa: F401
+from test_demo_opinions import test_the_demo_gains_opinions_of_every_source_and_step_once  # noqa: F401
+from test_opinions_chain import (  # noqa: F401
+    test_a_liaison_links_and_unlinks_the_suggestion_raised_from_an_opinion_audited,
+    test_the_proposal_page_names_its_opinions_by_ref_and_never_the_code_or_the_resident,
+    test_the_tracking_page_shows_the_suggestion_and_its_stage,
+)
 from test_opinions_handling import (  # noqa: F401
     test_a_liaison_sees_only_the_opinions_of_their_group,
     test_a_step_out_of_order_is_refused_with_a_message,
@@ -42,6 +48,12 @@ from test_opinions_handling import (  # noqa: F401
     test_overdue_opinions_are_flagged_and_filtered,
     test_personal_data_is_masked_until_revealed_and_revealing_is_audited,
     test_publishing_needs_consent_and_shows_only_the_redacted_text,
+)
+from test_opinions_offline import (  # noqa: F401
+    test_a_held_receptions_line_says_what_it_collected_and_links_the_public_answers,
+    test_a_liaison_records_each_source_and_it_is_tracked_and_queued_as_one_sent_online,
+    test_a_refused_recording_keeps_everything_typed_says_why_in_chinese_and_stores_nothing,
+    test_the_board_filtered_by_reception_in_every_rendering,
 )
 from test_opinions_public import (  # noqa: F401
     test_a_database_failure_while_saving_an_opinion_keeps_personal_data_out_of_the_log,
@@ -150,6 +162,7 @@ SAME_ANSWER = [
     "/api/v1/proposals/18-2-001", "/api/v1/proposals/18-2-045", "/api/v1/proposals/18-2-001%00",
     "/api/v1/proposals/stats", "/api/v1/proposals/stats?session=18-1",
     "/api/v1/opinions/AAAAA-BBBBB", "/api/v1/opinions/%00",
+    "/api/v1/opinions?reception=chenghu-2026-11-23", "/api/v1/opinions?reception=nowhere",
 ]
 
 

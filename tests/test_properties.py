@@ -86,6 +86,7 @@ PROPOSAL_FILTERS = {"session": typed("18-1", "18-2"), "kind": typed("motion", "s
                     "unit": typed("education", "health"), "q": typed("幼儿园", "18-2"), "overdue": typed("1", "no")}
 COMMUNITY = typed("澄湖社区", "339001002", "东湖", "chenghu", "hx")
 STATION = typed("chenghu")
+RECEPTION = typed("chenghu-2026-11-23", "shiqiao-2026-10-22")
 REPORT_FILTERS = {"year": typed("2025", "2026", "2027"), "group": typed("g-chenghu"), "deputy": typed("zhang-minghua")}
 
 QUERIES = {
@@ -101,7 +102,7 @@ QUERIES = {
     "/proposals": {**PROPOSAL_FILTERS, **PAGE},
     "/proposals.csv": PROPOSAL_FILTERS,
     "/proposals/stats": {"session": typed("18-1", "18-2")},
-    "/opinions": PAGE,
+    "/opinions": {"reception": RECEPTION, **PAGE},
     "/opinions/new": {"community": COMMUNITY},
     "/opinions/route": {"community": COMMUNITY},
     "/opinions/track": {"code": typed("AAAAA-BBBBB", "aaaaabbbbb")},
@@ -114,6 +115,7 @@ QUERIES = {
     "/api/v1/reports": {**REPORT_FILTERS, **PAGE},
     "/api/v1/proposals": {**PROPOSAL_FILTERS, **PAGE},
     "/api/v1/proposals/stats": {"session": typed("18-1", "18-2")},
+    "/api/v1/opinions": {"reception": RECEPTION, **PAGE},
 }
 
 # Path parameters: `{}` is replaced by the drawn value, percent-encoded as a browser would send it.

@@ -118,6 +118,8 @@ FORMS_IN_ERROR = {
     "proposal progress": ("editor", "/staff/proposals/18-1-002", "/staff/proposals/18-1-002",
                           {"stage": "nonsense", "replied_on": "yesterday"}),
     "roster": ("editor", "/staff/roster/", "/staff/roster/", {}),
+    "recorded opinion": ("liaison", "/staff/opinions/new", "/staff/opinions/new",
+                         {"source": "reception", "community": "火星村", "phone": "123", "body": "短"}),
 }
 
 

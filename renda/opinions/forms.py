@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Re
 from ..areas.models import Community
 from ..areas.queries import Lookup, community_label, find_community
 from ..vocabulary import Satisfaction
-from .models import DECLINE_REASONS, OpinionCategory
+from .models import DECLINE_REASONS, OpinionCategory, OpinionSource
 
 MOBILE = re.compile(r"^1[3-9][0-9]{9}$")  # ASCII digits only: \d would take full-width ones
 
@@ -21,7 +21,22 @@ def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
-class OpinionForm(FlaskForm):
+class HowReceived(FlaskForm):
+    """How an opinion recorded by staff reached them: defined before the fields it shares with the resident's
+    form, so that the form (and its error summary) asks it first."""
+
+    source = RadioField("意见来源", choices=[SelectChoice(s.value, s.label) for s in OpinionSource
+                                         if s is not OpinionSource.ONLINE],
+                        validators=[InputRequired("请选择意见是怎么收到的")],
+                        invalid_choice_message="请选择意见是怎么收到的")
+    # The choices are the receptions the staff member may name (set by the page), by their public id.
+    reception = SelectField("在哪一次接待日收集", validators=[Optional()],
+                            invalid_choice_message="请选择列表中的接待日")
+
+
+class OpinionFields(FlaskForm):
+    """What every opinion says, however it came: where, what kind, about what, and who (optionally) sent it."""
+
     community = StringField("所在社区或村", filters=[_strip], validators=[
         DataRequired("请填写您所在的社区或村"), Length(max=100, message="社区或村的名称最多 100 个字"),
     ])
@@ -38,15 +53,6 @@ class OpinionForm(FlaskForm):
     name = StringField("姓名或称呼（选填）", filters=[_strip], validators=[
         Optional(), Length(max=50, message="姓名最多 50 个字"),
     ])
-    phone = StringField("手机号码", filters=[_strip], validators=[
-        DataRequired("请填写手机号码"), Regexp(MOBILE, message="请填写 11 位手机号码，例如 13812345678"),
-    ])
-    consent_pi = BooleanField("我同意本站按照《个人信息保护说明》处理我的姓名和手机号码", validators=[
-        DataRequired("需要您同意处理个人信息，才能转交您的意见"),
-    ])
-    consent_publish = BooleanField("我同意在去除个人信息后公开我的意见和答复（选填）")
-    # A field people never see or fill; software that fills every field gives itself away.
-    website = StringField("网站", validators=[Optional()])
 
     # The community the resident named, once validation has looked it up (None before, or when it found none).
     found: Lookup | None = None
@@ -69,6 +75,38 @@ class OpinionForm(FlaskForm):
     def validate_category(self, field: SelectField) -> None:
         if field.data not in {c.value for c in OpinionCategory}:
             raise ValidationError("请选择列表中的类别")
+
+
+PHONE_MESSAGE = "请填写 11 位手机号码，例如 13812345678"
+
+
+class OpinionForm(OpinionFields):
+    """The resident's own form (CONTRACT.md "Opinion form")."""
+
+    phone = StringField("手机号码", filters=[_strip], validators=[
+        DataRequired("请填写手机号码"), Regexp(MOBILE, message=PHONE_MESSAGE),
+    ])
+    consent_pi = BooleanField("我同意本站按照《个人信息保护说明》处理我的姓名和手机号码", validators=[
+        DataRequired("需要您同意处理个人信息，才能转交您的意见"),
+    ])
+    consent_publish = BooleanField("我同意在去除个人信息后公开我的意见和答复（选填）")
+    # A field people never see or fill; software that fills every field gives itself away.
+    website = StringField("网站", validators=[Optional()])
+
+
+class RecordedOpinionForm(HowReceived, OpinionFields):
+    """An opinion a liaison (or the committee's staff) writes down for a resident: a letter, a call, a visit, or
+    what a resident said at a reception. The resident's name and phone where they gave them, checked as online."""
+
+    phone = StringField("手机号码（选填）", filters=[_strip], validators=[
+        Optional(), Regexp(MOBILE, message=PHONE_MESSAGE),
+    ])
+    consent_pi = BooleanField("群众同意按照《个人信息保护说明》处理其姓名和手机号码（留了姓名或电话时必选）")
+    consent_publish = BooleanField("群众同意在去除个人信息后公开其意见和答复")
+
+    def validate_consent_pi(self, field: BooleanField) -> None:
+        if (self.name.data or self.phone.data) and not field.data:
+            raise ValidationError("留了姓名或电话的，须经群众同意处理其个人信息；不同意的，请不要填写姓名和电话")
 
 
 class RatingForm(FlaskForm):
@@ -115,4 +153,12 @@ class ReplyForm(ActionForm):
 class PublishForm(FlaskForm):
     public_text = TextAreaField("公开文本（去除姓名、电话、地址等个人信息后的意见内容）", filters=[_strip], validators=[
         Optional(), Length(max=2000, message="公开文本最多 2000 字"),
+    ])
+
+
+class ProposalLinkForm(FlaskForm):
+    """The suggestion (or motion) a deputy raised from the opinion, named by its number."""
+
+    number = StringField("议案建议编号", filters=[_strip], validators=[
+        DataRequired("请填写议案建议的编号，例如 18-2-045"), Length(max=40, message="编号最多 40 个字符"),
     ])

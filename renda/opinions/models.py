@@ -5,18 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from flask import current_app
-from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, String, and_, case, func, or_, select
+from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, String, and_, case, exc, func, or_, select
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, selectinload
 
 from ..areas.models import Community
 from ..db import AUDIENCE, Audience, Choice, Model, choice, db, flag, intpk, text, timestamp, utcnow
 from ..deputies.models import DeputyGroup
+from ..problems import Problem
 from ..proposals.models import Proposal, Unit
 from ..rates import percent
-from ..stations.models import Reception
+from ..stations.models import Reception, ReceptionStatus
 from ..vocabulary import Satisfaction
 
 if TYPE_CHECKING:
@@ -64,6 +66,8 @@ NEXT_STATUSES: dict[OpinionStatus, tuple[OpinionStatus, ...]] = {
     OpinionStatus.DECLINED: (),
 }
 OPEN_STATUSES = (OpinionStatus.SUBMITTED, OpinionStatus.ACCEPTED, OpinionStatus.FORWARDED)
+# An opinion is answered once it has a reply (and stays so when closed): what the board shows and tallies count.
+ANSWERED_STATUSES = (OpinionStatus.REPLIED, OpinionStatus.CLOSED)
 
 DECLINE_REASONS = {
     "litigation": "该事项已进入诉讼、仲裁、行政复议等法定程序（涉诉涉法事项），请通过相应法定途径反映。",
@@ -149,6 +153,43 @@ def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
+# A collision of 50-bit codes (or 39-bit refs) is unlikely: a new opinion is tried with fresh keys this many times.
+KEY_TRIES = 5
+
+
+def commit_new_opinion(opinion: Opinion, with_keys: Callable[[Opinion], None] | None = None) -> bool:
+    """Give a new opinion its tracking code and public ref, and commit it; False when every try collided.
+
+    However it came (the resident's form, a liaison recording a letter), an opinion gets its keys here.
+    `with_keys` adds, after each draw, what names the opinion by its keys (the staff's audit entry), so that
+    it is committed with the keys that stuck.
+    """
+    for _ in range(KEY_TRIES):
+        opinion.code, opinion.ref = new_code(), new_ref()
+        db.session.add(opinion)
+        if with_keys is not None:
+            with_keys(opinion)
+        try:
+            db.session.commit()
+            return True
+        except exc.IntegrityError:
+            db.session.rollback()
+    return False
+
+
+def check_opinion_source(source: OpinionSource, reception: Reception | None) -> list[Problem]:
+    """How an opinion came must be told whole: one collected at a reception names the reception, held by then;
+    one that came otherwise names none."""
+    if source is OpinionSource.RECEPTION:
+        if reception is None:
+            return [Problem("reception", "接待日当面反映的意见，请选择是在哪一次接待日收集的")]
+        if reception.status is not ReceptionStatus.HELD:
+            return [Problem("reception", "只能选择已举行的接待日")]
+    elif reception is not None:
+        return [Problem("reception", f"来源为“{source.label}”的意见不属于接待日，请不要选择接待日")]
+    return []
+
+
 def normalise_code(text: str) -> str | None:
     """A typed tracking code as stored: upper case, without hyphens or spaces; None when it cannot be one."""
     code = re.sub(r"[\s\-－—]", "", text or "").upper()
@@ -168,7 +209,7 @@ def opinion_by_code(text: str) -> Opinion | None:
     return db.session.scalars(
         select(Opinion).where(Opinion.code == code)
         .options(selectinload(Opinion.events), joinedload(Opinion.group), joinedload(Opinion.community),
-                 joinedload(Opinion.unit))
+                 joinedload(Opinion.unit), joinedload(Opinion.proposal))
     ).first()
 
 

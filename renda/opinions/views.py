@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, request, url_for
 from flask_limiter import RequestLimit
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import exc, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..areas.models import Community, ElectoralDistrict
@@ -16,7 +16,7 @@ from ..db import db, utcnow
 from ..deputies.models import DeputyGroup
 from ..extensions import csrf, limiter
 from ..refs import ref
-from ..stations.models import Station
+from ..stations.models import Reception, Station
 from ..web import (
     BadParameter,
     Format,
@@ -27,23 +27,26 @@ from ..web import (
     count_against,
     is_cross_site,
     paginate,
+    params,
     render,
     see_other,
     twins,
 )
 from .forms import OpinionForm, RatingForm
 from .models import (
+    ANSWERED_STATUSES,
     Opinion,
     OpinionCategory,
     OpinionEvent,
     OpinionStatus,
+    commit_new_opinion,
     format_code,
     new_code,
-    new_ref,
     opinion_by_code,
     overdue_limits,
     satisfaction_by_group,
 )
+from .queries import on_board, reception_by_ref
 
 bp = public(Blueprint("opinions", __name__))
 
@@ -116,15 +119,7 @@ def submit() -> Response:
         consent_publish=form.consent_publish.data, status=OpinionStatus.SUBMITTED, submitted_at=utcnow(),
     )
     opinion.events.append(OpinionEvent(status=OpinionStatus.SUBMITTED, at=opinion.submitted_at))
-    for _ in range(5):  # a collision of 50-bit codes (or 39-bit refs) is unlikely; retry rather than fail on one
-        opinion.code, opinion.ref = new_code(), new_ref()
-        db.session.add(opinion)
-        try:
-            db.session.commit()
-            break
-        except exc.IntegrityError:
-            db.session.rollback()
-    else:
+    if not commit_new_opinion(opinion):
         abort(503)
     # Acknowledged only now, after the commit.
     return see_other(url_for("opinions.receipt", code=format_code(opinion.code)))
@@ -195,7 +190,9 @@ def track() -> Response:
 
 
 def can_be_rated(opinion: Opinion) -> bool:
-    return opinion.status in (OpinionStatus.REPLIED, OpinionStatus.CLOSED) and opinion.rating is None
+    """Answered, not rated yet, and with a phone to prove it is the resident's: an opinion recorded by staff
+    may have none, and one anonymised has none left."""
+    return opinion.status in ANSWERED_STATUSES and opinion.rating is None and opinion.phone is not None
 
 
 def _rating_refused(limit: RequestLimit) -> Response | None:
@@ -221,7 +218,7 @@ def rate(code: str) -> Response:
     form = RatingForm()
     if not can_be_rated(opinion):
         return render("opinions/track.html", code=code, opinion=opinion, rating_form=form, status=400,
-                      error="这条意见现在不能评价：还没有答复，或已经评价过。")
+                      error="这条意见现在不能评价：还没有答复，已经评价过，或没有可用于核验的手机号码。")
     if form.validate_on_submit():
         if opinion.phone is None or opinion.phone[-4:] != form.phone_last4.data:
             form.phone_last4.errors = ["手机号码后四位不正确"]
@@ -257,22 +254,38 @@ def board_item(opinion: Opinion) -> dict[str, object]:
     }
 
 
+def reception_filter() -> Reception | None:
+    """The board's `?reception=` (a reception's public id): the answers to what was collected there. An unknown
+    one is a notice and the whole board on the page, 404 in JSON."""
+    reader = params()
+    key = reader.text("reception", 120)
+    if not key:
+        return None
+    found = reception_by_ref(key)
+    if found is None:
+        reader.reject("reception", "没有这个接待日", "没有找到这个接待日，下面是全部公开的意见。", 404)
+    return found
+
+
 @twins(bp, "/opinions", "board", api="/api/v1/opinions", csv="/opinions.csv")
 def board() -> Page:
-    """Answered opinions whose authors consented, in the text staff wrote for the public."""
+    """Answered opinions whose authors consented, in the text staff wrote for the public; `?reception=` keeps
+    those collected at one reception."""
+    reception = reception_filter()
     statement = (
         select(Opinion)
-        .where(Opinion.consent_publish, Opinion.public_text != "",
-               Opinion.status.in_([OpinionStatus.REPLIED, OpinionStatus.CLOSED]))
+        .where(on_board())
         .options(joinedload(Opinion.community), joinedload(Opinion.group), selectinload(Opinion.events))
         .order_by(Opinion.submitted_at.desc(), Opinion.id.desc())
     )
+    if reception is not None:
+        statement = statement.where(Opinion.reception_id == reception.id)
     listing = ListData(paginate(statement), board_item)
-    data = {"pager": listing.pager}
+    data = {"pager": listing.pager, "reception": reception, "notices": params().notices}
     if answer_format() is Format.HTML:
         data["satisfaction"] = satisfaction_by_group()
     return Page("opinions/board.html", json=listing.as_json, columns=BOARD_COLUMNS, filename="opinions.csv",
-                data=data)
+                args={"reception": reception.ref} if reception is not None else {}, data=data)
 
 
 @twins(bp, "", "detail", html=False, api="/api/v1/opinions/<code>", api_endpoint="api_detail",
@@ -301,6 +314,9 @@ def public_view(opinion: Opinion) -> dict[str, object]:
         "unit": ref(opinion.unit),  # the unit it was forwarded to (交办), or null
         "public_reply": opinion.public_reply or None,
         "rating": opinion.rating.value if opinion.rating else None,
+        # The suggestion a deputy raised from it, and how far its handling has come.
+        "proposal": {"number": opinion.proposal.number, "title": opinion.proposal.title,
+                     "stage": opinion.proposal.stage.value} if opinion.proposal else None,
     }
     if opinion.consent_publish:
         data["subject"] = opinion.subject

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, request
 
 from .. import clock
 from ..cache import public
 from ..district.models import CongressSession
 from ..district.queries import sessions_newest_first
+from ..opinions.queries import opinions_raised_into
 from ..web import BadParameter, Format, Page, answer_format, params, twins
 from .params import list_page, read_filters
 from .queries import (
@@ -39,10 +42,18 @@ def index() -> Page:
 
 @twins(bp, "/proposals/<number>", "detail", api="/api/v1/proposals/<number>")
 def detail(number: str) -> Page:
-    """One proposal: its particulars, people, units and the timeline of its handling."""
+    """One proposal: its particulars, people, units, the timeline of its handling, and the residents' opinions
+    it was raised from (by their public refs: never a tracking code or anything of the resident)."""
     proposal, day = get_proposal(number), clock.today()
-    return Page("proposals/detail.html", data={"proposal": proposal, "day": day},
-                json=lambda: proposal_detail(proposal, day))
+    raised_from = opinions_raised_into(proposal)
+
+    def as_json() -> dict[str, Any]:
+        return {**proposal_detail(proposal, day), "from_opinions": [
+            {"ref": o.ref, "subject": o.subject, "replied_on": o.replied_on.isoformat() if o.replied_on else None}
+            for o in raised_from]}
+
+    return Page("proposals/detail.html", data={"proposal": proposal, "day": day, "from_opinions": raised_from},
+                json=as_json)
 
 
 def _stats_session() -> tuple[list[CongressSession], CongressSession | None, str | None]:

@@ -214,6 +214,7 @@ AUDIT_ACTIONS = {
     "view_personal": "查看个人信息", "accepted": "受理", "forwarded": "交办", "replied": "答复", "closed": "办结",
     "declined": "不予受理", "publish": "发布", "unpublish": "撤回发布", "cancel": "取消", "move": "改期",
     "import": "导入", "proposal.update": "登记办理情况",
+    "record": "代为登记", "link_proposal": "关联议案建议", "unlink_proposal": "取消关联议案建议",
 }
 AUDIT_RECORD_TYPES = {
     "staff_user": "工作人员账号", "opinion": "群众意见", "report_back": "述职报告", "reception": "接待日",

@@ -15,6 +15,7 @@ from ..cache import public
 from ..db import db
 from ..deputies.models import DeputyGroup
 from ..district.queries import district_profile
+from ..opinions.queries import Collected, collected_at_receptions
 from ..refs import ref
 from ..web import Format, ListData, Page, answer_format, paginate, paginate_list, params, twins
 from .feeds import calendar_response, reception_calendar, reception_json, station_json
@@ -59,17 +60,28 @@ def index() -> Page:
                       "schedule_text": schedule_text})
 
 
+def collected(days: list[ReceptionDay], start: dt.date, end: dt.date,
+              stations: Station | None) -> dict[str, Collected]:
+    """What the held receptions among `days` collected, for their lines on a page (not in JSON): one query, and
+    none when no reception shown was held."""
+    if answer_format() is not Format.HTML or not any(d.status is ReceptionStatus.HELD for d in days):
+        return {}
+    return collected_at_receptions(start, end, stations)
+
+
 def station_page_data(station: Station) -> dict[str, Any]:
     day = clock.today()
     # The last twelve months and what lies ahead in one read: stored days however far ahead, rule days
     # for the next three months.
     days = receptions_between(add_months(day, -12), None, day, station)
     upcoming = [d for d in days if d.date >= day]
+    past = [d for d in days if d.date < day]
     return {
         "station": station,
         "upcoming": upcoming,
         "next_reception": next((d for d in upcoming if d.status is ReceptionStatus.PLANNED), None),
-        "past": sorted((d for d in days if d.date < day), key=lambda d: (d.date, d.start or dt.time()), reverse=True),
+        "past": sorted(past, key=lambda d: (d.date, d.start or dt.time()), reverse=True),
+        "collected": collected(past, add_months(day, -12), day - dt.timedelta(days=1), station),
         "practice": reception_practice([station], day)[station.id],
         "activity_practice": activity_practice(station.groups, day),
         "deputies": stationed_deputies(station),
@@ -209,5 +221,6 @@ def receptions() -> Page:
     }
     if answer_format() is Format.HTML:  # the station choice is the form's
         data["stations"] = db.session.scalars(select(Station).order_by(Station.slug)).all()
+        data["collected"] = collected(days, first, last, station)
     return Page("stations/receptions.html", block="results", json=listing.as_json, columns=RECEPTION_COLUMNS,
                 args=args, filename="receptions.csv", data=data)

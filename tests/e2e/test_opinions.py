@@ -172,3 +172,39 @@ def test_the_printed_receipt_keeps_only_the_code_and_the_group(live_app, live_se
     page.emulate_media(media="screen")
     expect(page.locator(".print-hint")).to_be_visible()
     assert page.console_errors == []
+
+
+def test_a_liaison_records_an_opinion_said_at_a_reception_and_prints_the_receipt_for_the_resident(
+        live_app, live_server, page, staff_account, sign_in, axe, layout):
+    group_slug, group_name, _ = route_of(live_app, YUEYAWAN)
+    subject = f"接待日反映停车难 {secrets.token_hex(3)}"
+    sign_in(page, staff_account("liaison", group_slug))
+    page.get_by_role("navigation", name="工作人员导航").get_by_role("link", name="登记来信来访").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("登记来信来访意见")
+    page.get_by_label("接待日当面反映", exact=True).check()
+    page.get_by_label("在哪一次接待日收集").select_option(index=1)  # the latest held reception of the station
+    page.get_by_label("所在社区或村", exact=True).press_sequentially("月牙湾", delay=40)
+    expect(page.locator("#route-preview")).to_contain_text(group_name)
+    page.get_by_label("所在社区或村", exact=True).fill("月牙湾社区（澄湖街道）")
+    page.get_by_label("类别", exact=True).select_option(label="社区治理")
+    page.get_by_label("标题", exact=True).fill(subject)
+    page.get_by_label("具体内容", exact=True).fill("小区车位太少，晚上消防通道停满了车，物业管不了。")
+    page.get_by_label("姓名或称呼（选填）", exact=True).fill("李师傅")
+    page.get_by_label("手机号码（选填）", exact=True).fill("13912345678")
+    page.get_by_label(re.compile("^群众同意按照")).check()
+    assert axe(page) == [] and layout(page) == []
+    page.get_by_role("button", name="登记并生成回执").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("意见已登记")
+    code = page.locator(".receipt-code").inner_text().strip()
+    assert CODE.match(code), code
+    page.emulate_media(media="print")
+    for hidden in (".staff-nav", ".site-header", ".site-footer", ".print-hint"):
+        expect(page.locator(hidden).first).to_be_hidden()
+    printed = page.locator("body").inner_text()
+    assert code in printed and group_name in printed
+    assert subject not in printed and "李师傅" not in printed and "13912345678" not in printed
+    page.emulate_media(media="screen")
+    page.get_by_role("link", name="查看这条意见").click()
+    expect(page.locator(".facts")).to_contain_text("接待日当面反映")
+    assert page.console_errors == []
