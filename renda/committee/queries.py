@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..db import db
@@ -65,13 +65,13 @@ def member_years(members: Sequence[Deputy], year: int) -> list[MemberYear]:
     return years
 
 
-def committee_members() -> list[Deputy]:
+def committee_members() -> Select[tuple[Deputy]]:
     """The standing-committee members in office, by pinyin, with the deputies linked to them."""
-    return list(db.session.scalars(
+    return (
         select(Deputy).where(Deputy.committee_member.is_(True), Deputy.status == DeputyStatus.ACTIVE)
         .options(selectinload(Deputy.liaison_deputies), joinedload(Deputy.group))
-        .order_by(Deputy.pinyin)
-    ))
+        .order_by(Deputy.pinyin, Deputy.id)
+    )
 
 
 def contacts_of(member: Deputy, year: int) -> list[Contact]:

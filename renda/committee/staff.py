@@ -62,7 +62,8 @@ def member_or_404(slug: str) -> Deputy:
 def contacts() -> Response:
     """Each member's contacts this year, and where to record one."""
     year = clock.today().year
-    return render("committee/staff_contacts.html", standings=member_years(committee_members(), year), year=year)
+    members = db.session.scalars(committee_members()).all()
+    return render("committee/staff_contacts.html", standings=member_years(members, year), year=year)
 
 
 @bp.route("/contacts/<slug>/new", methods=["GET", "POST"])

@@ -5,15 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
 
 from .. import clock
 from ..cache import public
-from ..deputies.models import Deputy, DeputyStatus
 from ..refs import ref
 from ..web import ListData, Page, paginate, params, twins, year_param
-from .queries import MemberYear, first_contact_year, member_years
+from .queries import MemberYear, committee_members, first_contact_year, member_years
 
 bp = public(Blueprint("committee", __name__))
 
@@ -30,11 +27,7 @@ def member_json(year: int, standing: MemberYear) -> dict[str, Any]:
 def index() -> Page:
     """Each standing-committee member, the deputies they keep contact with, and their contacts of the year."""
     year = year_param()
-    pager = paginate(
-        select(Deputy).where(Deputy.committee_member.is_(True), Deputy.status == DeputyStatus.ACTIVE)
-        .options(selectinload(Deputy.liaison_deputies), joinedload(Deputy.group))
-        .order_by(Deputy.pinyin, Deputy.id)
-    )
+    pager = paginate(committee_members())
     standings = member_years(list(pager.items), year)
     first = min(first_contact_year() or year, year, clock.today().year)
     listing = ListData(pager, lambda s: member_json(year, s), items=standings)

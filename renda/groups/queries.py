@@ -198,15 +198,6 @@ def opinion_figures(group_ids: Sequence[int], year: int) -> dict[int, OpinionFig
 
 # --- the groups --------------------------------------------------------------------------------------------------
 
-def all_groups() -> list[DeputyGroup]:
-    """Every group with its station and leader, by slug."""
-    return list(db.session.scalars(
-        select(DeputyGroup).options(joinedload(DeputyGroup.station), joinedload(DeputyGroup.leader),
-                                    selectinload(DeputyGroup.districts))
-        .order_by(DeputyGroup.slug)
-    ))
-
-
 def group_or_404(slug: str) -> DeputyGroup:
     group = db.session.scalars(
         select(DeputyGroup).where(DeputyGroup.slug == slug[:80])
