@@ -18,6 +18,7 @@ from ..areas.models import Community, ElectoralDistrict, Town
 from ..committee.models import Contact, ContactMode, check_contact
 from ..db import WEB_REF_PREFIX, db
 from ..deputies.models import (
+    RESERVED_SLUGS,
     Activity,
     ActivityKind,
     Deputy,
@@ -39,6 +40,7 @@ from ..proposals.models import (
     Unit,
     check_proposal,
 )
+from ..records.models import DutyEntry, DutyItem, DutyStatus, check_duty, parse_scoring
 from ..reports.models import ReportBack, ReportStatus
 from ..stations.models import Reception, ReceptionStatus, Station, StationKind, check_reception
 from ..vocabulary import Satisfaction
@@ -94,12 +96,14 @@ def _load(root: Path) -> Loaded:
     receptions = _load_receptions(root, stations, deputies)
     activities = _load_activities(root, groups, deputies)
     contacts = _load_contacts(root, deputies)
+    duties = _load_duties(root, deputies)
     proposals = _load_proposals(root, sessions, deputies, units)
     reports = _load_reports(root, deputies, groups)
     loaded.counts = {
         "stations": len(stations), "groups": len(groups), "districts": len(districts),
         "communities": len(communities), "deputies": len(deputies), "units": len(units),
         "receptions": len(receptions), "activities": len(activities), "contacts": len(contacts),
+        "duties": len(duties),
         "proposals": len(proposals), "reports": len(reports),
     }
     return loaded
@@ -120,7 +124,7 @@ def _load_district(root: Path) -> dict[str, CongressSession]:
     index = {"district": profiles[0]} if profiles else {}
     upsert(index, "district", DistrictProfile, name=required("name"), term=required("term"),
            organiser=required("organiser"), contact=required("contact"), fictional=bool(data.get("fictional")),
-           committee_contacts_per_year=_contacts_per_year(path, data))
+           committee_contacts_per_year=_contacts_per_year(path, data), scoring=_scoring(path, data))
     sessions = existing(CongressSession, "code")
     line = _yaml_key_line(path, "sessions")
     entries = data.get("sessions") or []
@@ -148,6 +152,14 @@ def _contacts_per_year(path: Path, data: dict[str, Any]) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 365:
         raise ContentError(str(path), line, "“practice.committee_contacts_per_year”应为 1 到 365 的整数")
     return value
+
+
+def _scoring(path: Path, data: dict[str, Any]) -> dict[str, Any] | None:
+    """`scoring`, checked by records.models.parse_scoring, as the profile keeps it (None: nothing is scored)."""
+    scoring, problems = parse_scoring(data.get("scoring"))
+    if problems:
+        raise ContentError(str(path), _yaml_key_line(path, "scoring"), problems[0].message)
+    return None if scoring is None else scoring.as_config()
 
 
 def _yaml_cell(value: object) -> str:
@@ -183,6 +195,8 @@ def _yaml_key_line(path: Path, key: str) -> int:
 def _load_stations(root: Path) -> dict[str, Station]:
     stations = existing(Station, "slug")
     for row in read_csv(root, schema.STATIONS):
+        if row.text("slug") in RESERVED_SLUGS:
+            raise row.error(f"“{row.text('slug')}”是本站保留的网址，不能用作联络站的 slug")
         schedule = row.text("schedule", required=False)
         if schedule:
             try:
@@ -252,6 +266,7 @@ def deputy_values(row: Row, districts: dict[str, ElectoralDistrict], groups: dic
         occupation=row.text("occupation", False, None), sector=row.text("sector", False, None),
         status=row.choice("status", DeputyStatus), committee_member=row.yes_no("committee_member"),
         photo=row.text("photo", False, None), bio=row.text("bio", False, None),
+        elected_on=row.date("elected_on", False),
     )
 
 
@@ -367,6 +382,21 @@ def _load_contacts(root: Path, deputies: dict[str, Deputy]) -> dict[str, Contact
         upsert(contacts, key, Contact, ref=key, member=member, deputy=deputy, date=date,
                mode=row.choice("mode", ContactMode), topic=topic)
     return contacts
+
+
+def _load_duties(root: Path, deputies: dict[str, Deputy]) -> dict[str, DutyEntry]:
+    """duties.csv: the record items no other file holds, confirmed as loaded."""
+    entries = existing(DutyEntry, "ref")
+    today = clock.today()
+    for row in read_csv(root, schema.DUTIES):
+        key = _file_key(row)
+        item, date = row.choice("item", DutyItem), row.date("date")
+        title, place = row.text("title", max_length=None), row.text("place", False, max_length=None)
+        note = row.text("note", False, max_length=None)
+        row.refuse(check_duty(item, date, title, place, note, today))
+        upsert(entries, key, DutyEntry, ref=key, deputy=row.ref("deputy_slug", deputies, "代表"), date=date,
+               item=item, title=title, place=place, note=note, status=DutyStatus.CONFIRMED)
+    return entries
 
 
 def _load_proposals(root: Path, sessions: dict[str, CongressSession], deputies: dict[str, Deputy],

@@ -75,7 +75,8 @@ DEPUTIES = _file("deputies.csv", "slug", _required("slug", Kind.SLUG), _required
                  _required("gender", Kind.CHOICE), Column("ethnicity"), Column("party"),
                  _required("level", Kind.CHOICE), Column("district_code", Kind.REF), Column("group_slug", Kind.REF),
                  Column("occupation"), Column("sector"), _required("status", Kind.CHOICE),
-                 Column("committee_member", Kind.YES_NO), Column("photo"), Column("bio"))
+                 Column("committee_member", Kind.YES_NO), Column("photo"), Column("bio"),
+                 _added("elected_on", Kind.DATE))
 LIAISONS = _file("liaisons.csv", None, _required("committee_member_slug", Kind.REF),
                  _required("deputy_slug", Kind.REF))
 UNITS = _file("units.csv", "slug", _required("slug", Kind.SLUG), _required("name"))
@@ -89,6 +90,8 @@ ACTIVITIES = _file("activities.csv", "id", _required("id"), _required("group_slu
 CONTACTS = _file("contacts.csv", "id", _required("id"), _required("committee_member_slug", Kind.REF),
                  _required("deputy_slug", Kind.REF), _required("date", Kind.DATE), _required("mode", Kind.CHOICE),
                  Column("topic"), optional=True)
+DUTIES = _file("duties.csv", "id", _required("id"), _required("deputy_slug", Kind.REF), _required("date", Kind.DATE),
+               _required("item", Kind.CHOICE), _required("title"), Column("place"), Column("note"), optional=True)
 PROPOSALS = _file("proposals.csv", "number", _required("number"), _required("session", Kind.REF),
                   _required("kind", Kind.CHOICE), _required("title"), Column("summary"),
                   _required("lead_slug", Kind.REF), Column("cosigner_slugs", Kind.REFS), Column("category"),
@@ -101,4 +104,4 @@ PROPOSALS = _file("proposals.csv", "number", _required("number"), _required("ses
 
 # Every CSV file of a content folder, in the order the demo generator fills them.
 CSV_FILES = (AREAS, DISTRICTS, GROUPS, STATIONS, DEPUTIES, LIAISONS, UNITS, RECEPTIONS, ACTIVITIES, CONTACTS,
-             PROPOSALS)
+             DUTIES, PROPOSALS)

@@ -22,6 +22,8 @@ from .data import (
     CONTACT_TOPICS,
     DEPARTMENTS,
     DISTRICT_NAME,
+    DUTY_PLACES,
+    DUTY_TITLES,
     EDUCATION,
     GIVEN,
     GROUP_SPLITS,
@@ -51,6 +53,15 @@ from .data import (
 )
 
 SEED = 20261126
+# The demo district's scoring (district.yaml `scoring`): public bands, six months of term before comparing.
+SCORING: dict[str, Any] = {
+    "public": True,
+    "min_months": 6,
+    "points": {"congress": 10, "committee_sitting": 5, "group_activity": 5, "reception": 5, "proposal_lead": 8,
+               "proposal_cosign": 2, "report_back": 10, "training": 3, "inspection": 4, "voter_contact": 2,
+               "research": 8, "service": 2},
+    "caps": {"reception": 30, "proposal_cosign": 10, "voter_contact": 20, "service": 10},
+}
 DEFAULT_TODAY = dt.date(2026, 11, 26)
 DAY = dt.timedelta(days=1)
 
@@ -216,6 +227,7 @@ class _Demo:
             "fictional": True,
             "sessions": SESSIONS,
             "practice": {"committee_contacts_per_year": 4},
+            "scoring": SCORING,
         }
         (path / "district.yaml").write_text(
             "# 演示数据：本区、人员和地点均为虚构。\n" + _dump_yaml(district), encoding="utf-8")
@@ -251,6 +263,7 @@ class _Demo:
         later = random.Random(SEED + copy + 7919)
         self._activity_texts(later, groups)
         self._contacts(later, committee)
+        self._duties(random.Random(SEED + copy + 104729), deputies)
 
     def _map(self, rng: random.Random, name_sfx: str, slug_sfx: str
              ) -> tuple[list[Group], list[Station], Districts, list[str]]:
@@ -602,6 +615,43 @@ class _Demo:
                     "date": day.isoformat(), "mode": weighted(rng, [("visit", 4), ("phone", 3), ("meeting", 2),
                                                                     ("online", 1)]),
                     "topic": rng.choice(CONTACT_TOPICS)})
+
+    def _duties(self, rng: random.Random, deputies: list[Deputy]) -> None:
+        """Last year's and this year's reported duties of each active deputy (duties.csv), and a few deputies
+        elected this summer in by-elections, too new to be compared."""
+        active = [d for d in deputies if d.status == "active"]
+        by_election = {d.slug for d in rng.sample([d for d in active if d.level == "county"], 3)}
+        for row in self.rows["deputies"]:
+            if row["slug"] in by_election:
+                row["elected_on"] = dt.date(self.today.year, 7, 1).isoformat()
+        for d in active:
+            if d.slug in by_election:
+                d.row["elected_on"] = dt.date(self.today.year, 7, 1).isoformat()
+        for d in active:  # each deputy's rows
+            elected = dt.date.fromisoformat(d.row["elected_on"]) if d.row.get("elected_on") else None
+            busy = rng.random()  # how much this deputy reports: some a lot, some hardly anything
+            if d.slug == "zhang-minghua":  # the deputy the README and the browser tests visit
+                busy = 1.0
+            rows = []
+            for session in SESSIONS:
+                if (elected is None or session["opened_on"] >= elected) and rng.random() < 0.95:
+                    rows.append((session["opened_on"], "congress", f"出席{session['name']}", "澄湖区会议中心"))
+            for year in (self.today.year - 1, self.today.year):
+                first = max(dt.date(year, 1, 1), elected or dt.date.min)
+                last = min(dt.date(year, 12, 31), self.today - DAY)
+                if first > last:
+                    continue
+                for item, most in (("committee_sitting", 2), ("training", 3), ("inspection", 3),
+                                   ("voter_contact", 8), ("research", 1), ("service", 3)):
+                    if item == "committee_sitting" and d.level != "county":
+                        continue
+                    for _ in range(round(rng.randint(0, most) * busy)):
+                        title = rng.choice(DUTY_TITLES[item]).format(n=rng.randint(20, 40))
+                        place = "所在选区" if item in ("voter_contact", "service") else rng.choice(DUTY_PLACES)
+                        rows.append((random_day(rng, first, last), item, title, place))
+            for n, (day, item, title, place) in enumerate(sorted(rows), 1):
+                self.rows["duties"].append({"id": f"d-{d.slug}-{n}", "deputy_slug": d.slug, "date": day.isoformat(),
+                                            "item": item, "title": title, "place": place, "note": ""})
 
     # --- proposals ---
     def _proposals(self, rng: random.Random, deputies: list[Deputy], committee: list[Deputy],

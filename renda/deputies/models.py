@@ -100,6 +100,8 @@ class Deputy(Model):
     committee_member: Mapped[flag]
     photo: Mapped[str] = mapped_column(String(200), default="")
     bio: Mapped[text]
+    # deputies.csv `elected_on`, where given: when this deputy's term began (else the term's first session).
+    elected_on: Mapped[dt.date | None] = mapped_column(Date)
 
     district: Mapped[ElectoralDistrict | None] = relationship(back_populates="deputies")
     group: Mapped[DeputyGroup | None] = relationship(back_populates="deputies", foreign_keys=[group_id])
@@ -116,6 +118,9 @@ class Deputy(Model):
         return value
 
 
+# Paths under /deputies/<slug>/ and /stations/<slug>/ (and /scoring): no deputy or station may take them as slug.
+RESERVED_SLUGS = frozenset({"scoring", "record", "card", "notice"})
+
 # The longest text each field holds: its column's length; a biography is a page.
 DEPUTY_TEXT_LIMITS = {"name": 50, "ethnicity": 20, "party": 40, "occupation": 200, "sector": 40, "photo": 200,
                       "bio": 4000}
@@ -125,6 +130,8 @@ def check_deputy(values: Mapping[str, Any], photos: Path) -> list[Problem]:
     """Every rule a deputy's fields keep, whoever writes them (deputies.csv or a roster upload): `values` are the
     Deputy's attributes; a photo must be a file of the folder `photos`."""
     problems = []
+    if values.get("slug") in RESERVED_SLUGS:
+        problems.append(Problem("slug", f"“{values['slug']}”是本站保留的网址，不能用作代表的 slug"))
     for attribute, limit in DEPUTY_TEXT_LIMITS.items():
         length = len(values.get(attribute) or "")
         if length > limit:

@@ -188,4 +188,5 @@ def preview(shown: str, text: str) -> Preview:
 
 def parse_rows(shown: str, text: str) -> list[Row]:
     """Rows of the roster, with errors in single rows left for the preview; a bad header fails the whole file."""
-    return parse_table(shown, csv_records(text), DEPUTIES.column_names, key=None, max_rows=MAX_ROWS, too_many=TOO_BIG)
+    return parse_table(shown, csv_records(text), DEPUTIES.column_names, key=None, max_rows=MAX_ROWS, too_many=TOO_BIG,
+                       may_be_absent=DEPUTIES.may_be_absent)

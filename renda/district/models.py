@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from flask import Flask
-from sqlalchemy import Date, String, select
+from sqlalchemy import JSON, Date, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..db import Audience, Model, audience, flag, flushed_tables, intpk, listen_once, name, text, timestamp, utcnow
@@ -27,6 +28,8 @@ class DistrictProfile(Model):
     # district.yaml `practice.committee_contacts_per_year`: how often each standing-committee member contacts
     # their deputies in a year.
     committee_contacts_per_year: Mapped[int] = mapped_column(default=DEFAULT_COMMITTEE_CONTACTS)
+    # district.yaml `scoring`, checked as loaded (records.scoring reads it); None: nothing is scored.
+    scoring: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     data_updated_at: Mapped[timestamp | None]
 
 

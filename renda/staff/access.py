@@ -27,8 +27,9 @@ def audit(action: str, record_type: str, record_key: str, detail: str = "") -> A
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def role_required(*roles: Role) -> Callable[[F], F]:
-    """The one role check of the staff area: anonymous → the login page; another role → 403. Admins pass."""
+def role_required(*roles: Role, admins: bool = True) -> Callable[[F], F]:
+    """The one role check of the staff area: anonymous → the login page; another role → 403. Admins pass, but
+    where `admins` is False (a deputy's own pages, which speak for the deputy signed in)."""
 
     def decorator(view: F) -> F:
         view.required_roles = roles  # type: ignore[attr-defined]  # read by the route walk of the tests
@@ -37,7 +38,7 @@ def role_required(*roles: Role) -> Callable[[F], F]:
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
-            if not current_user.has_role(*roles):
+            if not (current_user.has_role(*roles) if admins else current_user.role in roles):
                 abort(403)
             return view(*args, **kwargs)
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import generate_password_hash
 
 from ..db import AUDIENCE, Audience, Choice, Model, choice, intpk, timestamp, utcnow
-from ..deputies.models import DeputyGroup
+from ..deputies.models import Deputy, DeputyGroup
 
 PASSWORD_METHOD = "scrypt"
 MIN_PASSWORD_LENGTH = 10
@@ -25,14 +25,16 @@ class Role(Choice):
     ADMIN = "admin", "管理员"
     EDITOR = "editor", "编辑"
     LIAISON = "liaison", "联络员"
+    DEPUTY = "deputy", "代表"
 
 
 class StaffUser(UserMixin, Model):
-    """A staff account; a liaison belongs to one deputy group."""
+    """A staff account; a liaison belongs to one deputy group, a deputy's account to one deputy."""
 
     __tablename__ = "staff_users"
     __table_args__ = (
         CheckConstraint("role <> 'liaison' OR group_id IS NOT NULL", name="liaison_has_group"),
+        CheckConstraint("role <> 'deputy' OR deputy_id IS NOT NULL", name="deputy_has_deputy"),
         {"info": {AUDIENCE: Audience.STAFF}},
     )
 
@@ -41,12 +43,14 @@ class StaffUser(UserMixin, Model):
     password_hash: Mapped[str] = mapped_column(String(300))
     role: Mapped[Role] = mapped_column(choice(Role))
     group_id: Mapped[int | None] = mapped_column(ForeignKey("deputy_groups.id"))
+    deputy_id: Mapped[int | None] = mapped_column(ForeignKey("deputies.id"), unique=True)
     active: Mapped[bool] = mapped_column(default=True)
     # Moved on logout: every session cookie issued before names an older epoch and is refused from then on.
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[timestamp] = mapped_column(default=utcnow)
 
     group: Mapped[DeputyGroup | None] = relationship()
+    deputy: Mapped[Deputy | None] = relationship()
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
