@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 
 from .cache import public
+from .records.models import DutyItem
 
 bp = public(Blueprint("openapi", __name__))
 
@@ -87,6 +88,8 @@ PRACTICE = obj({
     })),
     "report_back": DUTY, "research": DUTY,
 })
+DUTY_ITEM = enum(*(item.value for item in DutyItem))
+BAND = enum("top", "middle", "bottom", "insufficient")
 GROUP = obj({"slug": STRING, "name": STRING, "station": component("Ref"), "leader": nullable("Ref"),
              "districts": array(component("Area"))})
 
@@ -101,10 +104,23 @@ SCHEMAS: dict[str, Schema] = {
         "proposals": array(obj({"number": STRING, "title": STRING, "role": enum("lead", "cosigner")})),
     }, {
         "committee_members": array(component("Ref")),
+        "duties": obj({"year": INTEGER, "items": {"type": "object", "additionalProperties": INTEGER}}, {"band": BAND}),
         "liaison": {"oneOf": [obj({"year": INTEGER, "deputies": array(component("Ref")), "contacts": INTEGER,
                                    "deputies_contacted": INTEGER, "required": INTEGER, "met": BOOLEAN}),
                               {"type": "null"}]},
     })]},
+    "Record": obj({
+        "deputy": component("Ref"), "year": INTEGER,
+        "items": array(obj({"item": DUTY_ITEM, "label": STRING, "count": INTEGER, "entries": array(obj(
+            {"date": {"type": ["string", "null"], "format": "date"}, "title": STRING, "url": NULLABLE_STRING},
+            {"photo": STRING}))})),
+    }, {"band": {**BAND, "description": "only where the district publishes bands (scoring.public); never a score"},
+        "band_label": STRING}),
+    "Scoring": obj({
+        "scored": BOOLEAN, "public": BOOLEAN, "min_months": {"type": ["integer", "null"]}, "min_compared": INTEGER,
+        "items": array(obj({"item": DUTY_ITEM, "label": STRING, "derived": BOOLEAN, "source": STRING,
+                            "points": {"type": ["integer", "null"]}, "cap": {"type": ["integer", "null"]}})),
+    }),
     "Group": {"allOf": [GROUP, obj({"year": INTEGER, "practice": PRACTICE})]},
     "GroupDetail": {"allOf": [GROUP, obj({
         "deputies": array(component("Ref")), "year": INTEGER, "practice": PRACTICE,
@@ -208,6 +224,13 @@ PATHS: dict[str, Schema] = {
         parameter("sector", "sector"), *PAGING], **UNKNOWN_FILTER),
     "/api/v1/deputies/{slug}": operation("One deputy", component("DeputyDetail"),
                                          [parameter("slug", "the deputy's slug", where="path")], **NOT_FOUND),
+    "/api/v1/deputies/{slug}/record": operation(
+        "A deputy's record of duties for a year: the twelve items, each with its dated entries",
+        component("Record"), [parameter("slug", "the deputy's slug", where="path"),
+                              parameter("year", "the year (default this year; 2000 to next year)", YEAR)],
+        **NOT_FOUND),
+    "/api/v1/scoring": operation("How records are scored: items, points, caps and where each count comes from",
+                                 component("Scoring"), []),
     "/api/v1/communities": operation("Communities and villages; q matches name and pinyin", page_of("Community"),
                                      [parameter("q", "name or pinyin"), *PAGING]),
     "/api/v1/lookup": operation(

@@ -298,10 +298,10 @@ def test_photo_route_serves_only_files_from_the_photo_folder(client):
     ("/deputies?q=z&level=county&page=2", 6),
     ("/deputies?group=g-chenghu&district=D01&sector=基层干部", 8),
     ("/api/v1/deputies?per_page=100", 2),
-    ("/deputies/zhang-minghua", 11),  # the committee members linked to the deputy: one more
-    ("/api/v1/deputies/zhang-minghua", 11),
-    ("/deputies/shen-juanying", 15),  # no named duty: the station's next day is looked up too
-    ("/deputies/xu-junhong", 17),  # a committee member with no named duty: their deputies, counts, contacts
+    ("/deputies/zhang-minghua", 16),  # the committee members linked to the deputy: one more; the year's record: five
+    ("/api/v1/deputies/zhang-minghua", 16),
+    ("/deputies/shen-juanying", 20),  # no named duty: the station's next day is looked up too
+    ("/deputies/xu-junhong", 22),  # a committee member with no named duty: their deputies, counts, contacts
 ])
 def test_query_count_is_bounded_and_does_not_grow_with_the_data(app, scaled_app, url, limit):
     with scaled_app.app_context():

@@ -13,6 +13,7 @@ from ..areas.models import ElectoralDistrict
 from ..cache import public
 from ..committee.queries import committee_ties
 from ..db import db
+from ..records.queries import record_of, standing_of
 from ..refs import ref
 from ..stations.feeds import reception_json
 from ..web import Format, ListData, Page, answer_format, paginate, params, twins
@@ -94,6 +95,8 @@ def detail(slug: str) -> Page:
     day = clock.today()
     record = deputy_record(deputy, day)
     committee = committee_ties(deputy, day.year)
+    duties = record_of(deputy, day.year, day)
+    standing = standing_of(deputy, day.year, day)
 
     def as_json() -> dict[str, Any]:
         return {
@@ -107,6 +110,8 @@ def detail(slug: str) -> Page:
                 "receptions": len(record.receptions), "activities": len(record.activities),
                 "reports": len(record.reports),
             },
+            "duties": {"year": day.year, "items": {r.item.value: r.count for r in duties},
+                       **({"band": standing.band} if standing else {})},
             "committee_members": [ref(m) for m in committee.members],
             "liaison": None if committee.year is None else {
                 "year": day.year, "deputies": [ref(d) for d in committee.year.deputies],
@@ -116,7 +121,8 @@ def detail(slug: str) -> Page:
         }
 
     return Page("deputies/detail.html", data={"deputy": deputy, "record": record, "committee": committee,
-                                              "year": day.year}, json=as_json)
+                                              "year": day.year, "duties": duties, "standing": standing},
+                json=as_json)
 
 
 @bp.get("/deputies/photos/<path:filename>")

@@ -15,11 +15,12 @@ whatever the number of deputies or entries.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Integer, Select, String, and_, cast, func, literal, null, or_, select, true, union_all
+from sqlalchemy.orm import joinedload
 
 from ..db import db
 from ..deputies.models import Activity, ActivityKind, Deputy, DeputyGroup, DeputyStatus, Level, activity_deputies
@@ -267,8 +268,10 @@ class YearRow:
         return [label for item, label in gaps if not self.counts.get(item)]
 
 
-def year_table(year: int, today: dt.date, deputies: Sequence[Deputy]) -> list[YearRow]:
-    """Every deputy of `deputies`, item by item, with the score where the district scores (staff only)."""
+def year_table(year: int, today: dt.date) -> list[YearRow]:
+    """Every deputy, item by item, with the score where the district scores (staff only): three statements."""
+    deputies = db.session.scalars(
+        select(Deputy).options(joinedload(Deputy.group)).order_by(Deputy.level, Deputy.pinyin, Deputy.slug)).all()
     counts = counts_by_deputy(year, today)
     rule = scoring()
     compared: dict[Level, Compared] = {}
