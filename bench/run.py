@@ -165,6 +165,8 @@ def pick_pages(app: Flask, opinion_code: str) -> list[Page]:
         Page("/groups", "/groups", scaled=True),
         Page("/groups/<slug>", f"/groups/{group}"),
         Page("/committee", "/committee"),
+        Page("/deputies/<slug>/record", f"/deputies/{deputy}/record", scaled=True),
+        Page("/scoring", "/scoring"),
         Page("/reports", "/reports"),
         Page("/reports/<year>/<slug>", f"/reports/{report_key}"),
         Page("/reports/overview", "/reports/overview"),
