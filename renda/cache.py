@@ -24,6 +24,15 @@ from .extensions import limiter
 
 # The request headers that change what render() answers (the whole page or an htmx fragment).
 HTMX_HEADERS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request")
+# 关怀版 (larger text, stronger contrast): a cookie the visitor sets at /mode; every page shows in it, so it is
+# part of the cache key (CONTRACT.md).
+MODE_COOKIE = "mode"
+CARE_MODE = "care"
+
+
+def display_mode() -> str:
+    """The visitor's display mode: "care" (关怀版) or "standard"."""
+    return CARE_MODE if request.cookies.get(MODE_COOKIE) == CARE_MODE else "standard"
 DEFAULT_ENTRIES = 1000
 DEFAULT_BYTES = 16 * 1024 * 1024
 
@@ -212,7 +221,8 @@ def _request_key() -> str | None:
     if not is_anonymous_visit():
         return None
     # Pages depend on "today" (next reception, overdue): the day is part of the key.
-    parts = [request.method, request.scheme, request.host, request.full_path, clock.today().isoformat()]
+    parts = [request.method, request.scheme, request.host, request.full_path, clock.today().isoformat(),
+             display_mode()]
     parts += [request.headers.get(name, "") for name in HTMX_HEADERS]
     return "\x1f".join(parts)
 

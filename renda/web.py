@@ -626,7 +626,7 @@ def init_app(app: Flask) -> None:
     for hook in reversed(AFTER_REQUEST):  # Flask runs after-request hooks in the reverse order of registration
         app.after_request(hook)
     app.jinja_env.globals.update(district=_profile, site_name=site_name, weekday=weekday, TZ=TZ, page_url=page_url,
-                                 query_args=query_args)
+                                 query_args=query_args, display_mode=cache.display_mode)
     app.jinja_env.globals.update(enumerations())
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

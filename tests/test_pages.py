@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from conftest import make_opinion
+from conftest import csrf_token_of, make_opinion
 from sqlalchemy import select
 
 from renda.db import db
@@ -118,3 +118,50 @@ def test_home_page_and_every_page_lead_to_the_tracking_page(client):
     for path in ("/", "/deputies", "/privacy"):
         nav = client.get(path).get_data(as_text=True).split('aria-label="主导航"')[1].split("</nav>")[0]
         assert '<a href="/opinions/track">查询办理进度</a>' in nav
+
+
+# --- 关怀版 and the accessibility statement ------------------------------------------------------------------------
+
+def switch_mode(client, mode: str, back: str = "/deputies"):  # noqa: ANN001, ANN201
+    form = client.get(f"/mode?next={back}").get_data(as_text=True)
+    return client.post("/mode", data={"csrf_token": csrf_token_of(form), "mode": mode, "next": back})
+
+
+def test_every_page_links_the_care_mode_and_the_accessibility_statement(client):
+    for path in ("/", "/deputies", "/proposals", "/no-such-page"):
+        page = client.get(path).get_data(as_text=True)
+        assert 'href="/accessibility"' in page and "关怀版" in page and "/mode?next=" in page
+    statement = client.get("/accessibility").get_data(as_text=True)
+    assert "WCAG" in statement and "2.2" in statement and "遇到障碍" in statement and "已知的不足" in statement
+
+
+def test_the_care_mode_is_a_cookie_set_by_a_small_form_and_switched_back_as_easily(client):
+    response = switch_mode(client, "care")
+    assert response.status_code == 303 and response.headers["Location"] == "/deputies"
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("mode=care;") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    page = client.get("/deputies").get_data(as_text=True)
+    assert '<html lang="zh-CN" class="care">' in page and "标准版" in page
+    back = switch_mode(client, "standard")
+    assert back.status_code == 303 and "mode=;" in back.headers["Set-Cookie"]
+    assert '<html lang="zh-CN">' in client.get("/deputies").get_data(as_text=True)
+
+
+def test_switching_modes_needs_the_forms_token_and_goes_back_only_to_this_site(client):
+    assert client.post("/mode", data={"mode": "care", "next": "/deputies"}).status_code == 400
+    for elsewhere in ("//evil.example/x", "https://evil.example/", "/\\evil.example", "/a\r\nSet-Cookie: x=1"):
+        response = switch_mode(client, "care", back=elsewhere)
+        assert response.status_code == 303 and response.headers["Location"] == "/"
+
+
+def test_care_pages_stay_cached_with_the_mode_in_the_key(app, client, count_queries):
+    standard = client.get("/stations").get_data(as_text=True)
+    client.set_cookie("mode", "care")
+    care = client.get("/stations").get_data(as_text=True)
+    assert 'class="care"' in care and 'class="care"' not in standard
+    before = count_queries.count
+    again = client.get("/stations").get_data(as_text=True)
+    assert again == care and count_queries.count == before  # from the cache, in the care mode
+    client.delete_cookie("mode")
+    assert client.get("/stations").get_data(as_text=True) == standard
+    assert count_queries.count == before

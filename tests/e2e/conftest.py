@@ -286,8 +286,13 @@ def axe() -> Callable[..., list[str]]:
 
     runner = Axe()
 
-    def check(page: object, also: tuple[str, ...] = ()) -> list[str]:
-        found = runner.run(page).response["violations"]
+    def check(page: object, also: tuple[str, ...] = (), enhanced_contrast: bool = False) -> list[str]:
+        """`enhanced_contrast`: also the 7:1 contrast rule (WCAG AAA), which axe runs only when asked."""
+        options: dict[str, object] = {"resultTypes": ["violations"]}
+        if enhanced_contrast:
+            options["rules"] = {"color-contrast-enhanced": {"enabled": True}}
+            also = (*also, "color-contrast-enhanced")
+        found = runner.run(page, options=options).response["violations"]
         return [
             f"{v['id']} ({v['impact']}): {v['help']} at " + "; ".join(" ".join(n["target"]) for n in v["nodes"][:5])
             for v in found if v["impact"] in ("serious", "critical") or v["id"] in also
