@@ -6,6 +6,7 @@ import datetime as dt
 import re
 import sqlite3
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -17,6 +18,7 @@ from sqlalchemy.engine import make_url
 
 from .db import checkpoint_sqlite, db, utcnow
 from .deputies.models import DeputyGroup
+from .notify.outbox import Settings, deliver, enqueue_reminders
 from .opinions.retention import anonymise
 from .staff.models import MIN_PASSWORD_LENGTH, Role, StaffUser
 
@@ -24,6 +26,28 @@ content_cli = AppGroup("content", help="导入内容文件夹（content/）。")
 demo_cli = AppGroup("demo", help="演示数据。")
 staff_cli = AppGroup("staff", help="工作人员账号。")
 opinions_cli = AppGroup("opinions", help="群众意见。")
+notify_cli = AppGroup("notify", help="通知（短信、电子邮件）。")
+
+
+@notify_cli.command("send")
+@click.option("--loop", is_flag=True, help="不停地发送（作为服务运行），每隔 --interval 秒查看一次")
+@click.option("--interval", type=click.IntRange(1, 3600), default=30, show_default=True)
+@click.option("--batch", type=click.IntRange(1, 10000), default=100, show_default=True, help="每次最多发送几条")
+def notify_send(loop: bool, interval: int, batch: int) -> None:
+    """Enqueue the reminders now due, then send what the outbox holds that is due, with retries; with --loop,
+    again and again. Run from a timer (e.g. every minute) or as a service."""
+    settings = Settings.of(current_app.config)
+    if not settings.channels:
+        click.echo("没有配置 SMTP_URL 和 MAIL_FROM，也没有配置 SMS_GATEWAY_URL：通知留在待发送队列中。", err=True)
+    while True:
+        reminders = enqueue_reminders(settings, utcnow())
+        sent, failed = deliver(settings, utcnow(), batch)
+        if sent or failed or reminders or not loop:
+            click.echo(f"新增提醒 {reminders} 条，发送成功 {sent} 条，失败 {failed} 次（稍后重试）。")
+        db.session.remove()
+        if not loop:
+            return
+        time.sleep(interval)
 
 
 @opinions_cli.command("anonymise")
@@ -175,3 +199,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(staff_cli)
     app.cli.add_command(opinions_cli)
+    app.cli.add_command(notify_cli)

@@ -39,6 +39,12 @@ def configure(app: Flask, overrides: dict | None = None) -> None:
         OPINION_RATE_LIMIT=os.environ.get("OPINION_RATE_LIMIT", "5 per minute;50 per day"),
         OPINION_POST_LIMIT=os.environ.get("OPINION_POST_LIMIT", "30 per minute"),
         OPINION_LOOKUP_LIMIT=os.environ.get("OPINION_LOOKUP_LIMIT", "20 per minute;200 per day"),
+        # Notifications (CONTRACT.md "Environment"): empty, and that channel's messages wait in the outbox.
+        SITE_URL=os.environ.get("SITE_URL", ""),
+        SMTP_URL=os.environ.get("SMTP_URL", ""),
+        MAIL_FROM=os.environ.get("MAIL_FROM", ""),
+        SMS_GATEWAY_URL=os.environ.get("SMS_GATEWAY_URL", ""),
+        SMS_GATEWAY_SECRET=os.environ.get("SMS_GATEWAY_SECRET", ""),
         OPINION_ACCEPT_DAYS=int(os.environ.get("OPINION_ACCEPT_DAYS", "5")),
         OPINION_REPLY_DAYS=int(os.environ.get("OPINION_REPLY_DAYS", "30")),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
@@ -11,10 +12,15 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Re
 
 from ..areas.models import Community
 from ..areas.queries import Lookup, community_label, find_community
+from ..notify.models import Channel
 from ..vocabulary import Satisfaction
 from .models import DECLINE_REASONS, OpinionCategory, OpinionSource
 
 MOBILE = re.compile(r"^1[3-9][0-9]{9}$")  # ASCII digits only: \d would take full-width ones
+# One address, nothing that could end a header or name a second recipient (ASCII, as SMTP servers take).
+EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+                   r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+EMAIL_MESSAGE = "电子邮箱格式不对，应像 name@example.com 这样"
 
 
 def _strip(value: str | None) -> str | None:
@@ -90,8 +96,28 @@ class OpinionForm(OpinionFields):
         DataRequired("需要您同意处理个人信息，才能转交您的意见"),
     ])
     consent_publish = BooleanField("我同意在去除个人信息后公开我的意见和答复（选填）")
+    notify = RadioField("有答复时通知我（选填）", default="", choices=[
+        SelectChoice("", "不用通知，我自己凭回执码查询"), SelectChoice(Channel.SMS.value, "短信（发到上面的手机号码）"),
+        SelectChoice(Channel.EMAIL.value, "电子邮件"),
+    ], validators=[Optional()], invalid_choice_message="请选择一种通知方式")
+    email = StringField("电子邮箱（选择邮件通知时填写）", filters=[_strip], validators=[
+        Optional(), Length(max=254, message="电子邮箱最多 254 个字符"), Regexp(EMAIL, message=EMAIL_MESSAGE),
+    ])
     # A field people never see or fill; software that fills every field gives itself away.
     website = StringField("网站", validators=[Optional()])
+
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.notify.data == Channel.EMAIL.value and not self.email.data and not self.email.errors:
+            self.email.errors = ["选择了邮件通知，请填写电子邮箱；不需要邮件通知的，请选择其他方式"]
+            return False
+        return valid
+
+    @property
+    def email_to_keep(self) -> str | None:
+        """The address, kept only when the resident asked to hear by e-mail."""
+        return self.email.data if self.notify.data == Channel.EMAIL.value and self.email.data else None
 
 
 class RecordedOpinionForm(HowReceived, OpinionFields):

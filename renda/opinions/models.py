@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, sele
 from ..areas.models import Community
 from ..db import AUDIENCE, Audience, Choice, Model, choice, db, flag, intpk, text, timestamp, utcnow
 from ..deputies.models import DeputyGroup
+from ..notify.models import Channel
 from ..problems import Problem
 from ..proposals.models import Proposal, Unit
 from ..rates import percent
@@ -119,6 +120,9 @@ class Opinion(Model):
     reception_id: Mapped[int | None] = mapped_column(ForeignKey("receptions.id", ondelete="SET NULL"), index=True)
     proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id", ondelete="SET NULL"), index=True)
     rating: Mapped[Satisfaction | None] = mapped_column(choice(Satisfaction))
+    # How the resident asked to hear of replies (None: not at all); the address only when by e-mail.
+    notify: Mapped[Channel | None] = mapped_column(choice(Channel))
+    email: Mapped[str | None] = mapped_column(String(254))
     submitted_at: Mapped[timestamp] = mapped_column(default=utcnow, index=True)
     closed_at: Mapped[timestamp | None]
 

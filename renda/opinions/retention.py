@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..db import db
+from ..notify.models import OutboxMessage
 from ..staff.models import AuditEvent
 from .models import Opinion, OpinionEvent, OpinionStatus, format_code
 
@@ -68,5 +69,10 @@ def anonymise(before: dt.datetime) -> int:
             setattr(obj, attribute, scrub(getattr(obj, attribute) or "", name))
         opinion.name = opinion.phone = None
         changed += before_change != (None, None, [getattr(obj, attr) for obj, attr in texts])
+        opinion.email = opinion.notify = None
+    # The messages of those opinions went to (or were waiting for) the resident's phone or address.
+    ids = [o.id for o in opinions]
+    for chunk in range(0, len(ids), 500):
+        db.session.execute(delete(OutboxMessage).where(OutboxMessage.opinion_id.in_(ids[chunk:chunk + 500])))
     db.session.commit()
     return changed

@@ -3,7 +3,7 @@ one that came by letter, phone, visit or at a reception; link it to the suggesti
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -12,6 +12,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..areas.models import Community
 from ..db import db, utcnow
+from ..notify.outbox import Settings, opinion_answered
 from ..proposals.models import Unit
 from ..staff.access import add_staff_link, audit, role_required
 from ..staff.forms import ConfirmForm
@@ -191,6 +192,8 @@ def act(opinion_id: int, action: str) -> Response:
         audit("publish" if opinion.public_text else "unpublish", "opinion", format_code(opinion.code))
     if target is not None:
         _advance(opinion, target, note_text)
+        if target in (OpinionStatus.REPLIED, OpinionStatus.DECLINED):
+            opinion_answered(Settings.of(current_app.config), opinion, opinion.events[-1])
     db.session.commit()
     flash({"accept": "已受理。", "forward": "已交办。", "decline": "已不予受理，理由会告知群众。", "reply": "已答复。",
            "close": "已办结。", "publish": "已更新公开文本。"}[action])

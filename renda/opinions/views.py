@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, request, url_for
 from flask_limiter import RequestLimit
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
@@ -15,7 +15,10 @@ from ..clock import TZ
 from ..db import db, utcnow
 from ..deputies.models import DeputyGroup
 from ..extensions import csrf, limiter
+from ..notify.models import Channel
+from ..notify.outbox import stop_notifying
 from ..refs import ref
+from ..staff.forms import ConfirmForm
 from ..stations.models import Reception, Station
 from ..web import (
     BadParameter,
@@ -117,6 +120,7 @@ def submit() -> Response:
         community=community, group=community.district.group, category=OpinionCategory(form.category.data),
         subject=form.subject.data, body=form.body.data, name=form.name.data or None, phone=form.phone.data,
         consent_publish=form.consent_publish.data, status=OpinionStatus.SUBMITTED, submitted_at=utcnow(),
+        notify=Channel(form.notify.data) if form.notify.data else None, email=form.email_to_keep,
     )
     opinion.events.append(OpinionEvent(status=OpinionStatus.SUBMITTED, at=opinion.submitted_at))
     if not commit_new_opinion(opinion):
@@ -227,6 +231,23 @@ def rate(code: str) -> Response:
             db.session.commit()
             return see_other(url_for("opinions.track", code=format_code(opinion.code)) + "#rating")
     return render("opinions/track.html", code=code, opinion=opinion, rating_form=form, status=400)
+
+
+@bp.post("/opinions/track/<code>/stop")
+@limiter.limit("10 per 10 minutes")
+def stop_notices(code: str) -> Response:
+    """The resident asks for no more notices: the choice and the address are forgotten, waiting messages dropped."""
+    opinion = opinion_by_code(code)
+    if opinion is None:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        return render("opinions/track.html", code=code, opinion=opinion, status=400,
+                      rating_form=RatingForm(formdata=None) if can_be_rated(opinion) else None,
+                      error="页面已过期，请刷新后再点“不再通知我”。")
+    stop_notifying(opinion)
+    db.session.commit()
+    flash("已取消答复通知：本站不会再给您发送这条意见的通知。")
+    return see_other(url_for("opinions.track", code=format_code(opinion.code)))
 
 
 BOARD_COLUMNS = ("ref", "group", "community", "category", "subject", "public_text", "public_reply", "replied_on")

@@ -18,6 +18,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..db import db, utcnow
 from ..deputies.models import DeputyGroup
+from ..notify.outbox import failed_messages
 from ..opinions.models import counts_by_status, format_code, overdue_opinions
 from ..proposals.queries import overdue_proposals
 from ..reports.queries import draft_reports
@@ -257,6 +258,7 @@ def dashboard() -> Response:
     data: dict[str, Any] = {}
     if current_user.role is Role.ADMIN:
         data["login_alerts"] = failed_login_alerts(utcnow() - dt.timedelta(days=1))
+        data["failed_messages"] = failed_messages(SHOWN)
     if current_user.has_role(Role.LIAISON):
         group_id = None if current_user.role is Role.ADMIN else current_user.group_id
         data.update(opinion_counts=counts_by_status(group_id), overdue_opinions=overdue_opinions(group_id, SHOWN),
