@@ -89,8 +89,13 @@ class Load:
 
 # --- databases --------------------------------------------------------------------------------------------------
 
+# The public address the printable notices and QR codes need (they answer 503 without one); never requested.
+SITE_URL = "https://rd.example.gov.cn"
+
+
 def make_app(database: Path, **config: object) -> Flask:
-    return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "SECRET_KEY": "bench", **config})
+    return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "SECRET_KEY": "bench",
+                       "SITE_URL": SITE_URL, **config})
 
 
 def build_database(database: Path, content: Path) -> None:
@@ -161,6 +166,8 @@ def pick_pages(app: Flask, opinion_code: str) -> list[Page]:
         Page("/lookup?community=…", f"/lookup?community={community}", scaled=True),
         Page("/stations", "/stations"),
         Page("/stations/<slug>", f"/stations/{station}"),
+        Page("/stations/<slug>/notice", f"/stations/{station}/notice"),
+        Page("/qr/stations/<slug>.svg", f"/qr/stations/{station}.svg"),
         Page("/receptions", "/receptions"),
         Page("/groups", "/groups", scaled=True),
         Page("/groups/<slug>", f"/groups/{group}"),
@@ -181,6 +188,8 @@ def pick_pages(app: Flask, opinion_code: str) -> list[Page]:
         Page("/receptions.ics", "/receptions.ics"),
         Page("/stations/<slug>.ics", f"/stations/{station}.ics"),
         Page("/proposals.csv", "/proposals.csv"),
+        Page("/proposals.atom", "/proposals.atom"),
+        Page("/stations/<slug>.atom", f"/stations/{station}.atom"),
         Page("/api/v1/deputies", "/api/v1/deputies", scaled=True),
         Page("/api/v1/communities", "/api/v1/communities"),
         Page("/api/v1/lookup?community=…", f"/api/v1/lookup?community={community}", scaled=True),
@@ -258,7 +267,8 @@ def server(database: Path, workers: int, cache: bool, log: Path) -> Iterator[str
     # The tracking page is loaded far past what one address may look up: it is measured with its counting write,
     # not as a stream of 429s.
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "SECRET_KEY": "bench",
-           "BENCH_CACHE_ENTRIES": "1000" if cache else "0", "OPINION_LOOKUP_LIMIT": "100000000 per minute"}
+           "BENCH_CACHE_ENTRIES": "1000" if cache else "0", "OPINION_LOOKUP_LIMIT": "100000000 per minute",
+           "SITE_URL": SITE_URL}
     with log.open("ab") as errors:
         process = subprocess.Popen(
             [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",

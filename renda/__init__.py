@@ -15,10 +15,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .deputies import staff as deputies_staff
     from .deputies import views as deputies_views
     from .district import models as district_models
+    from .feeds import views as feeds_views
     from .groups import staff as groups_staff
     from .groups import views as groups_views
     from .opinions import staff as opinions_staff
     from .opinions import views as opinions_views
+    from .outreach import views as outreach_views
     from .pages import views as pages_views
     from .proposals import staff as proposals_staff
     from .proposals import views as proposals_views
@@ -50,7 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     cli.init_app(app)
     access.init_app(app)
     public = (pages_views, openapi, areas_views, deputies_views, stations_views, groups_views, committee_views,
-              reports_views, proposals_views, opinions_views, records_views)
+              reports_views, proposals_views, opinions_views, records_views, outreach_views, feeds_views)
     staff = (staff_views, committee_staff, deputies_staff, stations_staff, reports_staff, proposals_staff,
              opinions_staff, groups_staff, records_staff)
     for module in public + staff:

@@ -47,6 +47,9 @@ def configure(app: Flask, overrides: dict | None = None) -> None:
         SMS_GATEWAY_SECRET=os.environ.get("SMS_GATEWAY_SECRET", ""),
         OPINION_ACCEPT_DAYS=int(os.environ.get("OPINION_ACCEPT_DAYS", "5")),
         OPINION_REPLY_DAYS=int(os.environ.get("OPINION_REPLY_DAYS", "30")),
+        # The site's public address (https://rd.example.gov.cn), for what leaves the browser: QR codes on paper,
+        # feeds. Empty: the printable pages say it must be set rather than print a wrong address.
+        SITE_URL=os.environ.get("SITE_URL", "").strip().rstrip("/"),
     )
     app.config.update(overrides or {})
     if not app.config.get("SECRET_KEY"):

@@ -616,6 +616,20 @@ def _refuse_nul() -> Response | None:
     return None
 
 
+# Pages whose address holds a resident's tracking code: the 关怀版 link does not carry them back (it would put the
+# code in one more link of the page, and in the mode page's address).
+SECRET_ADDRESS_ENDPOINTS = frozenset({"opinions.receipt", "opinions.track", "opinions.rate", "opinions.stop_notices"})
+
+
+def mode_back() -> str | None:
+    """Where the mode switch returns to: this page, unless its address is a secret or the staff area's."""
+    if request.endpoint in SECRET_ADDRESS_ENDPOINTS or request.endpoint == "pages.mode":
+        return None
+    if request.path.startswith("/staff"):
+        return None
+    return request.full_path.rstrip("?")
+
+
 def init_app(app: Flask) -> None:
     # Before any blueprint adds its rules: every `<int:…>` of the site is bounded.
     app.url_map.converters["int"] = BoundedIntegerConverter
@@ -626,7 +640,7 @@ def init_app(app: Flask) -> None:
     for hook in reversed(AFTER_REQUEST):  # Flask runs after-request hooks in the reverse order of registration
         app.after_request(hook)
     app.jinja_env.globals.update(district=_profile, site_name=site_name, weekday=weekday, TZ=TZ, page_url=page_url,
-                                 query_args=query_args, display_mode=cache.display_mode)
+                                 query_args=query_args, display_mode=cache.display_mode, mode_back=mode_back)
     app.jinja_env.globals.update(enumerations())
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

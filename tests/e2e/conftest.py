@@ -25,8 +25,10 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 @pytest.fixture(scope="session")
 def live_app(demo_database: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    # SITE_URL as a deployment sets it: the printable pages and their QR codes need it.
     with app_on_copy(demo_database, tmp_path_factory.mktemp("live"), OPINION_RATE_LIMIT="100 per minute",
-                     OPINION_POST_LIMIT="300 per minute", OPINION_LOOKUP_LIMIT="300 per minute") as app:
+                     OPINION_POST_LIMIT="300 per minute", OPINION_LOOKUP_LIMIT="300 per minute",
+                     SITE_URL="https://rd.example.gov.cn") as app:
         yield app
 
 

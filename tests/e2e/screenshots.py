@@ -33,7 +33,7 @@ WIDTHS = (360, 1280)
 def demo_site() -> Iterator[tuple[str, dict[str, str]]]:
     """The app over a new demo database, served in a thread: its address and the path of each public page."""
     with tempfile.TemporaryDirectory(prefix="renda-screenshots-") as folder:
-        app = make_app(Path(folder) / "portal.db", TESTING=False)
+        app = make_app(Path(folder) / "portal.db", TESTING=False, SITE_URL="https://rd.example.gov.cn")
         with app.app_context():
             flask_migrate.upgrade()
             load_content(DEMO_CONTENT)

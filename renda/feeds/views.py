@@ -1,0 +1,129 @@
+"""The Atom feeds: new report-backs, proposals whose stage moved, answered opinions on the public board, and each
+station's coming receptions. Links are absolute: the site's SITE_URL, else the address the request came to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, request, url_for
+from sqlalchemy import select
+
+from .. import clock
+from ..cache import public
+from ..db import db, utcnow
+from ..district.queries import district_profile
+from ..outreach.qr import public_url
+from ..proposals.models import Stage
+from ..stations.models import ReceptionStatus, Station
+from ..stations.schedule import upcoming_receptions
+from .atom import ATOM_MEDIA_TYPE, MAX_ENTRIES, Entry, Feed, atom_document, tag_authority
+from .queries import answered_on_board, published_reports, reception_updated, stage_events, start_of
+
+bp = public(Blueprint("feeds", __name__))
+
+
+def base_url() -> str:
+    """SITE_URL, or the address this request came to: a feed is read on the network it was fetched from, never
+    printed, so the host the reader used is an address that works for it."""
+    return current_app.config.get("SITE_URL") or request.host_url.rstrip("/")
+
+
+def absolute(endpoint: str, **values: Any) -> str:
+    return public_url(base_url(), url_for(endpoint, **values))
+
+
+def feed_response(key: str, title: str, subtitle: str, page: str, entries: list[Entry]) -> Response:
+    profile = district_profile()
+    name = profile.name if profile else ""
+    feed = Feed(
+        key=key, title=f"{name}{title}", subtitle=subtitle, link=page, self_link=public_url(base_url(), request.path),
+        author=profile.organiser if profile else "人大常委会", entries=entries,
+        empty_updated=(profile.data_updated_at if profile and profile.data_updated_at else None) or utcnow(),
+    )
+    return Response(atom_document(feed, tag_authority(base_url())), mimetype=ATOM_MEDIA_TYPE)
+
+
+@bp.get("/reports.atom")
+def reports() -> Response:
+    entries = []
+    for report in published_reports():
+        who = report.deputy.name if report.deputy else report.group.name if report.group else ""
+        delivered = f"{report.delivered_on:%Y年%m月%d日}" if report.delivered_on else ""
+        lines = [f"{who} {report.year} 年述职报告"]
+        if delivered or report.venue:
+            lines.append(f"述职：{delivered}{' ' if delivered and report.venue else ''}{report.venue}")
+        if report.attendees:
+            lines.append(f"到会选民 {report.attendees} 人")
+        entries.append(Entry(
+            key=f"report/{report.key}", title=f"{who}：{report.title}",
+            link=absolute("reports.detail", year=report.year, slug=report.slug),
+            updated=report.updated_at, content="\n".join(lines),
+        ))
+    return feed_response("reports", "代表述职报告", "新发布的代表和代表小组述职报告", absolute("reports.index"),
+                         entries)
+
+
+@bp.get("/proposals.atom")
+def proposals() -> Response:
+    entries = []
+    for event in stage_events():
+        proposal = event.proposal
+        lines = [f"{event.date:%Y年%m月%d日} {event.stage.label}"]
+        if event.stage is not Stage.SUBMITTED and proposal.lead_unit is not None:
+            lines.append(f"主办单位：{proposal.lead_unit.name}")
+        if event.stage is Stage.REPLIED and proposal.result is not None:
+            lines.append(f"办理结果：{proposal.result.value} 类（{proposal.result.label}）")
+        entries.append(Entry(
+            # A proposal reaches each stage once: its number and the stage name the step for good, whatever
+            # row a content load gives it.
+            key=f"proposal/{proposal.number}/{event.stage.value}",
+            title=f"{proposal.number} {proposal.title}：{event.stage.label}",
+            link=absolute("proposals.detail", number=proposal.number),
+            updated=start_of(event.date), content="\n".join(lines),
+        ))
+    return feed_response("proposals", "议案建议办理进展", "议案和建议每进入一个办理阶段，即为一条",
+                         absolute("proposals.index"), entries)
+
+
+@bp.get("/opinions.atom")
+def opinions() -> Response:
+    """What the public board shows and nothing more: the public ref, the redacted text and the public reply;
+    never the tracking code, the name, the phone or the body as the resident wrote it."""
+    entries = [
+        Entry(
+            key=f"opinion/{opinion.ref}",
+            title=f"意见 {opinion.ref}：{opinion.category.label}（{opinion.community.name}）",
+            link=absolute("opinions.board"), updated=answered_at,
+            content=f"{opinion.public_text}\n\n答复（{opinion.group.name}）：{opinion.public_reply}",
+        )
+        for opinion, answered_at in answered_on_board()
+    ]
+    return feed_response("opinions", "群众意见办理公开", "已答复、提交人同意公开的意见", absolute("opinions.board"),
+                         entries)
+
+
+@bp.get("/stations/<slug>.atom")
+def station(slug: str) -> Response:
+    """A station's coming reception days: those staff announced and those its rule gives for three months."""
+    found = db.session.scalars(select(Station).where(Station.slug == slug[:80])).first()
+    if found is None:
+        abort(404)
+    day = clock.today()
+    entries = []
+    for reception in upcoming_receptions(day, found)[:MAX_ENTRIES]:
+        when = f"{reception.date:%Y年%m月%d日}"
+        if reception.start:
+            when += f" {reception.start:%H:%M}" + (f"–{reception.end:%H:%M}" if reception.end else "")
+        cancelled = reception.status is ReceptionStatus.CANCELLED
+        on_duty = "、".join(d.name for d in reception.deputies) or "待定"
+        lines = [f"接待代表：{on_duty}", f"地点：{found.address or found.name}"]
+        if reception.topic:
+            lines.append(f"主题：{reception.topic}")
+        entries.append(Entry(
+            key=f"reception/{reception.ref}", title=f"{'（已取消）' if cancelled else ''}{when} {found.name}接待选民",
+            link=absolute("stations.detail", slug=found.slug), updated=reception_updated(reception, day),
+            content="\n".join(lines),
+        ))
+    return feed_response(f"stations/{found.slug}", f"{found.name}接待安排", "近期代表接待选民日",
+                         absolute("stations.detail", slug=found.slug), entries)
+
