@@ -40,7 +40,6 @@ def configure(app: Flask, overrides: dict | None = None) -> None:
         OPINION_POST_LIMIT=os.environ.get("OPINION_POST_LIMIT", "30 per minute"),
         OPINION_LOOKUP_LIMIT=os.environ.get("OPINION_LOOKUP_LIMIT", "20 per minute;200 per day"),
         # Notifications (CONTRACT.md "Environment"): empty, and that channel's messages wait in the outbox.
-        SITE_URL=os.environ.get("SITE_URL", ""),
         SMTP_URL=os.environ.get("SMTP_URL", ""),
         MAIL_FROM=os.environ.get("MAIL_FROM", ""),
         SMS_GATEWAY_URL=os.environ.get("SMS_GATEWAY_URL", ""),
