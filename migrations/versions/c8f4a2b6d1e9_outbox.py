@@ -1,6 +1,6 @@
 """outbox: messages written with the events that cause them; how a resident asked to hear of replies
 
-Revision ID: b7e3f1a2c4d6
+Revision ID: c8f4a2b6d1e9
 Revises: 9a4d2b6c8e15
 Create Date: 2026-12-03 15:00:00
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'b7e3f1a2c4d6'
+revision = 'c8f4a2b6d1e9'
 down_revision = '9a4d2b6c8e15'
 branch_labels = None
 depends_on = None
