@@ -14,7 +14,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, scoped_
 from ..db import db, listen_once
 from .models import FTS_TABLE, SearchEntry
 from .sources import SOURCE_OF, SOURCES, Row, Source
-from .tokens import document_tokens
+from .tokens import WORD, document_tokens, normalise
 
 # Where a session keeps, until it commits, the rows it wrote of each indexed kind ({kind: objects}, or None for
 # every row of the kind: an ORM-level UPDATE or DELETE names no rows).
@@ -124,7 +124,8 @@ def _insert(connection: Connection, kind: str, rows: Iterable[Row]) -> None:
 
 def tokens_of(row: Row) -> list[str]:
     """The words an entry is found by: those of its title and text, and its own (a name's pinyin)."""
-    return [*document_tokens(f"{row.title} {row.text}"), *(w.lower() for w in row.words)]
+    # Only runs of letters, digits or Chinese: PostgreSQL's parser would read 18-2-045 as 18, -2 and -045.
+    return [*document_tokens(f"{row.title} {row.text}"), *(t for w in row.words for t in WORD.findall(normalise(w)))]
 
 
 def rebuild() -> None:
