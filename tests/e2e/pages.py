@@ -20,7 +20,7 @@ PUBLIC_PAGES: dict[str, int] = {
     "opinion-track": 200, "opinion-track-unknown": 404, "privacy": 200, "not-found": 404,
     # Second wave
     "groups": 200, "group": 200, "group-activity": 200, "committee": 200, "deputy-committee-member": 200,
-    "deputy-record": 200, "scoring": 200,
+    "deputy-record": 200, "scoring": 200, "search": 200, "search-results": 200,
 }
 
 
@@ -46,6 +46,7 @@ def page_paths() -> dict[str, str]:
         "groups": "/groups", "group": "/groups/g-chenghu", "group-activity": f"/groups/{research}",
         "committee": "/committee", "deputy-committee-member": f"/deputies/{member}",
         "deputy-record": "/deputies/zhang-minghua/record", "scoring": "/scoring",
+        "search": "/search", "search-results": "/search?q=停车",
         "home": "/", "deputies": "/deputies", "deputies-filtered": "/deputies?q=zhang&level=county",
         "deputy": "/deputies/zhang-minghua", "lookup": "/lookup", "lookup-answer": "/lookup?community=339001004",
         "lookup-candidates": "/lookup?community=西岭", "lookup-unknown": "/lookup?community=月亮湾湾",
