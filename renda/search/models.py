@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..db import AUDIENCE, Audience, Model, intpk, text
+from ..db import Model, intpk, text
 
 # The full-text table, and on SQLite the tables FTS5 keeps its index in (search_fts_data, search_fts_idx …).
 FTS_TABLE = "search_fts"
@@ -28,11 +28,11 @@ def include_name(name: str | None, type_: str, parent_names: object) -> bool:
 
 
 class SearchEntry(Model):
-    """One public row as search shows it: its kind and key, title and plain text. Derived from the rows it
-    mirrors, whose own writes move the data version: a write here never needs to (Audience.STAFF)."""
+    """One public row as search shows it: its kind and key, title and plain text. Written only by the index's
+    own statements, in the transaction of the write to the row it mirrors, which moves the data version."""
 
     __tablename__ = "search_entries"
-    __table_args__ = (UniqueConstraint("kind", "row_id"), {"info": {AUDIENCE: Audience.STAFF}})
+    __table_args__ = (UniqueConstraint("kind", "row_id"),)
 
     id: Mapped[intpk]
     kind: Mapped[str] = mapped_column(String(20))
