@@ -1,4 +1,4 @@
-"""Flask commands: content loading, database backup, demo data, staff accounts."""
+"""Flask commands: content loading, database backup, demo data, staff accounts, the search index."""
 
 from __future__ import annotations
 
@@ -12,18 +12,32 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from flask_migrate.cli import db as migrate_cli
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import make_url
 
+from .cache import DataVersion
 from .db import checkpoint_sqlite, db, utcnow
 from .deputies.models import DeputyGroup
 from .opinions.retention import anonymise
+from .search.index import request_rebuild
+from .search.models import SearchEntry
 from .staff.models import MIN_PASSWORD_LENGTH, Role, StaffUser
 
 content_cli = AppGroup("content", help="导入内容文件夹（content/）。")
 demo_cli = AppGroup("demo", help="演示数据。")
 staff_cli = AppGroup("staff", help="工作人员账号。")
 opinions_cli = AppGroup("opinions", help="群众意见。")
+search_cli = AppGroup("search", help="全站搜索。")
+
+
+@search_cli.command("reindex")
+def search_reindex() -> None:
+    """Make the whole search index again from the public rows; cached pages are answered afresh after it."""
+    request_rebuild(db.session)
+    db.session.execute(update(DataVersion).values(version=DataVersion.version + 1))
+    db.session.commit()
+    count = db.session.scalar(select(func.count()).select_from(SearchEntry))
+    click.echo(f"搜索索引已重建：{count} 条。")
 
 
 @opinions_cli.command("anonymise")
@@ -175,3 +189,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(staff_cli)
     app.cli.add_command(opinions_cli)
+    app.cli.add_command(search_cli)
