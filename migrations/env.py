@@ -5,6 +5,8 @@ from flask import current_app
 
 from alembic import context
 
+from renda.search.models import include_name
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -57,7 +59,7 @@ def run_migrations_offline():
     """
     url = config.get_main_option("sqlalchemy.url")
     context.configure(
-        url=url, target_metadata=get_metadata(), literal_binds=True
+        url=url, target_metadata=get_metadata(), literal_binds=True, include_name=include_name
     )
 
     with context.begin_transaction():
@@ -85,6 +87,9 @@ def run_migrations_online():
     conf_args = current_app.extensions['migrate'].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    # The search index's full-text table is made by its migration, outside the models' metadata: autogenerate
+    # must not offer to drop it.
+    conf_args.setdefault("include_name", include_name)
 
     connectable = get_engine()
 

@@ -28,6 +28,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .records import views as records_views
     from .reports import staff as reports_staff
     from .reports import views as reports_views
+    from .search import index as search_index
+    from .search import views as search_views
     from .staff import access
     from .staff import views as staff_views
     from .stations import staff as stations_staff
@@ -47,12 +49,14 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     db.init_app(app)
     district_models.init_app(app)  # the footer's "data updated", moved by public writes
+    search_index.init_app(app)  # the search index, kept in step by the same writes
     extensions.init_app(app)
     web.init_app(app)
     cli.init_app(app)
     access.init_app(app)
     public = (pages_views, openapi, areas_views, deputies_views, stations_views, groups_views, committee_views,
-              reports_views, proposals_views, opinions_views, records_views, outreach_views, feeds_views)
+              reports_views, proposals_views, opinions_views, records_views, outreach_views, feeds_views,
+              search_views)
     staff = (staff_views, committee_staff, deputies_staff, stations_staff, reports_staff, proposals_staff,
              opinions_staff, groups_staff, records_staff)
     for module in public + staff:

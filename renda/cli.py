@@ -1,4 +1,4 @@
-"""Flask commands: content loading, database backup, demo data, staff accounts."""
+"""Flask commands: content loading, database backup, demo data, staff accounts, the search index."""
 
 from __future__ import annotations
 
@@ -13,13 +13,16 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from flask_migrate.cli import db as migrate_cli
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import make_url
 
+from .cache import DataVersion
 from .db import checkpoint_sqlite, db, utcnow
 from .deputies.models import DeputyGroup
 from .notify.outbox import Settings, deliver, enqueue_reminders
 from .opinions.retention import anonymise
+from .search.index import request_rebuild
+from .search.models import SearchEntry
 from .staff.models import MIN_PASSWORD_LENGTH, Role, StaffUser
 
 content_cli = AppGroup("content", help="导入内容文件夹（content/）。")
@@ -48,6 +51,19 @@ def notify_send(loop: bool, interval: int, batch: int) -> None:
         if not loop:
             return
         time.sleep(interval)
+
+
+search_cli = AppGroup("search", help="全站搜索。")
+
+
+@search_cli.command("reindex")
+def search_reindex() -> None:
+    """Make the whole search index again from the public rows; cached pages are answered afresh after it."""
+    request_rebuild(db.session)
+    db.session.execute(update(DataVersion).values(version=DataVersion.version + 1))
+    db.session.commit()
+    count = db.session.scalar(select(func.count()).select_from(SearchEntry))
+    click.echo(f"搜索索引已重建：{count} 条。")
 
 
 @opinions_cli.command("anonymise")
@@ -200,3 +216,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(staff_cli)
     app.cli.add_command(opinions_cli)
     app.cli.add_command(notify_cli)
+    app.cli.add_command(search_cli)

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, jsonify
 
 from .cache import public
 from .records.models import DutyItem
+from .search.sources import KIND_ORDER
 
 bp = public(Blueprint("openapi", __name__))
 
@@ -168,6 +169,10 @@ SCHEMAS: dict[str, Schema] = {
         "by_unit": array(obj({"unit": component("Ref"), "count": INTEGER, "on_time": INTEGER,
                               "overdue": INTEGER, "a_rate": RATE, "unsatisfied": INTEGER})),
     }),
+    "SearchHit": obj({
+        "kind": enum(*KIND_ORDER), "key": STRING, "title": STRING,
+        "url": STRING, "snippet": {"type": "string", "description": "plain text around the first word found"},
+    }),
     "BoardOpinion": obj({
         "ref": OPINION_REF, "group": nullable("Ref"), "category": STRING,
         "subject": STRING, "public_text": STRING, "public_reply": NULLABLE_STRING, "replied_on": NULLABLE_DATE,
@@ -284,6 +289,9 @@ PATHS: dict[str, Schema] = {
     "/api/v1/opinions/{code}": operation(
         "A resident's opinion by its tracking code: stage and public reply, never personal data",
         component("Opinion"), [parameter("code", "the tracking code", where="path")], **NOT_FOUND),
+    "/api/v1/search": operation(
+        "Site-wide search over the public rows, in kind order; a proposal's number lists that proposal first",
+        page_of("SearchHit"), [parameter("q", "words to find (all of them), at most 100 characters"), *PAGING]),
 }
 
 DOCUMENT: Schema = {

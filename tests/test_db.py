@@ -18,6 +18,7 @@ from renda import create_app
 from renda.content.load import load_content
 from renda.db import db
 from renda.deputies.models import Deputy
+from renda.search.models import include_name
 from renda.stations.models import Station
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -26,7 +27,10 @@ POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgre
 def test_migrations_build_exactly_the_models_schema(empty_app):
     with empty_app.app_context():
         with db.engine.connect() as connection:
-            differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
+            # The search index's full-text table (an FTS5 virtual table and FTS5's own tables) is made by its
+            # migration and described by no model: the comparison leaves it out, as autogenerate does.
+            context = MigrationContext.configure(connection, opts={"include_name": include_name})
+            differences = compare_metadata(context, db.metadata)
     assert differences == []
 
 

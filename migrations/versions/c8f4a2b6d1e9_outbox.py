@@ -1,7 +1,7 @@
 """outbox: messages written with the events that cause them; how a resident asked to hear of replies
 
 Revision ID: c8f4a2b6d1e9
-Revises: 9a4d2b6c8e15
+Revises: b7e3f1a2c4d6
 Create Date: 2026-12-03 15:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c8f4a2b6d1e9'
-down_revision = '9a4d2b6c8e15'
+down_revision = 'b7e3f1a2c4d6'
 branch_labels = None
 depends_on = None
 

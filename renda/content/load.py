@@ -42,6 +42,7 @@ from ..proposals.models import (
 )
 from ..records.models import DutyEntry, DutyItem, DutyStatus, check_duty, parse_scoring
 from ..reports.models import ReportBack, ReportStatus
+from ..search.index import request_rebuild
 from ..stations.models import Reception, ReceptionStatus, Station, StationKind, check_reception
 from ..vocabulary import Satisfaction
 from . import schema
@@ -62,6 +63,8 @@ def load_content(root: Path) -> Loaded:
         with db.session.no_autoflush:
             loaded = _load(root)
             loaded.changed = _has_changes()
+        if loaded.changed:  # the whole index made again as the load commits (a load that changes nothing keeps it)
+            request_rebuild(db.session)
         db.session.commit()  # the flush moves the district's "data updated" time when anything changed
     except BaseException:
         db.session.rollback()

@@ -21,6 +21,7 @@ PUBLIC_PAGES: dict[str, int] = {
     # Second wave
     "groups": 200, "group": 200, "group-activity": 200, "committee": 200, "deputy-committee-member": 200,
     "deputy-record": 200, "scoring": 200, "station-notice": 200, "deputy-card": 200,
+    "search": 200, "search-results": 200,
 }
 
 
@@ -47,6 +48,7 @@ def page_paths() -> dict[str, str]:
         "committee": "/committee", "deputy-committee-member": f"/deputies/{member}",
         "deputy-record": "/deputies/zhang-minghua/record", "scoring": "/scoring",
         "station-notice": "/stations/chenghu/notice", "deputy-card": "/deputies/zhang-minghua/card",
+        "search": "/search", "search-results": "/search?q=停车",
         "home": "/", "deputies": "/deputies", "deputies-filtered": "/deputies?q=zhang&level=county",
         "deputy": "/deputies/zhang-minghua", "lookup": "/lookup", "lookup-answer": "/lookup?community=339001004",
         "lookup-candidates": "/lookup?community=西岭", "lookup-unknown": "/lookup?community=月亮湾湾",
