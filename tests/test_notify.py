@@ -360,3 +360,37 @@ def test_a_sender_killed_mid_batch_and_run_again_delivers_every_message_at_most_
         assert set(db.session.scalars(select(OutboxMessage.status))) == {MessageStatus.SENT}
     assert set(ids) == expected and len(expected) == 40
     assert max(ids.count(i) for i in expected) <= 2
+
+
+# --- lost codes -------------------------------------------------------------------------------------------------
+
+def resend(client, phone: str):  # noqa: ANN001, ANN201
+    token = csrf_token_of(client.get("/opinions/track").get_data(as_text=True))
+    return client.post("/opinions/codes", data={"csrf_token": token, "phone": phone})
+
+
+def test_lost_codes_go_only_to_the_phone_stored_with_them_and_the_answer_says_nothing(notify_app, relay):
+    client = notify_app.test_client()
+    submit(client)
+    submit(client, notify="email", email="resident@example.com", subject="第二条意见")
+    with notify_app.app_context():
+        codes = {format_code(c) for c in db.session.scalars(select(Opinion.code).where(
+            Opinion.phone == FORM["phone"]))}
+    known, unknown = resend(client, FORM["phone"]), resend(client, "13800000009")
+    assert known.status_code == unknown.status_code == 200
+    answer = "如果这个号码在本站提交过意见"
+    known_page, unknown_page = known.get_data(as_text=True), unknown.get_data(as_text=True)
+    assert answer in known_page and answer in unknown_page
+    assert not any(code in known_page for code in codes)
+    assert resend(client, FORM["phone"]).status_code == 200  # again the same day: nothing more is queued
+    assert send_all(notify_app) == (2, 0)
+    [sms] = relay[1].received
+    assert sms["to"] == "+86" + FORM["phone"] and codes <= set(sms["text"].split("：")[1].split("、"))
+    with notify_app.app_context():
+        recipients = set(db.session.scalars(select(OutboxMessage.recipient)))
+    assert recipients == {"+86" + FORM["phone"], "resident@example.com"}
+
+
+def test_a_bad_phone_for_lost_codes_is_400_with_what_was_typed(notify_app):
+    response = resend(notify_app.test_client(), "12345")
+    assert response.status_code == 400 and 'value="12345"' in response.get_data(as_text=True)

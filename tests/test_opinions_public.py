@@ -500,7 +500,7 @@ def test_the_tracking_page_says_whom_to_call_when_the_code_is_lost(app, client):
         organiser, contact = profile.organiser, profile.contact
     for path in ("/opinions/track", "/opinions/track?code=AAAAA-BBBBB"):
         lost = client.get(path).get_data(as_text=True).split('id="lost-heading"')[1].split("</section>")[0]
-        assert f"请联系{organiser}：{contact}" in lost
+        assert f"联系{organiser}：{contact}" in lost
     code = submit(client).headers["Location"].rsplit("/", 1)[1]
     assert 'id="lost-heading"' not in client.get("/opinions/track", query_string={"code": code}).get_data(as_text=True)
 

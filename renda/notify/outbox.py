@@ -9,6 +9,7 @@ the admins' dashboard names it.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -87,6 +88,34 @@ def tell_resident(settings: Settings, opinion: Opinion, key: str, lead: str, sub
         body = (f"您好：\n\n{lead}。{detail}\n\n回执码：{format_code(opinion.code)}\n查看：{where}\n\n"
                 "不想再收到这类通知，可以在查询页面选择“不再通知我”。\n")
         enqueue(key, Channel.EMAIL, opinion.email, body, subject=subject, opinion_id=opinion.id)
+
+
+# At most this many codes in one message: an SMS holds 70 characters.
+CODES_PER_SMS = 4
+
+
+def send_codes_again(settings: Settings, phone: str, now: dt.datetime) -> None:
+    """Enqueue the tracking codes of the opinions sent with `phone` (not anonymised) to that phone, and to the
+    address of those that asked for e-mail: once a day per phone (the day keys the message)."""
+    opinions = db.session.scalars(select(Opinion).where(Opinion.phone == phone)
+                                  .order_by(Opinion.submitted_at.desc())).all()
+    if not opinions:
+        return
+    day = now.date().isoformat()
+    digest = hashlib.blake2b(phone.encode(), digest_size=8).hexdigest()  # the key names no phone
+    codes = [format_code(o.code) for o in opinions]
+    try:
+        with db.session.begin_nested():
+            text = "您在本站提交意见的回执码：" + "、".join(codes[:CODES_PER_SMS])
+            enqueue(f"codes:{digest}:{day}", Channel.SMS, f"+86{phone}", text[:SMS_MAX_CHARS],
+                    opinion_id=opinions[0].id)
+            for email in dict.fromkeys(o.email for o in opinions if o.email):
+                enqueue(f"codes:{digest}:{day}:{hashlib.blake2b(email.encode(), digest_size=8).hexdigest()}",
+                        Channel.EMAIL, email, "您好：\n\n您在本站提交意见的回执码：\n" + "\n".join(codes)
+                        + "\n\n凭回执码可以在“查询办理进度”页面查看答复。\n", subject="您的意见回执码",
+                        opinion_id=opinions[0].id)
+    except IntegrityError:
+        pass
 
 
 def stop_notifying(opinion: Opinion) -> None:

@@ -10,13 +10,13 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..areas.models import Community, ElectoralDistrict
 from ..areas.queries import community_label, find_community, search_communities
-from ..cache import public
+from ..cache import never_cached, public
 from ..clock import TZ
 from ..db import db, utcnow
 from ..deputies.models import DeputyGroup
 from ..extensions import csrf, limiter
 from ..notify.models import Channel
-from ..notify.outbox import stop_notifying
+from ..notify.outbox import Settings, send_codes_again, stop_notifying
 from ..refs import ref
 from ..staff.forms import ConfirmForm
 from ..stations.models import Reception, Station
@@ -35,7 +35,7 @@ from ..web import (
     see_other,
     twins,
 )
-from .forms import OpinionForm, RatingForm
+from .forms import MOBILE, PHONE_MESSAGE, OpinionForm, RatingForm
 from .models import (
     ANSWERED_STATUSES,
     Opinion,
@@ -231,6 +231,24 @@ def rate(code: str) -> Response:
             db.session.commit()
             return see_other(url_for("opinions.track", code=format_code(opinion.code)) + "#rating")
     return render("opinions/track.html", code=code, opinion=opinion, rating_form=form, status=400)
+
+
+@bp.post("/opinions/codes")
+@limiter.limit("3 per 10 minutes;10 per day")
+@never_cached
+def resend_codes() -> Response:
+    """A resident who lost their codes has them sent again, only to the phone (and address) stored with them; the
+    answer is the same whether or not anything was found, so the form tells nobody whose number it is."""
+    phone = (request.form.get("phone") or "").strip()[:20]
+    if not ConfirmForm().validate_on_submit():
+        return render("opinions/track.html", code="", opinion=None, status=400, resend_phone=phone,
+                      resend_error="页面已过期，请刷新后再发送。")
+    if not MOBILE.fullmatch(phone):
+        return render("opinions/track.html", code="", opinion=None, status=400, resend_phone=phone,
+                      resend_error=PHONE_MESSAGE)
+    send_codes_again(Settings.of(current_app.config), phone, utcnow())
+    db.session.commit()
+    return render("opinions/track.html", code="", opinion=None, resent=True)
 
 
 @bp.post("/opinions/track/<code>/stop")
