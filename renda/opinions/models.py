@@ -16,6 +16,7 @@ from ..areas.models import Community
 from ..db import AUDIENCE, Audience, Choice, Model, choice, db, flag, intpk, text, timestamp, utcnow
 from ..deputies.models import DeputyGroup
 from ..problems import Problem
+from ..projects.models import Project
 from ..proposals.models import Proposal, Unit
 from ..rates import percent
 from ..stations.models import Reception, ReceptionStatus
@@ -94,6 +95,9 @@ class Opinion(Model):
     __tablename__ = "opinions"
     __table_args__ = (
         CheckConstraint("length(code) = 10", name="code_length"),
+        # Routed to the deputy group of the resident's community, or, a comment on a livelihood project, to the
+        # standing committee's office.
+        CheckConstraint("group_id IS NOT NULL OR project_id IS NOT NULL", name="routed"),
         {"info": {AUDIENCE: Audience.RESIDENTS}},
     )
 
@@ -101,7 +105,8 @@ class Opinion(Model):
     code: Mapped[str] = mapped_column(String(10), unique=True)
     ref: Mapped[str] = mapped_column(String(8), unique=True, default=new_ref)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
-    group_id: Mapped[int] = mapped_column(ForeignKey("deputy_groups.id"), index=True)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("deputy_groups.id"), index=True)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), index=True)
     category: Mapped[OpinionCategory] = mapped_column(choice(OpinionCategory))
     subject: Mapped[str] = mapped_column(String(100))
     body: Mapped[str] = mapped_column(String(2000))
@@ -123,7 +128,8 @@ class Opinion(Model):
     closed_at: Mapped[timestamp | None]
 
     community: Mapped[Community] = relationship()
-    group: Mapped[DeputyGroup] = relationship()
+    group: Mapped[DeputyGroup | None] = relationship()
+    project: Mapped[Project | None] = relationship()
     unit: Mapped[Unit | None] = relationship()
     reception: Mapped[Reception | None] = relationship()
     proposal: Mapped[Proposal | None] = relationship()
@@ -147,6 +153,18 @@ class OpinionEvent(Model):
 
     opinion: Mapped[Opinion] = relationship(back_populates="events")
     staff: Mapped[StaffUser | None] = relationship()
+
+
+# Where comments on livelihood projects go: a queue the editors handle, named so on the receipt and in JSON.
+OFFICE_NAME = "区人大常委会办公室"
+OFFICE_SLUG = "office"
+
+
+def routed_to(opinion: Opinion) -> dict[str, str]:
+    """Who handles `opinion`, as a reference: its deputy group, or the standing committee's office."""
+    if opinion.group is None:
+        return {"slug": OFFICE_SLUG, "name": OFFICE_NAME}
+    return {"slug": opinion.group.slug, "name": opinion.group.name}
 
 
 def new_code() -> str:

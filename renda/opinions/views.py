@@ -44,6 +44,7 @@ from .models import (
     new_code,
     opinion_by_code,
     overdue_limits,
+    routed_to,
     satisfaction_by_group,
 )
 from .queries import on_board, reception_by_ref
@@ -174,8 +175,9 @@ def receipt(code: str) -> Response:
     opinion = opinion_by_code(code)
     if opinion is None:
         abort(404)
-    return render("opinions/receipt.html", code=format_code(opinion.code), group=opinion.group,
-                  station=opinion.group.station, limits=overdue_limits())
+    return render("opinions/receipt.html", code=format_code(opinion.code), group=routed_to(opinion),
+                  station=opinion.group.station if opinion.group else None, project=opinion.project,
+                  limits=overdue_limits())
 
 
 @bp.get("/opinions/track")
