@@ -20,6 +20,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .opinions import staff as opinions_staff
     from .opinions import views as opinions_views
     from .pages import views as pages_views
+    from .projects import views as projects_views
     from .proposals import staff as proposals_staff
     from .proposals import views as proposals_views
     from .records import views as records_views
@@ -29,6 +30,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .staff import views as staff_views
     from .stations import staff as stations_staff
     from .stations import views as stations_views
+    from .supervision import views as supervision_views
+    from .units import views as units_views
 
     app = Flask(
         __name__,
@@ -49,7 +52,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     cli.init_app(app)
     access.init_app(app)
     public = (pages_views, openapi, areas_views, deputies_views, stations_views, groups_views, committee_views,
-              reports_views, proposals_views, opinions_views, records_views)
+              reports_views, proposals_views, opinions_views, records_views, projects_views, supervision_views,
+              units_views)
     staff = (staff_views, committee_staff, deputies_staff, stations_staff, reports_staff, proposals_staff,
              opinions_staff, groups_staff)
     for module in public + staff:

@@ -14,10 +14,13 @@ from renda.db import db
 from renda.projects.models import Project, ProjectUpdate
 from renda.supervision.models import Commitment, Supervision
 
-PROJECTS = """slug,year,title,summary,category,lead_unit,budget,comment_from,comment_to,session,voted_on,present,votes_for,votes_against,votes_abstain,selected,due_on,done_on
-t-lift,2026,老旧小区加装电梯,,城乡建设,housing,1200.50,2025-11-01,2025-11-30,18-2,2026-01-16,180,170,6,4,yes,2026-10-31,
-t-park,2026,口袋公园,,生态环境,ecology,300,2025-11-01,2025-11-30,18-2,2026-01-16,180,60,100,20,no,,
-"""
+PROJECTS = "\n".join([
+    "slug,year,title,summary,category,lead_unit,budget,comment_from,comment_to,session,voted_on,present,"
+    "votes_for,votes_against,votes_abstain,selected,due_on,done_on",
+    "t-lift,2026,老旧小区加装电梯,,城乡建设,housing,1200.50,2025-11-01,2025-11-30,18-2,2026-01-16,180,170,6,4,yes,"
+    "2026-10-31,",
+    "t-park,2026,口袋公园,,生态环境,ecology,300,2025-11-01,2025-11-30,18-2,2026-01-16,180,60,100,20,no,,",
+]) + "\n"
 UPDATES = """id,project_slug,date,kind,progress,deputy_slugs,rating,text
 t-u1,t-lift,2026-03-01,progress,20,,,完成选址
 t-u2,t-lift,2026-05-01,supervision,,zhang-minghua,,代表视察
@@ -97,7 +100,7 @@ BAD = [
      "education:101", "0 到 100"),
     # commitments: without a unit, with a unit the supervision did not concern, without a due date
     ("commitments.csv", COMMITMENTS, 2, "t-c1,t-s1,,新增助餐点,2026-10-31,,,", "请写明作出整改承诺的单位"),
-    ("commitments.csv", COMMITMENTS, 2, "t-c1,t-s1,education,新增助餐点,2026-10-31,,,", "不是“关于养老服务的专题询问”涉及的单位"),
+    ("commitments.csv", COMMITMENTS, 2, "t-c1,t-s1,education,新增助餐点,2026-10-31,,,", "涉及的单位"),
     ("commitments.csv", COMMITMENTS, 2, "t-c1,t-s1,civil-affairs,新增助餐点,,,,", "整改期限"),
     ("commitments.csv", COMMITMENTS, 3, "t-c2,t-s9,transport,优化公交线路,2026-11-30,,,", "不存在的监督事项"),
 ]

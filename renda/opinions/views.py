@@ -244,7 +244,7 @@ def board_item(opinion: Opinion) -> dict[str, object]:
     """An opinion on the public board: by its public ref, never its tracking code, nor the name, phone or raw body."""
     return {
         "ref": opinion.ref,
-        "group": ref(opinion.group),
+        "group": routed_to(opinion),
         "community": ref(opinion.community, key="code"),
         "category": opinion.category.value,
         "category_label": opinion.category.label,
@@ -307,7 +307,7 @@ def public_view(opinion: Opinion) -> dict[str, object]:
         "code": format_code(opinion.code),
         "status": opinion.status.value,
         "status_label": opinion.status.label,
-        "group": ref(opinion.group),
+        "group": routed_to(opinion),
         "community": ref(opinion.community, key="code"),
         "category": opinion.category.value,
         "submitted_on": opinion.submitted_at.astimezone(TZ).date().isoformat(),
