@@ -137,6 +137,11 @@ class Opinion(Model):
         back_populates="opinion", order_by="OpinionEvent.at, OpinionEvent.id", cascade="all, delete-orphan"
     )
 
+    @property
+    def routed_name(self) -> str:
+        """Who handles it: the deputy group, or the standing committee's office for a comment on a project."""
+        return self.group.name if self.group is not None else OFFICE_NAME
+
 
 class OpinionEvent(Model):
     """A dated step in an opinion's handling, with the staff member who took it."""
@@ -227,7 +232,7 @@ def opinion_by_code(text: str) -> Opinion | None:
     return db.session.scalars(
         select(Opinion).where(Opinion.code == code)
         .options(selectinload(Opinion.events), joinedload(Opinion.group), joinedload(Opinion.community),
-                 joinedload(Opinion.unit), joinedload(Opinion.proposal))
+                 joinedload(Opinion.unit), joinedload(Opinion.proposal), joinedload(Opinion.project))
     ).first()
 
 
