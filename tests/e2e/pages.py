@@ -20,6 +20,8 @@ PUBLIC_PAGES: dict[str, int] = {
     "opinion-track": 200, "opinion-track-unknown": 404, "privacy": 200, "not-found": 404,
     # Second wave
     "groups": 200, "group": 200, "group-activity": 200, "committee": 200, "deputy-committee-member": 200,
+    "projects": 200, "project": 200, "project-candidate": 200, "supervision": 200, "supervision-evaluation": 200,
+    "unit": 200,
 }
 
 
@@ -44,6 +46,9 @@ def page_paths() -> dict[str, str]:
     return {
         "groups": "/groups", "group": "/groups/g-chenghu", "group-activity": f"/groups/{research}",
         "committee": "/committee", "deputy-committee-member": f"/deputies/{member}",
+        "projects": "/projects", "project": "/projects/p2026-01", "project-candidate": "/projects/p2027-01",
+        "supervision": "/supervision", "supervision-evaluation": "/supervision/s2026-evaluation",
+        "unit": "/units/education",
         "home": "/", "deputies": "/deputies", "deputies-filtered": "/deputies?q=zhang&level=county",
         "deputy": "/deputies/zhang-minghua", "lookup": "/lookup", "lookup-answer": "/lookup?community=339001004",
         "lookup-candidates": "/lookup?community=西岭", "lookup-unknown": "/lookup?community=月亮湾湾",
