@@ -385,7 +385,8 @@ def test_a_staff_write_shows_at_once_in_every_worker(two_workers):
 
 # --- Only what is marked public is kept ---------------------------------------------------------------------
 
-PUBLIC_BLUEPRINTS = {"pages", "openapi", "areas", "deputies", "stations", "groups", "committee", "reports", "proposals", "opinions"}
+PUBLIC_BLUEPRINTS = {"pages", "openapi", "areas", "deputies", "stations", "groups", "committee", "reports", "proposals",
+                     "opinions", "projects", "supervision", "units"}
 
 
 def probes(app: Flask) -> list[str]:
