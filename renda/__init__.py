@@ -22,6 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .opinions import views as opinions_views
     from .outreach import views as outreach_views
     from .pages import views as pages_views
+    from .projects import views as projects_views
     from .proposals import staff as proposals_staff
     from .proposals import views as proposals_views
     from .records import staff as records_staff
@@ -34,6 +35,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .staff import views as staff_views
     from .stations import staff as stations_staff
     from .stations import views as stations_views
+    from .supervision import views as supervision_views
+    from .units import views as units_views
 
     app = Flask(
         __name__,
@@ -56,7 +59,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     access.init_app(app)
     public = (pages_views, openapi, areas_views, deputies_views, stations_views, groups_views, committee_views,
               reports_views, proposals_views, opinions_views, records_views, outreach_views, feeds_views,
-              search_views)
+              search_views, projects_views,
+              supervision_views, units_views)
     staff = (staff_views, committee_staff, deputies_staff, stations_staff, reports_staff, proposals_staff,
              opinions_staff, groups_staff, records_staff)
     for module in public + staff:

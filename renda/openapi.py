@@ -78,6 +78,17 @@ COMMUNITY = obj({"code": STRING, "name": STRING, "town": STRING, "district_code"
 OPINION_REF: Schema = {"type": "string", "pattern": "^[a-z2-9]{8}$"}
 CANDIDATE = obj({"code": STRING, "name": STRING, "town": STRING})
 ACTIVITY_KIND = enum("inspection", "research", "study", "report_back", "other")
+PROJECT = obj({
+    "slug": STRING, "year": INTEGER, "title": STRING, "lead_unit": nullable("Ref"),
+    "status": enum("candidate", "selected", "not_selected", "done"), "progress": NULLABLE_INTEGER,
+    "overdue": BOOLEAN,
+    "votes": {"oneOf": [obj({"for": INTEGER, "against": INTEGER, "abstain": INTEGER}), {"type": "null"}]},
+})
+EVALUATION_COUNTS = obj({"satisfied": INTEGER, "basic": INTEGER, "unsatisfied": INTEGER, "rate": RATE})
+SUPERVISION = obj({"id": STRING, "kind": enum("inquiry", "evaluation", "review", "inspection"), "date": DATE,
+                   "title": STRING, "units": array(component("Ref"))})
+COMMITMENT = obj({"id": STRING, "unit": component("Ref"), "text": STRING, "due_on": DATE, "done_on": NULLABLE_DATE,
+                  "overdue": BOOLEAN, "revisit_on": NULLABLE_DATE, "revisit_note": NULLABLE_STRING})
 EVIDENCE = obj({"kind": enum("activity", "report"), "id": INTEGER, "date": NULLABLE_DATE, "title": STRING,
                 "url": NULLABLE_STRING})
 DUTY = obj({"met": BOOLEAN, "items": array(EVIDENCE)})
@@ -184,6 +195,30 @@ SCHEMAS: dict[str, Schema] = {
         # The suggestion a deputy raised from it, or null.
         "proposal": {"oneOf": [obj({"number": STRING, "title": STRING, "stage": STAGE}), {"type": "null"}]},
     }, {"unit": nullable("Ref"), "subject": STRING, "public_text": NULLABLE_STRING}),
+    "Project": PROJECT,
+    "ProjectDetail": obj({
+        **PROJECT["properties"],
+        "updates": array(obj({"date": DATE, "kind": enum("progress", "supervision", "evaluation"),
+                              "progress": NULLABLE_INTEGER, "text": STRING})),
+        "evaluation": EVALUATION_COUNTS, "comments": INTEGER,
+    }),
+    "ProjectYear": obj({"items": array(component("Project")), "total": INTEGER, "page": INTEGER,
+                        "per_page": INTEGER, "year": INTEGER,
+                        "summary": obj({"selected": INTEGER, "done": INTEGER, "done_on_time": INTEGER,
+                                        "delayed": INTEGER, "evaluation": EVALUATION_COUNTS})}),
+    "Supervision": SUPERVISION,
+    "SupervisionDetail": obj({
+        **SUPERVISION["properties"],
+        "commitments": array(COMMITMENT),
+    }, {"candidates": NULLABLE_INTEGER, "votes": {"type": "object", "additionalProperties": INTEGER},
+        "results": {"type": "object", "additionalProperties": {"type": "number"}}}),
+    "Unit": obj({
+        "slug": STRING, "name": STRING,
+        "proposals": obj({"count": INTEGER, "on_time_rate": RATE, "a_rate": RATE}),
+        "opinions": obj({"forwarded": INTEGER, "answered": INTEGER}),
+        "projects": array(obj({"slug": STRING, "title": STRING})),
+        "commitments": array(obj({"id": STRING, "text": STRING, "due_on": DATE, "overdue": BOOLEAN})),
+    }),
 }
 
 
@@ -261,6 +296,25 @@ PATHS: dict[str, Schema] = {
         "Standing-committee members, the deputies linked to them and their contacts of the year",
         page_of("CommitteeMember"),
         [parameter("year", "the year (default this year; 2000 to next year)", YEAR), *PAGING]),
+    "/api/v1/projects": operation(
+        "Livelihood projects of a year (candidates, the vote, progress) and the year's summary",
+        component("ProjectYear"), [parameter("year", "the year (default this year; 2000 to next year)", YEAR),
+                                   *PAGING]),
+    "/api/v1/projects/{slug}": operation(
+        "One livelihood project with its updates, the deputies' evaluation and the count of residents' comments",
+        component("ProjectDetail"), [parameter("slug", "the project's slug", where="path")], **NOT_FOUND),
+    "/api/v1/supervision": operation(
+        "Inquiries, evaluations, reviews and inspections of a year, by kind and unit", page_of("Supervision"), [
+            parameter("year", "the year (default this year; 2000 to next year)", YEAR),
+            parameter("kind", "kind", enum("inquiry", "evaluation", "review", "inspection")),
+            parameter("unit", "unit slug"), *PAGING],
+        **{"404": answer(component("Error"), "no unit has that slug")}),
+    "/api/v1/supervision/{key}": operation(
+        "One supervision with its commitments; for an evaluation, the vote and the results per unit",
+        component("SupervisionDetail"), [parameter("key", "the supervision's id", where="path")], **NOT_FOUND),
+    "/api/v1/units/{slug}": operation(
+        "One unit: its proposals, forwarded opinions, livelihood projects and commitments",
+        component("Unit"), [parameter("slug", "the unit's slug", where="path")], **NOT_FOUND),
     "/api/v1/receptions": operation("Receptions of a month, or between two dates", page_of("Reception"), [
         parameter("month", "a month, YYYY-MM (instead of from and to)", MONTH),
         parameter("from", "first date", {"type": "string", "format": "date"}),

@@ -386,7 +386,8 @@ def test_a_staff_write_shows_at_once_in_every_worker(two_workers):
 # --- Only what is marked public is kept ---------------------------------------------------------------------
 
 PUBLIC_BLUEPRINTS = {"pages", "openapi", "areas", "deputies", "stations", "groups", "committee", "reports", "proposals", "opinions", "records",
-                     "outreach", "feeds", "search"}
+                     "outreach", "feeds", "search",
+                     "projects", "supervision", "units"}
 
 
 def probes(app: Flask) -> list[str]:

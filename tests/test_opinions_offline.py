@@ -100,7 +100,7 @@ def test_a_recorded_opinion_reaches_the_queue_of_the_group_its_community_routes_
     assert opinion.group.slug == "g-yueyawan" and opinion.reception.ref == RECEPTION
     # The editor who recorded it sees its receipt, but handles no group's queue.
     assert client.get(response.headers["Location"]).status_code == 200
-    assert client.get(f"/staff/opinions/{opinion.id}").status_code == 403
+    assert client.get(f"/staff/opinions/{opinion.id}").status_code == 404  # not the office's: no such opinion
     theirs, mine = app.test_client(), app.test_client()
     Auth(app, theirs).as_role("liaison", "g-yueyawan")
     Auth(app, mine).as_role("liaison", "g-chenghu")

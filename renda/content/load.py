@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from ..deputies.models import (
     check_deputy,
 )
 from ..district.models import DEFAULT_COMMITTEE_CONTACTS, CongressSession, DistrictProfile
+from ..projects.models import Project, ProjectUpdate, UpdateKind, check_project, check_update
 from ..proposals.models import (
     STAGE_DATE_FIELDS,
     Proposal,
@@ -44,6 +46,14 @@ from ..records.models import DutyEntry, DutyItem, DutyStatus, check_duty, parse_
 from ..reports.models import ReportBack, ReportStatus
 from ..search.index import request_rebuild
 from ..stations.models import Reception, ReceptionStatus, Station, StationKind, check_reception
+from ..supervision.models import (
+    Commitment,
+    Supervision,
+    SupervisionKind,
+    SupervisionUnit,
+    check_commitment,
+    check_supervision,
+)
 from ..vocabulary import Satisfaction
 from . import schema
 from .rows import ContentError, Row, existing, read_csv, upsert
@@ -102,12 +112,17 @@ def _load(root: Path) -> Loaded:
     duties = _load_duties(root, deputies)
     proposals = _load_proposals(root, sessions, deputies, units)
     reports = _load_reports(root, deputies, groups)
+    projects = _load_projects(root, sessions, units)
+    updates = _load_project_updates(root, projects, deputies)
+    supervisions = _load_supervisions(root, units)
+    commitments = _load_commitments(root, supervisions, units)
     loaded.counts = {
         "stations": len(stations), "groups": len(groups), "districts": len(districts),
         "communities": len(communities), "deputies": len(deputies), "units": len(units),
         "receptions": len(receptions), "activities": len(activities), "contacts": len(contacts),
         "duties": len(duties),
-        "proposals": len(proposals), "reports": len(reports),
+        "proposals": len(proposals), "reports": len(reports), "projects": len(projects),
+        "project_updates": len(updates), "supervisions": len(supervisions), "commitments": len(commitments),
     }
     return loaded
 
@@ -446,6 +461,154 @@ def _sync_imported_events(proposal: Proposal, stage: Stage, dates: dict[str, dt.
             proposal.events.remove(event)
     for each, date in sorted(wanted - have.keys(), key=lambda pair: pair[0].rank):
         proposal.events.append(ProposalEvent(stage=each, date=date))
+
+
+def _yes_no_or_empty(row: Row, column: str) -> bool | None:
+    """`yes`, `no`, or empty (not decided yet)."""
+    value = row.text(column, required=False).lower()
+    if not value:
+        return None
+    return row.yes_no(column)
+
+
+def _signed_integer(row: Row, column: str) -> int | None:
+    """A whole number that may be out of its range (the rule that bounds it says so in its own words)."""
+    value = row.text(column, required=False)
+    if not value:
+        return None
+    if not re.fullmatch(r"-?[0-9]{1,9}", value):
+        raise row.error(f"“{column}”的值“{value}”不是整数")
+    return int(value)
+
+
+def _decimal(row: Row, column: str) -> Decimal | None:
+    value = row.text(column, required=False)
+    if not value:
+        return None
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise row.error(f"“{column}”的值“{value}”不是数字") from None
+    if not number.is_finite() or abs(number) >= 10**10:
+        raise row.error(f"“{column}”的值“{value}”不是有效的金额")
+    return number.quantize(Decimal("0.01"))
+
+
+def _unit_numbers(row: Row, column: str, units: dict[str, Unit]) -> dict[Unit, Decimal]:
+    """A `unit:n` list (`votes`, `results` of supervisions.csv)."""
+    found: dict[Unit, Decimal] = {}
+    for item in row.items(column):
+        key, _, number = item.partition(":")
+        key, number = key.strip(), number.strip()
+        if key not in units:
+            raise row.error(f"“{column}”引用了不存在的承办单位“{key}”")
+        try:
+            value = Decimal(number)
+            if not value.is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            raise row.error(f"“{column}”中“{item}”应写成“单位:数字”") from None
+        if units[key] in found:
+            raise row.error(f"“{column}”中单位“{key}”重复")
+        found[units[key]] = value
+    return found
+
+
+def _load_projects(root: Path, sessions: dict[str, CongressSession], units: dict[str, Unit]) -> dict[str, Project]:
+    projects = existing(Project, "slug")
+    for row in read_csv(root, schema.PROJECTS):
+        key = _file_key(row, "slug")
+        row.slug("slug")
+        year = row.integer("year")
+        if year is not None and not clock.FIRST_YEAR <= year <= 2100:
+            raise row.error(f"“year”的值 {year} 不是有效年份")
+        values: dict[str, Any] = dict(
+            slug=key, year=year, title=row.text("title", max_length=None),
+            summary=row.text("summary", False, None), category=row.text("category", False, None),
+            lead_unit=row.ref("lead_unit", units, "承办单位", required=False), budget=_decimal(row, "budget"),
+            comment_from=row.date("comment_from", False), comment_to=row.date("comment_to", False),
+            session=row.ref("session", sessions, "会议", required=False), voted_on=row.date("voted_on", False),
+            present=row.integer("present", False), votes_for=row.integer("votes_for", False),
+            votes_against=row.integer("votes_against", False), votes_abstain=row.integer("votes_abstain", False),
+            selected=_yes_no_or_empty(row, "selected"), due_on=row.date("due_on", False),
+            done_on=row.date("done_on", False),
+        )
+        row.refuse(check_project(values))
+        upsert(projects, key, Project, **values)
+    return projects
+
+
+def _load_project_updates(root: Path, projects: dict[str, Project],
+                          deputies: dict[str, Deputy]) -> dict[str, ProjectUpdate]:
+    updates = existing(ProjectUpdate, "ref")
+    earlier: dict[str, list[ProjectUpdate]] = {}
+    for row in read_csv(root, schema.PROJECT_UPDATES):
+        key = _file_key(row)
+        project = row.ref("project_slug", projects, "民生实事项目")
+        assert project is not None
+        date, kind = row.date("date"), row.choice("kind", UpdateKind)
+        progress = _signed_integer(row, "progress")
+        participants = row.refs("deputy_slugs", deputies, "代表")
+        rating = row.choice("rating", Satisfaction, required=False)
+        text = row.text("text", False, None)
+        row.refuse(check_update(project, date, kind, progress, participants, rating, text,
+                                earlier.get(project.slug, [])))
+        update = upsert(updates, key, ProjectUpdate, ref=key, project=project, date=date, kind=kind,
+                        progress=progress, rating=rating, text=text)
+        _replace_list(update, "deputies", participants)
+        earlier.setdefault(project.slug, []).append(update)
+    return updates
+
+
+def _load_supervisions(root: Path, units: dict[str, Unit]) -> dict[str, Supervision]:
+    supervisions = existing(Supervision, "ref")
+    for row in read_csv(root, schema.SUPERVISIONS):
+        key = _file_key(row)
+        kind = row.choice("kind", SupervisionKind)
+        title, summary = row.text("title", max_length=None), row.text("summary", False, None)
+        concerned = row.refs("units", units, "承办单位")
+        candidates = row.integer("candidates", False)
+        votes, results = _unit_numbers(row, "votes", units), _unit_numbers(row, "results", units)
+        if any(v != v.to_integral_value() or v < 0 for v in votes.values()):
+            raise row.error("“votes”中的票数应为非负整数")
+        row.refuse(check_supervision(kind, title, summary, concerned, candidates,
+                                     {u: int(v) for u, v in votes.items()}, results))
+        supervision = upsert(supervisions, key, Supervision, ref=key, kind=kind, date=row.date("date"), title=title,
+                             summary=summary, candidates=candidates)
+        _sync_concerned(supervision, concerned, votes, results)
+    return supervisions
+
+
+def _sync_concerned(supervision: Supervision, concerned: list[Unit], votes: dict[Unit, Decimal],
+                    results: dict[Unit, Decimal]) -> None:
+    """The supervision's units in the file's order, each with its votes and result; unchanged rows left alone."""
+    have = {c.unit: c for c in supervision.concerned}
+    wanted = []
+    for position, unit in enumerate(concerned):
+        link = have.get(unit) or SupervisionUnit(unit=unit)
+        vote = votes.get(unit)
+        for attribute, value in (("position", position), ("votes", None if vote is None else int(vote)),
+                                 ("result", results.get(unit))):
+            if getattr(link, attribute) != value:
+                setattr(link, attribute, value)
+        wanted.append(link)
+    _replace_list(supervision, "concerned", wanted)
+
+
+def _load_commitments(root: Path, supervisions: dict[str, Supervision],
+                      units: dict[str, Unit]) -> dict[str, Commitment]:
+    commitments = existing(Commitment, "ref")
+    for row in read_csv(root, schema.COMMITMENTS):
+        key = _file_key(row)
+        supervision = row.ref("supervision_id", supervisions, "监督事项")
+        unit = row.ref("unit", units, "承办单位", required=False)
+        text, note = row.text("text", False, None), row.text("revisit_note", False, None)
+        due_on, done_on = row.date("due_on", False), row.date("done_on", False)
+        revisit_on = row.date("revisit_on", False)
+        row.refuse(check_commitment(supervision, unit, text, due_on, done_on, revisit_on, note))
+        upsert(commitments, key, Commitment, ref=key, supervision=supervision, unit=unit, text=text, due_on=due_on,
+               done_on=done_on, revisit_on=revisit_on, revisit_note=note)
+    return commitments
 
 
 FRONT_MATTER = re.compile(r"\A---\r?\n(.*?)\r?\n---\r?\n?(.*)\Z", re.S)

@@ -101,7 +101,26 @@ PROPOSALS = _file("proposals.csv", "number", _required("number"), _required("ses
                   Column("replied_on", Kind.DATE), Column("evaluated_on", Kind.DATE),
                   Column("closed_on", Kind.DATE), _required("stage", Kind.CHOICE), Column("result", Kind.CHOICE),
                   Column("satisfaction", Kind.CHOICE), Column("reply"))
+PROJECTS = _file("projects.csv", "slug", _required("slug", Kind.SLUG), _required("year", Kind.INTEGER),
+                 _required("title"), Column("summary"), Column("category"), Column("lead_unit", Kind.REF),
+                 Column("budget", Kind.NUMBER), Column("comment_from", Kind.DATE), Column("comment_to", Kind.DATE),
+                 Column("session", Kind.REF), Column("voted_on", Kind.DATE), Column("present", Kind.INTEGER),
+                 Column("votes_for", Kind.INTEGER), Column("votes_against", Kind.INTEGER),
+                 Column("votes_abstain", Kind.INTEGER), Column("selected", Kind.YES_NO), Column("due_on", Kind.DATE),
+                 Column("done_on", Kind.DATE), optional=True)
+PROJECT_UPDATES = _file("project_updates.csv", "id", _required("id"), _required("project_slug", Kind.REF),
+                        _required("date", Kind.DATE), _required("kind", Kind.CHOICE), Column("progress", Kind.INTEGER),
+                        Column("deputy_slugs", Kind.REFS), Column("rating", Kind.CHOICE), Column("text"),
+                        optional=True)
+SUPERVISIONS = _file("supervisions.csv", "id", _required("id"), _required("kind", Kind.CHOICE),
+                     _required("date", Kind.DATE), _required("title"), _required("units", Kind.REFS),
+                     Column("summary"), Column("candidates", Kind.INTEGER), Column("votes"), Column("results"),
+                     optional=True)
+COMMITMENTS = _file("commitments.csv", "id", _required("id"), _required("supervision_id", Kind.REF),
+                    _required("unit", Kind.REF), _required("text"), _required("due_on", Kind.DATE),
+                    Column("done_on", Kind.DATE), Column("revisit_on", Kind.DATE), Column("revisit_note"),
+                    optional=True)
 
 # Every CSV file of a content folder, in the order the demo generator fills them.
 CSV_FILES = (AREAS, DISTRICTS, GROUPS, STATIONS, DEPUTIES, LIAISONS, UNITS, RECEPTIONS, ACTIVITIES, CONTACTS,
-             DUTIES, PROPOSALS)
+             DUTIES, PROPOSALS, PROJECTS, PROJECT_UPDATES, SUPERVISIONS, COMMITMENTS)

@@ -19,24 +19,33 @@ from .data import (
     BUILDINGS,
     BUREAUS,
     CN_DIGITS,
+    COMMITMENT_TEXTS,
     CONTACT_TOPICS,
     DEPARTMENTS,
     DISTRICT_NAME,
     DUTY_PLACES,
     DUTY_TITLES,
     EDUCATION,
+    EVALUATED_UNITS,
+    EVALUATION,
     GIVEN,
     GROUP_SPLITS,
     HOURS,
     INDUSTRIES,
+    INQUIRY,
     MINORITY_SURNAMES,
     MOTIONS,
     PARTIES,
     PLACE_PREFIXES,
+    PROJECT_CANDIDATES,
+    PROJECT_PROGRESS_TEXTS,
+    PROJECT_SETBACKS,
+    PROJECT_VISITS,
     RECEPTION_TOPICS,
     REPLIES,
     RESEARCH_FINDINGS,
     RESEARCH_SUGGESTIONS,
+    REVISIT_NOTES,
     ROADS,
     RULES,
     SCHEDULE_TIMES,
@@ -264,6 +273,10 @@ class _Demo:
         self._activity_texts(later, groups)
         self._contacts(later, committee)
         self._duties(random.Random(SEED + copy + 104729), deputies)
+        county = [d for d in deputies if d.level == "county" and d.status == "active"]
+        self._projects(random.Random(SEED + copy + 1299709), slug_sfx, name_sfx, county)
+        self._candidates(slug_sfx, name_sfx)
+        self._supervision(random.Random(SEED + copy + 15485863), slug_sfx, name_sfx)
 
     def _map(self, rng: random.Random, name_sfx: str, slug_sfx: str
              ) -> tuple[list[Group], list[Station], Districts, list[str]]:
@@ -652,6 +665,131 @@ class _Demo:
             for n, (day, item, title, place) in enumerate(sorted(rows), 1):
                 self.rows["duties"].append({"id": f"d-{d.slug}-{n}", "deputy_slug": d.slug, "date": day.isoformat(),
                                             "item": item, "title": title, "place": place, "note": ""})
+
+    # --- livelihood projects and supervision ---
+    def _projects(self, rng: random.Random, slug_sfx: str, name_sfx: str, county: list[Deputy]) -> None:
+        """This year's twelve candidates, ten selected at the session's vote, followed through the year (two of
+        them delayed) and rated by the deputies once done; next year's candidates open to residents' comment."""
+        session = SESSIONS[-1]
+        year = session["opened_on"].year
+        voted_on = session["opened_on"] + 2 * DAY
+        present = len(county) - rng.randint(3, 8)
+        candidates = PROJECT_CANDIDATES[year]
+        rejected = set(rng.sample(range(len(candidates)), 2))
+        selected = [i for i in range(len(candidates)) if i not in rejected]
+        late, overdue = selected[1], selected[4]  # one done after its due date, one past due and not done
+        running = set(selected[6:8])  # due at the year's end, not done yet
+        for i, (title, category, unit, budget, summary) in enumerate(candidates):
+            slug = f"p{year}-{i + 1:02d}{slug_sfx}"
+            row: Cells = {"slug": slug, "year": year, "title": title + name_sfx, "summary": summary,
+                          "category": category, "lead_unit": unit, "budget": budget,
+                          "comment_from": dt.date(year - 1, 11, 1).isoformat(),
+                          "comment_to": dt.date(year - 1, 11, 30).isoformat(), "session": session["code"],
+                          "voted_on": voted_on.isoformat(), "present": present}
+            if i in rejected:
+                votes_for = rng.randint(present // 4, present // 2 - 5)
+            else:
+                votes_for = rng.randint(present * 3 // 4, present - 6)
+            against = rng.randint(0, (present - votes_for) // 2)
+            row.update(votes_for=votes_for, votes_against=against,
+                       votes_abstain=rng.randint(0, present - votes_for - against), selected=i not in rejected)
+            self.rows["projects"].append(row)
+            if i in rejected:
+                continue
+            due = dt.date(year, 12, 31) if i in running else dt.date(year, rng.choice([6, 9, 10]), 30)
+            if i == late:
+                due = dt.date(year, 6, 30)
+                done: dt.date | None = dt.date(year, 8, rng.randint(10, 25))
+            elif i == overdue:
+                due, done = dt.date(year, 9, 30), None
+            elif i in running:
+                done = None
+            else:
+                done = due - rng.randint(5, 40) * DAY
+            row["due_on"] = due.isoformat()
+            row["done_on"] = fmt(done)
+            self._project_updates(rng, slug, voted_on, due, done, setback=i == overdue, county=county)
+
+    def _project_updates(self, rng: random.Random, slug: str, voted_on: dt.date, due: dt.date,
+                         done: dt.date | None, setback: bool, county: list[Deputy]) -> None:
+        last = min(done or self.today - DAY, self.today - DAY)
+        steps = [(voted_on + rng.randint(30, 50) * DAY, 10)]
+        while steps[-1][0] + 75 * DAY < last:
+            steps.append((steps[-1][0] + rng.randint(60, 75) * DAY, min(95, steps[-1][1] + rng.randint(15, 30))))
+        rows: list[Cells] = []
+        for n, (day, progress) in enumerate(steps):
+            rows.append({"date": day, "kind": "progress", "progress": progress,
+                         "text": PROJECT_PROGRESS_TEXTS[min(n, len(PROJECT_PROGRESS_TEXTS) - 2)]})
+        if setback and len(steps) > 2:
+            back = steps[-1][0] + 10 * DAY
+            rows.append({"date": back, "kind": "progress", "progress": steps[-1][1] - 15,
+                         "text": rng.choice(PROJECT_SETBACKS)})
+        if done is not None:
+            rows.append({"date": done, "kind": "progress", "progress": 100, "text": PROJECT_PROGRESS_TEXTS[-1]})
+        for day in sorted(rng.sample([d for d, _ in steps], min(2, len(steps)))):
+            visitors = rng.sample(county, rng.randint(3, 6))
+            rows.append({"date": day + 7 * DAY, "kind": "supervision",
+                         "deputy_slugs": [d.slug for d in visitors], "text": rng.choice(PROJECT_VISITS[:2])})
+        if done is not None and done + 20 * DAY < self.today:
+            day = max(done + 20 * DAY, self.today - 20 * DAY)
+            for deputy in rng.sample(county, 9):
+                rows.append({"date": day, "kind": "evaluation", "deputy_slugs": [deputy.slug],
+                             "rating": weighted(rng, [("satisfied", 7), ("basic", 2), ("unsatisfied", 1)])})
+        rows = [r for r in rows if r["date"] < self.today]
+        rows.sort(key=lambda r: (r["date"], r["kind"] != "progress"))
+        for n, r in enumerate(rows, 1):
+            self.rows["project_updates"].append({**r, "id": f"{slug}-{n}", "project_slug": slug,
+                                                 "date": r["date"].isoformat()})
+
+    def _candidates(self, slug_sfx: str, name_sfx: str) -> None:
+        """Next year's candidates, open to residents' comment until the year's end."""
+        year = self.today.year + 1
+        for i, (title, category, unit, budget, summary) in enumerate(PROJECT_CANDIDATES[max(PROJECT_CANDIDATES)]):
+            self.rows["projects"].append({
+                "slug": f"p{year}-{i + 1:02d}{slug_sfx}", "year": year, "title": title + name_sfx, "summary": summary,
+                "category": category, "lead_unit": unit, "budget": budget,
+                "comment_from": (self.today - 20 * DAY).isoformat(),
+                "comment_to": dt.date(self.today.year, 12, 31).isoformat(),
+            })
+
+    def _supervision(self, rng: random.Random, slug_sfx: str, name_sfx: str) -> None:
+        """This year's special inquiry and democratic evaluation of ten departments chosen from 41 by the deputies'
+        vote, each ending in a list of commitments, some checked again (回头看)."""
+        year = self.today.year
+        inquiry_id, evaluation_id = f"s{year}-inquiry{slug_sfx}", f"s{year}-evaluation{slug_sfx}"
+        title, units, summary = INQUIRY
+        inquiry_on = dt.date(year, 6, 24)
+        self.rows["supervisions"].append({"id": inquiry_id, "kind": "inquiry", "date": inquiry_on.isoformat(),
+                                          "title": title + name_sfx, "units": units, "summary": summary})
+        evaluation_on = dt.date(year, 9, 16)
+        votes = {u: rng.randint(95, 170) for u in EVALUATED_UNITS}
+        results = {u: f"{rng.randint(780, 975) / 10:.1f}" for u in EVALUATED_UNITS}
+        title, summary = EVALUATION
+        self.rows["supervisions"].append({
+            "id": evaluation_id, "kind": "evaluation", "date": evaluation_on.isoformat(), "title": title + name_sfx,
+            "units": EVALUATED_UNITS, "summary": summary, "candidates": 41,
+            "votes": [f"{u}:{n}" for u, n in votes.items()], "results": [f"{u}:{r}" for u, r in results.items()]})
+        plan = [(inquiry_id, inquiry_on, u) for u in units] + [(evaluation_id, evaluation_on, u)
+                                                               for u in EVALUATED_UNITS]
+        for supervision_id, day, unit in plan:
+            for n, text in enumerate(rng.sample(COMMITMENT_TEXTS, rng.randint(3, 6)), 1):
+                due = day + rng.choice([30, 45, 60, 90, 120]) * DAY
+                fate = weighted(rng, [("done", 6), ("late", 1), ("open", 2)])
+                done = None
+                if fate == "done":
+                    done = due - rng.randint(1, 20) * DAY
+                elif fate == "late":
+                    done = due + rng.randint(5, 20) * DAY
+                if done is not None and done >= self.today:
+                    done = None
+                revisit = supervision_id == inquiry_id and rng.random() < 0.6
+                revisit_on = dt.date(year, 11, rng.randint(3, 20)) if revisit else None
+                if revisit_on is not None and revisit_on >= self.today:
+                    revisit_on = None
+                self.rows["commitments"].append({
+                    "id": f"{supervision_id}-{unit}-{n}", "supervision_id": supervision_id, "unit": unit,
+                    "text": text, "due_on": due.isoformat(), "done_on": fmt(done), "revisit_on": fmt(revisit_on),
+                    "revisit_note": rng.choice(REVISIT_NOTES[:2] if done else REVISIT_NOTES[2:]) if revisit_on else ""})
 
     # --- proposals ---
     def _proposals(self, rng: random.Random, deputies: list[Deputy], committee: list[Deputy],

@@ -94,7 +94,7 @@ def opinions() -> Response:
             key=f"opinion/{opinion.ref}",
             title=f"意见 {opinion.ref}：{opinion.category.label}（{opinion.community.name}）",
             link=absolute("opinions.board"), updated=answered_at,
-            content=f"{opinion.public_text}\n\n答复（{opinion.group.name}）：{opinion.public_reply}",
+            content=f"{opinion.public_text}\n\n答复（{opinion.routed_name}）：{opinion.public_reply}",
         )
         for opinion, answered_at in answered_on_board()
     ]

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
+from .. import clock
 from ..areas.models import Community
 from ..areas.queries import Lookup, community_label, find_community
 from ..notify.models import Channel
+from ..projects.models import Project
+from ..projects.queries import open_for_comment
 from ..vocabulary import Satisfaction
 from .models import DECLINE_REASONS, OpinionCategory, OpinionSource
 
@@ -86,8 +88,50 @@ class OpinionFields(FlaskForm):
 PHONE_MESSAGE = "请填写 11 位手机号码，例如 13812345678"
 
 
+NO_PROJECT = SelectChoice("", "不是，是其他方面的意见")
+
+
+def project_category(project: Project) -> OpinionCategory:
+    """The category a comment on `project` takes: the project's own where it names one of ours, else 其他."""
+    try:
+        return OpinionCategory.parse(project.category)  # type: ignore[return-value]  # a member of the class
+    except ValueError:
+        return OpinionCategory.OTHER
+
+
 class OpinionForm(OpinionFields):
     """The resident's own form (CONTRACT.md "Opinion form")."""
+
+    # A comment on a livelihood project's candidate, while its comment period is open: the choices are the
+    # candidates open today (set by the page), checked again here however the post came.
+    project = SelectField("对民生实事候选项目的意见", choices=[NO_PROJECT], validate_choice=False,
+                          validators=[Optional()])
+    project_found: Project | None = None
+
+    def offer_projects(self) -> list[Project]:
+        """The candidates open for comment today, as the field's choices; none: the field is not offered."""
+        candidates = open_for_comment(clock.today())
+        self.project.choices = [NO_PROJECT] + [SelectChoice(p.slug, f"{p.title}（{p.year} 年候选项目）")
+                                               for p in candidates]
+        return candidates
+
+    def validate(self, extra_validators: dict | None = None) -> bool:
+        # A comment on a project has its category fixed by the project: looked up before the fields are checked.
+        wanted = (self.project.data or "").strip()
+        if wanted:
+            self.project_found = next((p for p in self.offer_projects() if p.slug == wanted), None)
+            if self.project_found is not None:
+                self.category.data = project_category(self.project_found).value
+        valid = super().validate(extra_validators)
+        # An address only with e-mail notices, and then it is needed (the field's own check skips it when empty).
+        if self.notify.data == Channel.EMAIL.value and not self.email.data and not self.email.errors:
+            self.email.errors = ["选择了邮件通知，请填写电子邮箱；不需要邮件通知的，请选择其他方式"]
+            return False
+        return valid
+
+    def validate_project(self, field: SelectField) -> None:
+        if (field.data or "").strip() and self.project_found is None:
+            raise ValidationError("没有这个正在征求意见的民生实事候选项目：请从列表中选择，或选“不是”")
 
     phone = StringField("手机号码", filters=[_strip], validators=[
         DataRequired("请填写手机号码"), Regexp(MOBILE, message=PHONE_MESSAGE),
@@ -105,14 +149,6 @@ class OpinionForm(OpinionFields):
     ])
     # A field people never see or fill; software that fills every field gives itself away.
     website = StringField("网站", validators=[Optional()])
-
-
-    def validate(self, extra_validators: Any = None) -> bool:
-        valid = super().validate(extra_validators)
-        if self.notify.data == Channel.EMAIL.value and not self.email.data and not self.email.errors:
-            self.email.errors = ["选择了邮件通知，请填写电子邮箱；不需要邮件通知的，请选择其他方式"]
-            return False
-        return valid
 
     @property
     def email_to_keep(self) -> str | None:

@@ -17,6 +17,7 @@ from ..db import AUDIENCE, Audience, Choice, Model, choice, db, flag, intpk, tex
 from ..deputies.models import DeputyGroup
 from ..notify.models import Channel
 from ..problems import Problem
+from ..projects.models import Project
 from ..proposals.models import Proposal, Unit
 from ..rates import percent
 from ..stations.models import Reception, ReceptionStatus
@@ -95,6 +96,9 @@ class Opinion(Model):
     __tablename__ = "opinions"
     __table_args__ = (
         CheckConstraint("length(code) = 10", name="code_length"),
+        # Routed to the deputy group of the resident's community, or, a comment on a livelihood project, to the
+        # standing committee's office.
+        CheckConstraint("group_id IS NOT NULL OR project_id IS NOT NULL", name="routed"),
         {"info": {AUDIENCE: Audience.RESIDENTS}},
     )
 
@@ -102,7 +106,8 @@ class Opinion(Model):
     code: Mapped[str] = mapped_column(String(10), unique=True)
     ref: Mapped[str] = mapped_column(String(8), unique=True, default=new_ref)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
-    group_id: Mapped[int] = mapped_column(ForeignKey("deputy_groups.id"), index=True)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("deputy_groups.id"), index=True)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), index=True)
     category: Mapped[OpinionCategory] = mapped_column(choice(OpinionCategory))
     subject: Mapped[str] = mapped_column(String(100))
     body: Mapped[str] = mapped_column(String(2000))
@@ -127,13 +132,19 @@ class Opinion(Model):
     closed_at: Mapped[timestamp | None]
 
     community: Mapped[Community] = relationship()
-    group: Mapped[DeputyGroup] = relationship()
+    group: Mapped[DeputyGroup | None] = relationship()
+    project: Mapped[Project | None] = relationship()
     unit: Mapped[Unit | None] = relationship()
     reception: Mapped[Reception | None] = relationship()
     proposal: Mapped[Proposal | None] = relationship()
     events: Mapped[list[OpinionEvent]] = relationship(
         back_populates="opinion", order_by="OpinionEvent.at, OpinionEvent.id", cascade="all, delete-orphan"
     )
+
+    @property
+    def routed_name(self) -> str:
+        """Who handles it: the deputy group, or the standing committee's office for a comment on a project."""
+        return self.group.name if self.group is not None else OFFICE_NAME
 
 
 class OpinionEvent(Model):
@@ -151,6 +162,18 @@ class OpinionEvent(Model):
 
     opinion: Mapped[Opinion] = relationship(back_populates="events")
     staff: Mapped[StaffUser | None] = relationship()
+
+
+# Where comments on livelihood projects go: a queue the editors handle, named so on the receipt and in JSON.
+OFFICE_NAME = "区人大常委会办公室"
+OFFICE_SLUG = "office"
+
+
+def routed_to(opinion: Opinion) -> dict[str, str]:
+    """Who handles `opinion`, as a reference: its deputy group, or the standing committee's office."""
+    if opinion.group is None:
+        return {"slug": OFFICE_SLUG, "name": OFFICE_NAME}
+    return {"slug": opinion.group.slug, "name": opinion.group.name}
 
 
 def new_code() -> str:
@@ -213,7 +236,7 @@ def opinion_by_code(text: str) -> Opinion | None:
     return db.session.scalars(
         select(Opinion).where(Opinion.code == code)
         .options(selectinload(Opinion.events), joinedload(Opinion.group), joinedload(Opinion.community),
-                 joinedload(Opinion.unit), joinedload(Opinion.proposal))
+                 joinedload(Opinion.unit), joinedload(Opinion.proposal), joinedload(Opinion.project))
     ).first()
 
 

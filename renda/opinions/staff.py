@@ -40,7 +40,8 @@ from .queries import held_receptions, proposal_by_number
 
 bp = Blueprint("opinions_staff", __name__, url_prefix="/staff")
 
-liaison_or_admin = role_required(Role.LIAISON)
+# Liaisons handle their group's opinions; editors, for the standing committee's office, the comments on projects.
+liaison_or_admin = role_required(Role.LIAISON, Role.EDITOR)
 
 
 def opinion_for_staff(opinion_id: int) -> Opinion:
@@ -58,8 +59,11 @@ def opinion_for_staff(opinion_id: int) -> Opinion:
 
 def handles(opinion: Opinion) -> bool:
     """Whether the signed-in staff member handles `opinion`: an admin, or a liaison of the group it reached."""
-    return current_user.role is Role.ADMIN or (current_user.role is Role.LIAISON
-                                                and opinion.group_id == current_user.group_id)
+    if current_user.role is Role.ADMIN:
+        return True
+    if current_user.role is Role.EDITOR:  # the standing committee's office: the comments on projects
+        return opinion.group_id is None and opinion.project_id is not None
+    return current_user.role is Role.LIAISON and opinion.group_id == current_user.group_id
 
 
 @bp.get("/opinions")
@@ -68,7 +72,9 @@ def queue() -> Response:
     statement = (select(Opinion).options(joinedload(Opinion.community), joinedload(Opinion.group))
                  .order_by(Opinion.submitted_at.desc()))
     notices = []
-    if current_user.role is not Role.ADMIN:
+    if current_user.role is Role.EDITOR:
+        statement = statement.where(Opinion.group_id.is_(None), Opinion.project_id.is_not(None))
+    elif current_user.role is not Role.ADMIN:
         statement = statement.where(Opinion.group_id == current_user.group_id)
     status = request.args.get("status", "")
     if status:
@@ -345,5 +351,5 @@ def receipt(opinion_id: int) -> Response:
     return response
 
 
-add_staff_link("opinions_staff.queue", "群众意见", Role.LIAISON)
+add_staff_link("opinions_staff.queue", "群众意见", Role.LIAISON, Role.EDITOR)
 add_staff_link("opinions_staff.record", "登记来信来访", Role.LIAISON, Role.EDITOR)

@@ -47,6 +47,7 @@ from .models import (
     new_code,
     opinion_by_code,
     overdue_limits,
+    routed_to,
     satisfaction_by_group,
 )
 from .queries import on_board, reception_by_ref
@@ -73,13 +74,20 @@ def new() -> Response:
         community = offered[0]
     shown = community_label(community) if community else given
     form = OpinionForm(formdata=None, data={"community": shown})
+    candidates = form.offer_projects()
+    wanted = request.args.get("project", "").strip()[:80]
+    chosen = next((p for p in candidates if p.slug == wanted), None)
+    if chosen is not None:
+        form.project.data = chosen.slug
     return render("opinions/new.html", form=form, route=_route_for(shown), station=station, offered=offered,
-                  community_label=community_label)
+                  community_label=community_label, candidates=candidates, chosen=chosen,
+                  project_unknown=bool(wanted) and chosen is None)
 
 
 def _form_again(form: OpinionForm, refusal: Refusal, message: str, route: dict[str, object] | None) -> Response:
     """A refused opinion: the form again with everything typed, and when it can be sent."""
-    return refusal.answer(render("opinions/new.html", form=form, route=route, refused=message))
+    return refusal.answer(render("opinions/new.html", form=form, route=route, refused=message,
+                                 candidates=form.offer_projects(), chosen=form.project_found))
 
 
 def _posts_refused(limit: RequestLimit) -> Response | None:
@@ -103,7 +111,9 @@ def submit() -> Response:
         raise CSRFError("cross-site form post")
     form = OpinionForm()
     if not form.validate_on_submit():
-        return render("opinions/new.html", form=form, route=_route_of(form.community_found), status=400)
+        candidates = form.offer_projects()
+        return render("opinions/new.html", form=form, route=_route_of(form.community_found), status=400,
+                      candidates=candidates, chosen=form.project_found)
     community = form.community_found
     assert community is not None  # a form that validated has found its community
     # Counted before the honeypot, so that software filling it is refused as a person would be.
@@ -114,10 +124,13 @@ def submit() -> Response:
         return _form_again(form, refusal, message, _route_of(community))
     if form.website.data:
         # Filled by software, not a person: look the same as success, keep nothing.
-        return render("opinions/receipt.html", code=format_code(new_code()), group=community.district.group,
-                      station=community.district.group.station, limits=overdue_limits(), status=200)
+        group = community.district.group
+        return render("opinions/receipt.html", code=format_code(new_code()), group=group, station=group.station,
+                      limits=overdue_limits(), status=200)
+    project = form.project_found
     opinion = Opinion(
-        community=community, group=community.district.group, category=OpinionCategory(form.category.data),
+        community=community, group=None if project else community.district.group, project=project,
+        category=OpinionCategory(form.category.data),
         subject=form.subject.data, body=form.body.data, name=form.name.data or None, phone=form.phone.data,
         consent_publish=form.consent_publish.data, status=OpinionStatus.SUBMITTED, submitted_at=utcnow(),
         notify=Channel(form.notify.data) if form.notify.data else None, email=form.email_to_keep,
@@ -178,8 +191,9 @@ def receipt(code: str) -> Response:
     opinion = opinion_by_code(code)
     if opinion is None:
         abort(404)
-    return render("opinions/receipt.html", code=format_code(opinion.code), group=opinion.group,
-                  station=opinion.group.station, limits=overdue_limits())
+    return render("opinions/receipt.html", code=format_code(opinion.code), group=routed_to(opinion),
+                  station=opinion.group.station if opinion.group else None, project=opinion.project,
+                  limits=overdue_limits())
 
 
 @bp.get("/opinions/track")
@@ -281,7 +295,7 @@ def board_item(opinion: Opinion) -> dict[str, object]:
     """An opinion on the public board: by its public ref, never its tracking code, nor the name, phone or raw body."""
     return {
         "ref": opinion.ref,
-        "group": ref(opinion.group),
+        "group": routed_to(opinion),
         "community": ref(opinion.community, key="code"),
         "category": opinion.category.value,
         "category_label": opinion.category.label,
@@ -344,12 +358,13 @@ def public_view(opinion: Opinion) -> dict[str, object]:
         "code": format_code(opinion.code),
         "status": opinion.status.value,
         "status_label": opinion.status.label,
-        "group": ref(opinion.group),
+        "group": routed_to(opinion),
         "community": ref(opinion.community, key="code"),
         "category": opinion.category.value,
         "submitted_on": opinion.submitted_at.astimezone(TZ).date().isoformat(),
         "events": [{"status": e.status.value, "date": e.at.astimezone(TZ).date().isoformat()}
                    for e in opinion.events],
+        "project": ref(opinion.project, label="title"),  # the candidate project it comments on, or null
         "unit": ref(opinion.unit),  # the unit it was forwarded to (交办), or null
         "public_reply": opinion.public_reply or None,
         "rating": opinion.rating.value if opinion.rating else None,

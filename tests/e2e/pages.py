@@ -22,6 +22,8 @@ PUBLIC_PAGES: dict[str, int] = {
     "groups": 200, "group": 200, "group-activity": 200, "committee": 200, "deputy-committee-member": 200,
     "deputy-record": 200, "scoring": 200, "station-notice": 200, "deputy-card": 200,
     "search": 200, "search-results": 200,
+    "projects": 200, "project": 200, "project-candidate": 200, "supervision": 200, "supervision-evaluation": 200,
+    "unit": 200,
 }
 
 
@@ -49,6 +51,9 @@ def page_paths() -> dict[str, str]:
         "deputy-record": "/deputies/zhang-minghua/record", "scoring": "/scoring",
         "station-notice": "/stations/chenghu/notice", "deputy-card": "/deputies/zhang-minghua/card",
         "search": "/search", "search-results": "/search?q=停车",
+        "projects": "/projects", "project": "/projects/p2026-01", "project-candidate": "/projects/p2027-01",
+        "supervision": "/supervision", "supervision-evaluation": "/supervision/s2026-evaluation",
+        "unit": "/units/education",
         "home": "/", "deputies": "/deputies", "deputies-filtered": "/deputies?q=zhang&level=county",
         "deputy": "/deputies/zhang-minghua", "lookup": "/lookup", "lookup-answer": "/lookup?community=339001004",
         "lookup-candidates": "/lookup?community=西岭", "lookup-unknown": "/lookup?community=月亮湾湾",

@@ -1,0 +1,1 @@
+"""Supervision follow-ups: inquiries, evaluations, reviews and inspections, with their lists of commitments."""
