@@ -22,7 +22,7 @@ from renda.reports.models import ReportBack, ReportStatus
 
 SITE = "https://rd.example.gov.cn"
 ATOM = "{http://www.w3.org/2005/Atom}"
-FEEDS = ["/reports.atom", "/proposals.atom", "/opinions.atom", "/stations/chenghu.atom"]
+FEEDS = ["/reports.atom", "/proposals.atom", "/opinions.atom", "/projects.atom", "/stations/chenghu.atom"]
 TAG = re.compile(r"^tag:rd\.example\.gov\.cn,2026:[a-z]+/\S+$")
 
 
@@ -156,7 +156,8 @@ def test_a_second_request_is_answered_from_the_public_cache(app):
 
 
 @pytest.mark.parametrize("url, limit", [
-    ("/reports.atom", 3), ("/proposals.atom", 3), ("/opinions.atom", 3), ("/stations/chenghu.atom", 6),
+    ("/reports.atom", 3), ("/proposals.atom", 3), ("/opinions.atom", 3), ("/projects.atom", 4),
+    ("/stations/chenghu.atom", 6),
 ])
 def test_query_count_is_bounded_and_does_not_grow_with_the_data(app, scaled_app, url, limit):
     answered_opinion(app)

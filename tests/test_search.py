@@ -275,3 +275,25 @@ def test_a_search_sends_a_bounded_number_of_queries(app, scaled_app, url):
     limit = 6
     assert queries_for(app, url) <= limit
     assert queries_for(scaled_app, url) <= limit
+
+
+def test_projects_supervisions_commitments_and_units_are_found_and_lead_to_their_pages(app, client):
+    from renda.projects.models import Project
+    from renda.proposals.models import Unit
+    from renda.supervision.models import Commitment, Supervision
+
+    with app.app_context():
+        project = db.session.scalars(select(Project).order_by(Project.slug)).first()
+        supervision = db.session.scalars(select(Supervision).order_by(Supervision.ref)).first()
+        commitment = db.session.scalars(select(Commitment).order_by(Commitment.id)).first()
+        unit = db.session.scalars(select(Unit).order_by(Unit.slug)).first()
+        wanted = [("project", project.title, project.slug), ("supervision", supervision.title, supervision.ref),
+                  ("commitment", commitment.text[:12], str(commitment.id)), ("unit", unit.name, unit.slug)]
+        commitment_page = f"/supervision/{commitment.supervision.ref}#c-{commitment.ref}"
+    for kind, words, key in wanted:
+        answer = found(client, words, per_page=100)
+        assert key in keys(answer, kind), (kind, words)
+    hit = next(i for i in found(client, wanted[2][1], per_page=100)["items"] if i["kind"] == "commitment")
+    response = client.get(hit["url"])
+    assert response.status_code == 303 and response.headers["Location"] == commitment_page
+    assert client.get("/supervision/commitments/999999").status_code == 404

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from ..clock import TZ
 from ..db import db
 from ..opinions.models import Opinion, OpinionEvent, OpinionStatus
 from ..opinions.queries import on_board
+from ..projects.models import ProjectUpdate
 from ..proposals.models import Proposal, ProposalEvent
 from ..reports.models import ReportBack, ReportStatus
 from ..stations.models import RULE_HORIZON_MONTHS, ReceptionDay
@@ -50,6 +51,15 @@ def answered_on_board(limit: int = MAX_ENTRIES) -> list[tuple[Opinion, dt.dateti
         .order_by(answered_at.desc(), Opinion.id.desc()).limit(limit)
     )
     return [(opinion, at) for opinion, at in rows]
+
+
+def project_updates(limit: int = MAX_ENTRIES) -> list[ProjectUpdate]:
+    """The latest dated steps of livelihood projects (progress, supervision visits, ratings), with their projects."""
+    return list(db.session.scalars(
+        select(ProjectUpdate).join(ProjectUpdate.project)
+        .options(contains_eager(ProjectUpdate.project), selectinload(ProjectUpdate.deputies))
+        .order_by(ProjectUpdate.date.desc(), ProjectUpdate.id.desc()).limit(limit)
+    ))
 
 
 def start_of(day: dt.date) -> dt.datetime:

@@ -17,7 +17,14 @@ from ..proposals.models import Stage
 from ..stations.models import ReceptionStatus, Station
 from ..stations.schedule import upcoming_receptions
 from .atom import ATOM_MEDIA_TYPE, MAX_ENTRIES, Entry, Feed, atom_document, tag_authority
-from .queries import answered_on_board, published_reports, reception_updated, stage_events, start_of
+from .queries import (
+    answered_on_board,
+    project_updates,
+    published_reports,
+    reception_updated,
+    stage_events,
+    start_of,
+)
 
 bp = public(Blueprint("feeds", __name__))
 
@@ -100,6 +107,30 @@ def opinions() -> Response:
     ]
     return feed_response("opinions", "群众意见办理公开", "已答复、提交人同意公开的意见", absolute("opinions.board"),
                          entries)
+
+
+@bp.get("/projects.atom")
+def projects() -> Response:
+    """Livelihood projects' dated steps: the unit's progress, deputies' supervision visits, their ratings."""
+    entries = []
+    for update in project_updates():
+        project = update.project
+        lines = [f"{update.date:%Y年%m月%d日} {update.kind.label}"]
+        if update.progress is not None:
+            lines.append(f"进度：{update.progress}%")
+        if update.deputies:
+            lines.append("参加代表：" + "、".join(d.name for d in update.deputies))
+        if update.rating is not None:
+            lines.append(f"评价：{update.rating.label}")
+        if update.text:
+            lines.append(update.text)
+        entries.append(Entry(
+            key=f"project/{project.slug}/{update.ref}", title=f"{project.title}：{update.kind.label}",
+            link=absolute("projects.detail", slug=project.slug), updated=start_of(update.date),
+            content="\n".join(lines),
+        ))
+    return feed_response("projects", "民生实事项目进展", "民生实事项目的进度、代表视察和评议",
+                         absolute("projects.index"), entries)
 
 
 @bp.get("/stations/<slug>.atom")

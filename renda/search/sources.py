@@ -12,14 +12,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import FromClause, Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..deputies.models import Deputy, DeputyGroup
 from ..opinions.models import Opinion
 from ..opinions.queries import on_board
-from ..proposals.models import Proposal
+from ..projects.models import Project
+from ..proposals.models import Proposal, Unit
 from ..reports.models import ReportBack, ReportStatus
 from ..stations.models import Station
+from ..supervision.models import Commitment, Supervision
 
 # Every kind CONTRACT.md names, in its order: results are grouped, and paged, in this order.
 KIND_ORDER = ("deputy", "group", "station", "report", "proposal", "opinion", "project", "supervision",
@@ -109,6 +111,29 @@ def opinions(session: Session, ids: Ids) -> Iterable[Row]:
         yield Row(opinion.id, opinion.ref, shorten(opinion.public_text), text)
 
 
+def projects(session: Session, ids: Ids) -> Iterable[Row]:
+    for project in _of(session, select(Project), Project, ids):
+        yield Row(project.id, project.slug, project.title, project.summary)
+
+
+def supervisions(session: Session, ids: Ids) -> Iterable[Row]:
+    for supervision in _of(session, select(Supervision), Supervision, ids):
+        yield Row(supervision.id, supervision.ref, supervision.title, supervision.summary)
+
+
+def commitments(session: Session, ids: Ids) -> Iterable[Row]:
+    """What a unit promised, and what the 回头看 found; titled by the unit that promised it."""
+    statement = select(Commitment).options(joinedload(Commitment.unit))
+    for commitment in _of(session, statement, Commitment, ids):
+        text = " ".join(part for part in (commitment.text, commitment.revisit_note) if part)
+        yield Row(commitment.id, str(commitment.id), f"{commitment.unit.name}：{shorten(commitment.text, 30)}", text)
+
+
+def units(session: Session, ids: Ids) -> Iterable[Row]:
+    for unit in _of(session, select(Unit), Unit, ids):
+        yield Row(unit.id, unit.slug, unit.name, "")
+
+
 def shorten(text: str, length: int = 40) -> str:
     text = " ".join(text.split())
     return text if len(text) <= length else text[:length - 1] + "…"
@@ -134,6 +159,12 @@ SOURCES: tuple[Source, ...] = (
     Source("report", "述职报告", ReportBack.__table__, reports, "reports.detail", _report),
     Source("proposal", "议案建议", Proposal.__table__, proposals, "proposals.detail", lambda key: {"number": key}),
     Source("opinion", "群众意见", Opinion.__table__, opinions, "opinions.board", _on_board),
+    Source("project", "民生实事项目", Project.__table__, projects, "projects.detail", _slug),
+    Source("supervision", "监督事项", Supervision.__table__, supervisions, "supervision.detail",
+           lambda key: {"key": key}),
+    Source("commitment", "整改承诺", Commitment.__table__, commitments, "supervision.commitment",
+           lambda key: {"commitment_id": int(key)}),
+    Source("unit", "承办单位", Unit.__table__, units, "units.detail", _slug),
 )
 SOURCE_OF = {source.kind: source for source in SOURCES}
 assert all(source.kind in KIND_ORDER for source in SOURCES)

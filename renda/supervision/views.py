@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, abort
+from flask import Blueprint, Response, abort, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from .. import clock
 from ..cache import public
+from ..db import db
 from ..rates import rate_json
 from ..refs import ref
-from ..web import ListData, Page, paginate, params, twins, year_param
+from ..web import ListData, Page, paginate, params, see_other, twins, year_param
 from .models import Commitment, Supervision, SupervisionKind
 from .queries import supervision_by_ref, supervision_years, supervisions, unit_by_slug, units_concerned
 
@@ -55,6 +58,16 @@ def index() -> Page:
                 filename="supervision.csv", args=args,
                 data={"pager": pager, "year": year, "kind": kind, "unit": unit, "years": years, "today": today,
                       "units": units_concerned(), "kinds": list(SupervisionKind), "notices": reader.notices})
+
+
+@bp.get("/supervision/commitments/<int:commitment_id>")
+def commitment(commitment_id: int) -> Response:
+    """One commitment's lasting address: its place in its supervision's page (search results link here)."""
+    found = db.session.scalars(select(Commitment).where(Commitment.id == commitment_id)
+                               .options(joinedload(Commitment.supervision))).first()
+    if found is None:
+        abort(404)
+    return see_other(url_for("supervision.detail", key=found.supervision.ref) + f"#c-{found.ref}")
 
 
 @twins(bp, "/supervision/<key>", "detail", api="/api/v1/supervision/<key>")
