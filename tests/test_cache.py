@@ -497,6 +497,7 @@ def test_the_tables_no_public_page_shows_are_declared_on_their_models(app):
     assert declared == {
         "opinions": Audience.RESIDENTS, "opinion_events": Audience.RESIDENTS,
         "staff_users": Audience.STAFF, "audit_events": Audience.STAFF, "rate_limit_counters": Audience.STAFF,
+        "outbox_messages": Audience.STAFF,
     }
     assert audience(db.metadata.tables["deputies"]) is Audience.PUBLIC  # saying nothing is public
 

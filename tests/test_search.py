@@ -293,7 +293,8 @@ def test_projects_supervisions_commitments_and_units_are_found_and_lead_to_their
     for kind, words, key in wanted:
         answer = found(client, words, per_page=100)
         assert key in keys(answer, kind), (kind, words)
-    hit = next(i for i in found(client, wanted[2][1], per_page=100)["items"] if i["kind"] == "commitment")
+    hit = next(i for i in found(client, wanted[2][1], per_page=100)["items"]
+               if i["kind"] == "commitment" and i["key"] == wanted[2][2])
     response = client.get(hit["url"])
     assert response.status_code == 303 and response.headers["Location"] == commitment_page
     assert client.get("/supervision/commitments/999999").status_code == 404
