@@ -22,6 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .pages import views as pages_views
     from .proposals import staff as proposals_staff
     from .proposals import views as proposals_views
+    from .records import staff as records_staff
     from .records import views as records_views
     from .reports import staff as reports_staff
     from .reports import views as reports_views
@@ -51,7 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     public = (pages_views, openapi, areas_views, deputies_views, stations_views, groups_views, committee_views,
               reports_views, proposals_views, opinions_views, records_views)
     staff = (staff_views, committee_staff, deputies_staff, stations_staff, reports_staff, proposals_staff,
-             opinions_staff, groups_staff)
+             opinions_staff, groups_staff, records_staff)
     for module in public + staff:
         app.register_blueprint(module.bp)
     return app

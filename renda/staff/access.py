@@ -48,6 +48,8 @@ def role_required(*roles: Role, admins: bool = True) -> Callable[[F], F]:
 
 
 any_staff = role_required(Role.ADMIN, Role.EDITOR, Role.LIAISON)
+# Signing out and the landing page after signing in: every account, a deputy's too (sent on to their own page).
+any_account = role_required(Role.ADMIN, Role.EDITOR, Role.LIAISON, Role.DEPUTY)
 
 # The staff navigation: each area adds its entry point with the roles that may use it.
 STAFF_LINKS: list[tuple[str, str, tuple[Role, ...]]] = []
