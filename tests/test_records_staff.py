@@ -256,6 +256,12 @@ def test_another_deputy_sees_neither_the_entry_nor_its_photo(app, deputy):
     assert other.get(f"/staff/duties/{entry['id']}/edit").status_code == 403
 
 
+@pytest.mark.parametrize("number", [2**31 - 1, 10**30])
+def test_a_huge_or_unknown_entry_is_not_found_for_its_deputy(deputy, number):
+    for path in (f"/staff/duties/{number}/edit", f"/staff/duties/{number}/photo"):
+        assert deputy.get(path).status_code == 404, path
+
+
 def test_a_liaison_sees_no_photo_of_a_report(app, deputy):
     report(deputy, jpeg())
     [entry] = entries(app)

@@ -33,6 +33,7 @@ def role_required(*roles: Role, admins: bool = True) -> Callable[[F], F]:
 
     def decorator(view: F) -> F:
         view.required_roles = roles  # type: ignore[attr-defined]  # read by the route walk of the tests
+        view.admits_admins = admins  # type: ignore[attr-defined]  # so is this
 
         @functools.wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
