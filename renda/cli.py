@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 
 from .cache import DataVersion
 from .db import checkpoint_sqlite, db, utcnow
-from .deputies.models import DeputyGroup
+from .deputies.models import Deputy, DeputyGroup
 from .notify.outbox import Settings, deliver, enqueue_reminders
 from .opinions.retention import anonymise
 from .search.index import request_rebuild
@@ -97,11 +97,13 @@ def _staff_user(username: str) -> StaffUser:
 
 @staff_cli.command("create")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["admin", "editor", "liaison"]), required=True)
+@click.option("--role", type=click.Choice(["admin", "editor", "liaison", "deputy"]), required=True)
 @click.option("--group", "group_slug", help="联络员所属代表小组的 slug")
+@click.option("--deputy", "deputy_slug", help="代表账号对应的代表的 slug")
 @click.option("--password-stdin", is_flag=True, help="从标准输入读取密码")
-def staff_create(username: str, role: str, group_slug: str | None, password_stdin: bool) -> None:
-    """Create a staff account."""
+def staff_create(username: str, role: str, group_slug: str | None, deputy_slug: str | None,
+                 password_stdin: bool) -> None:
+    """Create a staff account (a deputy's account: for one deputy, who reports their own duties)."""
     if not re.fullmatch(r"[A-Za-z0-9_.-]{1,50}", username):
         raise click.ClickException("用户名只能使用字母、数字、下划线、点和连字符，最多 50 个字符。")
     if db.session.scalars(select(StaffUser).where(func.lower(StaffUser.username) == username.lower())).first():
@@ -114,8 +116,20 @@ def staff_create(username: str, role: str, group_slug: str | None, password_stdi
         if group is None:
             raise click.ClickException(f"没有 slug 为 {group_slug} 的代表小组。")
     elif group_slug:
-        raise click.ClickException("只有联络员属于代表小组；管理员和编辑不要指定 --group。")
-    user = StaffUser(username=username, role=Role(role), group=group)
+        raise click.ClickException("只有联络员属于代表小组；其他角色不要指定 --group。")
+    deputy = None
+    if role == "deputy":
+        if not deputy_slug:
+            raise click.ClickException("代表账号必须用 --deputy 指定对应的代表。")
+        deputy = db.session.scalars(select(Deputy).where(Deputy.slug == deputy_slug)).first()
+        if deputy is None:
+            raise click.ClickException(f"没有 slug 为 {deputy_slug} 的代表。")
+        holder = db.session.scalars(select(StaffUser.username).where(StaffUser.deputy_id == deputy.id)).first()
+        if holder is not None:
+            raise click.ClickException(f"代表 {deputy.name} 已有账号 {holder}，每位代表只能有一个账号。")
+    elif deputy_slug:
+        raise click.ClickException("只有代表账号对应代表；其他角色不要指定 --deputy。")
+    user = StaffUser(username=username, role=Role(role), group=group, deputy=deputy)
     user.set_password(_read_password(password_stdin))
     db.session.add(user)
     db.session.commit()

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import Blueprint, Flask, Response, current_app, g, jsonify, render_template, request, url_for
+from flask import Blueprint, Flask, Request, Response, current_app, g, jsonify, render_template, request, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError
@@ -68,6 +68,39 @@ class SessionInterface(SecureCookieSessionInterface):
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+
+
+class SiteRequest(Request):
+    """Flask's request, with the body limit a view names (`accepts_upload`) in place of MAX_CONTENT_LENGTH.
+
+    The limit must be known before anything reads the form (CSRF protection does, before any view runs), so it is
+    read from the view the URL matched rather than set by the view itself.
+    """
+
+    @property
+    def max_content_length(self) -> int | None:
+        view = current_app.view_functions.get(self.endpoint or "") if current_app else None
+        upload = getattr(view, "upload_limit", None)
+        if upload is not None and self._max_content_length is None:
+            return int(upload)
+        return super().max_content_length
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
+
+
+V = TypeVar("V", bound=Callable[..., Any])
+
+
+def accepts_upload(limit: int) -> Callable[[V], V]:
+    """A view that takes a file (a photo): requests to it may be up to `limit` bytes."""
+
+    def decorator(view: V) -> V:
+        view.upload_limit = limit  # type: ignore[attr-defined]  # read by SiteRequest; kept by functools.wraps
+        return view
+
+    return decorator
 
 
 def is_htmx_fragment_request() -> bool:
@@ -633,6 +666,7 @@ def mode_back() -> str | None:
 def init_app(app: Flask) -> None:
     # Before any blueprint adds its rules: every `<int:…>` of the site is bounded.
     app.url_map.converters["int"] = BoundedIntegerConverter
+    app.request_class = SiteRequest
     app.session_interface = SessionInterface()
     assets.init_app(app)
     app.before_request(_refuse_nul)

@@ -478,15 +478,18 @@ class Auth:
     def __init__(self, app: Flask, client: FlaskClient) -> None:
         self.app, self.client = app, client
 
-    def create(self, username: str, role: str, group_slug: str | None = None, active: bool = True) -> int:
-        from renda.deputies.models import DeputyGroup
+    def create(self, username: str, role: str, group_slug: str | None = None, active: bool = True,
+               deputy_slug: str | None = None) -> int:
+        from renda.deputies.models import Deputy, DeputyGroup
         from renda.staff.models import Role, StaffUser
 
         with self.app.app_context():
-            group = None
+            group = deputy = None
             if group_slug is not None:
                 group = db.session.scalars(select(DeputyGroup).where(DeputyGroup.slug == group_slug)).one()
-            user = StaffUser(username=username, role=Role(role), group=group, active=active)
+            if deputy_slug is not None:
+                deputy = db.session.scalars(select(Deputy).where(Deputy.slug == deputy_slug)).one()
+            user = StaffUser(username=username, role=Role(role), group=group, deputy=deputy, active=active)
             user.set_password(self.PASSWORD)
             db.session.add(user)
             db.session.commit()
@@ -500,8 +503,20 @@ class Auth:
             "username": username, "password": password or self.PASSWORD, "csrf_token": self.csrf_token(),
         })
 
-    def as_role(self, role: str, group_slug: str | None = None) -> str:
-        """Create an account with `role` (a liaison gets `group_slug`, default the first group) and sign in."""
+    def as_role(self, role: str, group_slug: str | None = None, deputy_slug: str | None = None) -> str:
+        """Create an account with `role` (a liaison gets `group_slug`, default the first group; a deputy's account
+        `deputy_slug`, default the first deputy) and sign in."""
+        if role == "deputy":
+            from renda.deputies.models import Deputy
+
+            if deputy_slug is None:
+                with self.app.app_context():
+                    deputy_slug = db.session.scalars(select(Deputy.slug).order_by(Deputy.slug)).first()
+            username = f"deputy-{deputy_slug}"
+            self.create(username, role, deputy_slug=deputy_slug)
+            response = self.login(username)
+            assert response.status_code == 303, response.get_data(as_text=True)
+            return username
         if role == "liaison" and group_slug is None:
             from renda.deputies.models import DeputyGroup
 

@@ -199,6 +199,8 @@ def test_a_huge_integer_in_any_path_answers_404(app, client, auth, number):
     auth.as_role("admin")
     token = auth.csrf_token("/staff/")
     for rule in _int_rules(app):
+        if not getattr(app.view_functions[rule.endpoint], "admits_admins", True):
+            continue  # a deputy's own pages refuse admins first (tests/test_records_staff.py walks them)
         url = _url_with(rule, number)
         response = (client.get(url) if "GET" in rule.methods else client.post(url, data={"csrf_token": token}))
         assert response.status_code == 404, (url[:80], response.status_code)

@@ -33,6 +33,7 @@ def role_required(*roles: Role, admins: bool = True) -> Callable[[F], F]:
 
     def decorator(view: F) -> F:
         view.required_roles = roles  # type: ignore[attr-defined]  # read by the route walk of the tests
+        view.admits_admins = admins  # type: ignore[attr-defined]  # so is this
 
         @functools.wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
@@ -48,6 +49,8 @@ def role_required(*roles: Role, admins: bool = True) -> Callable[[F], F]:
 
 
 any_staff = role_required(Role.ADMIN, Role.EDITOR, Role.LIAISON)
+# Signing out and the landing page after signing in: every account, a deputy's too (sent on to their own page).
+any_account = role_required(Role.ADMIN, Role.EDITOR, Role.LIAISON, Role.DEPUTY)
 
 # The staff navigation: each area adds its entry point with the roles that may use it.
 STAFF_LINKS: list[tuple[str, str, tuple[Role, ...]]] = []

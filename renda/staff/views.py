@@ -17,13 +17,14 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms.fields.choices import SelectChoice
 
 from ..db import db, utcnow
-from ..deputies.models import DeputyGroup
+from ..deputies.models import Deputy, DeputyGroup
 from ..notify.outbox import failed_messages
 from ..opinions.models import counts_by_status, format_code, overdue_opinions
 from ..proposals.queries import overdue_proposals
+from ..records.review import oldest_waiting, waiting_count
 from ..reports.queries import draft_reports
 from ..web import count_against, forgive, paginate, render, see_other
-from .access import add_staff_link, any_staff, audit, role_required
+from .access import add_staff_link, any_account, audit, role_required
 from .forms import AccountEditForm, AccountForm, ConfirmForm, LoginForm
 from .models import (
     FAILED_LOGIN,
@@ -96,7 +97,7 @@ def _safe_next() -> str | None:
 
 
 @bp.post("/logout")
-@any_staff
+@any_account
 def logout() -> Response:
     """Sign out: the account's session epoch moves on, so no copy of this session's cookie opens anything again
     (nor any other session of the account: logging out signs out everywhere)."""
@@ -113,7 +114,8 @@ def logout() -> Response:
 @role_required(Role.ADMIN)
 def accounts() -> Response:
     users = db.session.scalars(
-        select(StaffUser).options(selectinload(StaffUser.group)).order_by(StaffUser.username)
+        select(StaffUser).options(selectinload(StaffUser.group), selectinload(StaffUser.deputy))
+        .order_by(StaffUser.username)
     ).all()
     return render("staff/accounts.html", users=users, confirm=ConfirmForm())
 
@@ -123,18 +125,28 @@ def _group_choices() -> list[SelectChoice]:
     return [SelectChoice("", "（不属于小组）")] + [SelectChoice(str(g.id), g.name) for g in groups]
 
 
+def _deputy_choices() -> list[SelectChoice]:
+    """Every deputy, by pinyin, the slug beside the name (two deputies may share a name); one account each,
+    which the form checks."""
+    deputies = db.session.execute(select(Deputy.id, Deputy.name, Deputy.slug).order_by(Deputy.pinyin, Deputy.slug))
+    return [SelectChoice("", "（不是代表账号）")] + [SelectChoice(str(i), f"{name}（{slug}）")
+                                                   for i, name, slug in deputies]
+
+
 @bp.route("/accounts/new", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def account_new() -> Response:
     form = AccountForm()
-    form.group.choices = _group_choices()
+    form.group.choices, form.deputy.choices = _group_choices(), _deputy_choices()
     if form.validate_on_submit():
         role = Role(form.role.data)
-        user = StaffUser(username=form.username.data.strip(), role=role, group_id=form.chosen_group_id())
+        user = StaffUser(username=form.username.data.strip(), role=role, group_id=form.chosen_group_id(),
+                         deputy_id=form.chosen_deputy_id())
         user.set_password(form.password.data)
         db.session.add(user)
         db.session.flush()
-        audit("create", "staff_user", user.username, f"角色：{role.label}")
+        audit("create", "staff_user", user.username, f"角色：{role.label}"
+              + (f"；代表：{user.deputy.name}" if user.deputy else ""))
         db.session.commit()
         flash(f"已创建账号 {user.username}。")
         return see_other(url_for("staff.accounts"))
@@ -145,8 +157,10 @@ def account_new() -> Response:
 @role_required(Role.ADMIN)
 def account_edit(user_id: int) -> Response:
     user = db.get_or_404(StaffUser, user_id)
-    form = AccountEditForm(data={"role": user.role.value, "group": str(user.group_id or ""), "active": user.active})
-    form.group.choices = _group_choices()
+    form = AccountEditForm(data={"role": user.role.value, "group": str(user.group_id or ""),
+                                 "deputy": str(user.deputy_id or ""), "active": user.active})
+    form.group.choices, form.deputy.choices = _group_choices(), _deputy_choices()
+    form.account_id = user.id
     if form.validate_on_submit() and _keeps_own_access(form, user):
         changes = _apply_account_changes(form, user)
         if changes:
@@ -175,13 +189,17 @@ def _keeps_own_access(form: AccountEditForm, user: StaffUser) -> bool:
 def _apply_account_changes(form: AccountEditForm, user: StaffUser) -> list[str]:
     """Set what the form changes on the account; the changes in words, for the audit trail and the message."""
     changes = []
-    role, group_id = Role(form.role.data), form.chosen_group_id()
+    role, group_id, deputy_id = Role(form.role.data), form.chosen_group_id(), form.chosen_deputy_id()
     old_group, new_group = user.group, db.session.get(DeputyGroup, group_id) if group_id else None
+    old_deputy, new_deputy = user.deputy, db.session.get(Deputy, deputy_id) if deputy_id else None
     if role is not user.role:
         changes.append(f"角色 {user.role.label} → {role.label}")
     if new_group is not old_group:
         changes.append(f"代表小组 {old_group.name if old_group else '无'} → {new_group.name if new_group else '无'}")
-    user.role, user.group = role, new_group  # together: a liaison always has a group
+    if new_deputy is not old_deputy:
+        changes.append(f"代表 {old_deputy.name if old_deputy else '无'} → {new_deputy.name if new_deputy else '无'}")
+    # Together: a liaison always has a group, a deputy's account its deputy.
+    user.role, user.group, user.deputy = role, new_group, new_deputy
     if form.active.data != user.active:
         changes.append("启用账号" if form.active.data else "停用账号")
         user.active = form.active.data
@@ -216,11 +234,12 @@ AUDIT_ACTIONS = {
     "declined": "不予受理", "publish": "发布", "unpublish": "撤回发布", "cancel": "取消", "move": "改期",
     "import": "导入", "proposal.update": "登记办理情况",
     "record": "代为登记", "link_proposal": "关联议案建议", "unlink_proposal": "取消关联议案建议",
+    "reported": "填报", "resubmitted": "修改后重新提交", "confirmed": "确认", "returned": "退回",
 }
 AUDIT_RECORD_TYPES = {
     "staff_user": "工作人员账号", "opinion": "群众意见", "report_back": "述职报告", "reception": "接待日",
     "deputy": "代表", "roster": "代表名册", "proposal": "议案建议", "contact": "联系代表记录",
-    "activity": "小组活动",
+    "activity": "小组活动", "duty_entry": "履职登记",
 }
 
 
@@ -250,11 +269,14 @@ add_staff_link("staff.audit_log", "操作记录", Role.ADMIN)
 
 
 SHOWN = 10
+DUTIES_SHOWN = 5
 
 
 @bp.get("/")
-@any_staff
+@any_account
 def dashboard() -> Response:
+    if current_user.role is Role.DEPUTY:  # a deputy's account has one page: their own record of duties
+        return see_other(url_for("records_staff.my_duties"))
     data: dict[str, Any] = {}
     if current_user.role is Role.ADMIN:
         data["login_alerts"] = failed_login_alerts(utcnow() - dt.timedelta(days=1))
@@ -264,5 +286,6 @@ def dashboard() -> Response:
         data.update(opinion_counts=counts_by_status(group_id), overdue_opinions=overdue_opinions(group_id, SHOWN),
                     format_code=format_code)
     if current_user.has_role(Role.EDITOR):
-        data.update(drafts=draft_reports(SHOWN), overdue_proposals=overdue_proposals(SHOWN))
+        data.update(drafts=draft_reports(SHOWN), overdue_proposals=overdue_proposals(SHOWN),
+                    waiting_duties=waiting_count(), oldest_duties=oldest_waiting(DUTIES_SHOWN))
     return render("staff/dashboard.html", **data)

@@ -151,11 +151,13 @@ def staff_account(live_app: Flask) -> Callable[..., str]:
     address is shared by the whole run, which signs in only a few times.
     """
 
-    def create(role: str, group_slug: str | None = None) -> str:
+    def create(role: str, group_slug: str | None = None, deputy_slug: str | None = None) -> str:
         username = f"e2e-{role}-{secrets.token_hex(3)}"
         args = ["staff", "create", username, "--role", role, "--password-stdin"]
         if group_slug is not None:
             args += ["--group", group_slug]
+        if deputy_slug is not None:
+            args += ["--deputy", deputy_slug]
         result = live_app.test_cli_runner().invoke(args=args, input=STAFF_PASSWORD + "\n")
         assert result.exit_code == 0, result.output
         return username
@@ -164,16 +166,16 @@ def staff_account(live_app: Flask) -> Callable[..., str]:
 
 
 @pytest.fixture
-def sign_in(live_server: str) -> Callable[[object, str], None]:
+def sign_in(live_server: str) -> Callable[..., None]:
     """Signs a page in through the login form, as a person would."""
     from playwright.sync_api import expect
 
-    def fill_in(page: object, username: str) -> None:
+    def fill_in(page: object, username: str, landing: str = "待办事项") -> None:
         page.goto(f"{live_server}/staff/login")  # type: ignore[attr-defined]
         page.get_by_label("用户名").fill(username)  # type: ignore[attr-defined]
         page.get_by_label("密码").fill(STAFF_PASSWORD)  # type: ignore[attr-defined]
         page.get_by_role("button", name="登录").click()  # type: ignore[attr-defined]
-        expect(page.get_by_role("heading", level=1)).to_have_text("待办事项")  # type: ignore[attr-defined]
+        expect(page.get_by_role("heading", level=1)).to_have_text(landing)  # type: ignore[attr-defined]
 
     return fill_in
 
