@@ -32,6 +32,7 @@ from renda.content.load import load_content
 from renda.db import db, utcnow
 from renda.deputies.models import DeputyGroup
 from renda.opinions.models import Opinion, OpinionCategory, OpinionEvent, OpinionStatus, new_code
+from renda.search.models import FTS_TABLE
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_CONTENT = ROOT / "content"
@@ -206,8 +207,13 @@ def copy_rows(app: Flask, source: str) -> None:
         connection.execute(text("SET LOCAL session_replication_role = replica"))
         for table in tables:  # DELETE: twice as quick as TRUNCATE for these few thousand rows
             connection.execute(text(f'DELETE FROM "{target}"."{table.name}"'))
+        # The search index's full-text table is the migration's, not the models': copied too, or it keeps the last
+        # test's rows.
+        names = [*(table.name for table in tables), FTS_TABLE]
+        connection.execute(text(f'DELETE FROM "{target}"."{FTS_TABLE}"'))
+        for name in names:
+            connection.execute(text(f'INSERT INTO "{target}"."{name}" SELECT * FROM "{source}"."{name}"'))
         for table in tables:
-            connection.execute(text(f'INSERT INTO "{target}"."{table.name}" SELECT * FROM "{source}"."{table.name}"'))
             if (column := table.autoincrement_column) is not None:  # later inserts must not reuse the copied ids
                 connection.execute(text(
                     f"SELECT setval(pg_get_serial_sequence('\"{target}\".\"{table.name}\"', '{column.name}'), "
