@@ -216,11 +216,13 @@ AUDIT_ACTIONS = {
     "declined": "不予受理", "publish": "发布", "unpublish": "撤回发布", "cancel": "取消", "move": "改期",
     "import": "导入", "proposal.update": "登记办理情况",
     "record": "代为登记", "link_proposal": "关联议案建议", "unlink_proposal": "取消关联议案建议",
+    "project.vote": "记录票决结果", "project.done": "记录完成日期", "commitment.revisit": "记录回头看",
 }
 AUDIT_RECORD_TYPES = {
     "staff_user": "工作人员账号", "opinion": "群众意见", "report_back": "述职报告", "reception": "接待日",
     "deputy": "代表", "roster": "代表名册", "proposal": "议案建议", "contact": "联系代表记录",
-    "activity": "小组活动",
+    "activity": "小组活动", "project": "民生实事项目", "project_update": "民生实事项目进展",
+    "supervision": "监督事项", "commitment": "整改承诺",
 }
 
 
