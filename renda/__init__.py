@@ -22,6 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .opinions import views as opinions_views
     from .outreach import views as outreach_views
     from .pages import views as pages_views
+    from .projects import staff as projects_staff
     from .projects import views as projects_views
     from .proposals import staff as proposals_staff
     from .proposals import views as proposals_views
@@ -35,6 +36,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .staff import views as staff_views
     from .stations import staff as stations_staff
     from .stations import views as stations_views
+    from .supervision import staff as supervision_staff
     from .supervision import views as supervision_views
     from .units import views as units_views
 
@@ -62,7 +64,8 @@ def create_app(test_config: dict | None = None) -> Flask:
               search_views, projects_views,
               supervision_views, units_views)
     staff = (staff_views, committee_staff, deputies_staff, stations_staff, reports_staff, proposals_staff,
-             opinions_staff, groups_staff, records_staff)
+             opinions_staff, groups_staff, records_staff, projects_staff,
+             supervision_staff)
     for module in public + staff:
         app.register_blueprint(module.bp)
     return app

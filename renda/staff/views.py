@@ -235,11 +235,13 @@ AUDIT_ACTIONS = {
     "import": "导入", "proposal.update": "登记办理情况",
     "record": "代为登记", "link_proposal": "关联议案建议", "unlink_proposal": "取消关联议案建议",
     "reported": "填报", "resubmitted": "修改后重新提交", "confirmed": "确认", "returned": "退回",
+    "project.vote": "记录票决结果", "project.done": "记录完成日期", "commitment.revisit": "记录回头看",
 }
 AUDIT_RECORD_TYPES = {
     "staff_user": "工作人员账号", "opinion": "群众意见", "report_back": "述职报告", "reception": "接待日",
     "deputy": "代表", "roster": "代表名册", "proposal": "议案建议", "contact": "联系代表记录",
-    "activity": "小组活动", "duty_entry": "履职登记",
+    "activity": "小组活动", "duty_entry": "履职登记", "project": "民生实事项目", "project_update": "民生实事项目进展",
+    "supervision": "监督事项", "commitment": "整改承诺",
 }
 
 
