@@ -154,7 +154,7 @@ def assert_form_kept(page: str, typed: dict[str, str]) -> None:
 
 def retry_clock(page: str) -> str:
     """The time the refusal names ("请在 14:32 以后"), and checks that it says so in Chinese."""
-    match = re.search(r"请在 (\d\d:\d\d) 以后（大约 \d+ 分钟后）再", page)
+    match = re.search(r"请在 (?:\d+月\d+日 )?(\d\d:\d\d) 以后（大约 \d+ 分钟后）再", page)  # a date when it is tomorrow
     assert match, "the refusal says when to try again"
     return match.group(1)
 
