@@ -24,7 +24,7 @@ import flask_migrate
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import Engine, create_engine, event, select, text
+from sqlalchemy import Engine, create_engine, event, func, select, text
 
 from renda import create_app
 from renda.areas.models import Community
@@ -474,6 +474,25 @@ def csrf_token_of(page: str) -> str:
     match = CSRF_FIELD.search(page)
     assert match, "no CSRF token on the page"
     return match.group(1)
+
+
+def token_of(client: FlaskClient, path: str) -> str:
+    """The CSRF token of the first form on the page at `path`."""
+    return csrf_token_of(client.get(path).get_data(as_text=True))
+
+
+def row_count(app: Flask, model: type) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def audit_trail(app: Flask, *record_types: str) -> list[tuple[str, str, str]]:
+    """(action, record type, key) of the audit events about `record_types`, in order."""
+    from renda.staff.models import AuditEvent
+
+    with app.app_context():
+        return [(e.action, e.record_type, e.record_key) for e in db.session.scalars(
+            select(AuditEvent).where(AuditEvent.record_type.in_(record_types)).order_by(AuditEvent.id))]
 
 
 class Auth:

@@ -4,15 +4,13 @@ checked by the rules the content loader uses, audited, and shown on the public p
 from __future__ import annotations
 
 import pytest
-from conftest import csrf_token_of
-from flask import Flask
+from conftest import audit_trail, row_count, token_of
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 from test_templates import assert_errors_are_wired
 
 from renda.db import db
 from renda.projects.models import Project, ProjectUpdate
-from renda.staff.models import AuditEvent
 
 pytestmark = pytest.mark.usefixtures("fixed_today")
 
@@ -29,22 +27,6 @@ def project_values(token: str, **changes: object) -> dict[str, object]:
 
 VOTE = {"session": "18-2", "voted_on": "2027-01-15", "present": "190", "votes_for": "180", "votes_against": "5",
         "votes_abstain": "3", "selected": "yes"}
-
-
-def token_of(client: FlaskClient, path: str) -> str:
-    return csrf_token_of(client.get(path).get_data(as_text=True))
-
-
-def count(app: Flask, model: type) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model)) or 0
-
-
-def audit_trail(app: Flask) -> list[tuple[str, str, str]]:
-    with app.app_context():
-        return [(e.action, e.record_type, e.record_key) for e in db.session.scalars(
-            select(AuditEvent).where(AuditEvent.record_type.in_(("project", "project_update")))
-            .order_by(AuditEvent.id))]
 
 
 def create_project(client: FlaskClient) -> str:
@@ -78,7 +60,7 @@ def test_editors_see_the_projects_of_a_year_with_file_rows_read_only(client, aut
 def test_an_editor_creates_a_candidate_and_it_is_public_and_audited(app, client, auth):
     auth.as_role("editor")
     slug = create_project(client)
-    assert audit_trail(app) == [("create", "project", slug)]
+    assert audit_trail(app, "project", "project_update") == [("create", "project", slug)]
     public = client.get(f"/projects/{slug}").get_data(as_text=True)
     assert TITLE in public and "候选项目" in public
     assert TITLE in client.get("/projects?year=2027").get_data(as_text=True)
@@ -96,7 +78,7 @@ def test_an_editor_edits_a_web_project(app, client, auth):
     del data["slug"]
     assert client.post(path, data=data).status_code == 303
     assert "社区长者食堂建设（扩面）" in client.get(f"/projects/{slug}").get_data(as_text=True)
-    assert audit_trail(app)[-1] == ("update", "project", slug)
+    assert audit_trail(app, "project", "project_update")[-1] == ("update", "project", slug)
 
 
 def test_an_editor_records_the_vote_and_it_is_public(app, client, auth):
@@ -104,7 +86,7 @@ def test_an_editor_records_the_vote_and_it_is_public(app, client, auth):
     slug = voted_project(client)
     public = client.get(f"/projects/{slug}").get_data(as_text=True)
     assert "赞成 180、反对 5、弃权 3（出席代表 190 人），通过" in public
-    assert audit_trail(app)[-1] == ("project.vote", "project", slug)
+    assert audit_trail(app, "project", "project_update")[-1] == ("project.vote", "project", slug)
 
 
 @pytest.mark.parametrize(("changes", "text"), [
@@ -125,7 +107,7 @@ def test_an_editor_adds_a_dated_update_and_it_is_public(app, client, auth, chang
         ref = update.ref
     public = client.get(f"/projects/{slug}").get_data(as_text=True)
     assert text in public and ("2027-03-01" in public or changes["kind"] == "evaluation")
-    assert audit_trail(app)[-1] == ("create", "project_update", ref)
+    assert audit_trail(app, "project", "project_update")[-1] == ("create", "project_update", ref)
 
 
 def test_an_update_may_go_to_a_project_from_the_content_files(app, client, auth):
@@ -143,7 +125,7 @@ def test_an_editor_marks_a_project_done_and_it_is_public(app, client, auth):
     path = f"/staff/projects/{slug}/done"
     assert client.post(path, data={"csrf_token": token_of(client, path), "done_on": "2027-09-30"}).status_code == 303
     assert "已完成" in client.get(f"/projects/{slug}").get_data(as_text=True)
-    assert audit_trail(app)[-1] == ("project.done", "project", slug)
+    assert audit_trail(app, "project", "project_update")[-1] == ("project.done", "project", slug)
 
 
 # --- refusals: 400, the message beside its field, the typed values kept, nothing stored ----------------------------
@@ -151,7 +133,7 @@ def test_an_editor_marks_a_project_done_and_it_is_public(app, client, auth):
 def test_a_taken_or_bad_slug_and_bad_comment_dates_are_refused(app, client, auth):
     auth.as_role("editor")
     create_project(client)
-    before = count(app, Project)
+    before = row_count(app, Project)
     response = client.post(NEW, data=project_values(token_of(client, NEW), title="另一个项目",
                                                     comment_to="2026-10-01"))
     page = response.get_data(as_text=True)
@@ -161,7 +143,7 @@ def test_a_taken_or_bad_slug_and_bad_comment_dates_are_refused(app, client, auth
     assert assert_errors_are_wired(page) >= 2
     response = client.post(NEW, data=project_values(token_of(client, NEW), slug="长者食堂"))
     assert response.status_code == 400 and "标识只能用小写字母、数字和 -" in response.get_data(as_text=True)
-    assert count(app, Project) == before
+    assert row_count(app, Project) == before
 
 
 def test_votes_above_the_deputies_present_are_refused(app, client, auth):
@@ -177,7 +159,7 @@ def test_votes_above_the_deputies_present_are_refused(app, client, auth):
     with app.app_context():
         project = db.session.scalars(select(Project).where(Project.slug == slug)).one()
         assert project.selected is None and project.votes_for is None
-    assert [a for a, _, _ in audit_trail(app)] == ["create"]
+    assert [a for a, _, _ in audit_trail(app, "project", "project_update")] == ["create"]
 
 
 @pytest.mark.parametrize(("changes", "message"), [
@@ -195,7 +177,7 @@ def test_bad_updates_are_refused_with_everything_kept(app, client, auth, changes
     path = f"/staff/projects/{slug}/updates/new"
     first = {"csrf_token": token_of(client, path), "date": "2027-02-01", "kind": "progress", "progress": "50"}
     assert client.post(path, data=first).status_code == 303
-    before = count(app, ProjectUpdate)
+    before = row_count(app, ProjectUpdate)
     data = {"csrf_token": token_of(client, path), "date": "2027-03-01", **changes}
     response = client.post(path, data=data)
     page = response.get_data(as_text=True)
@@ -207,7 +189,7 @@ def test_bad_updates_are_refused_with_everything_kept(app, client, auth, changes
     for deputy in changes.get("deputies", []):
         assert f'checked type="checkbox" name="deputies" value="{deputy}"' in page
     assert assert_errors_are_wired(page) >= 1
-    assert count(app, ProjectUpdate) == before
+    assert row_count(app, ProjectUpdate) == before
 
 
 def test_a_done_date_before_the_vote_is_refused(app, client, auth):
@@ -232,8 +214,8 @@ def test_a_liaison_gets_403(client, auth):
 
 def test_a_post_without_the_csrf_token_is_refused(app, client, auth):
     auth.as_role("editor")
-    before = count(app, Project)
+    before = row_count(app, Project)
     data = project_values("")
     del data["csrf_token"]
     assert client.post(NEW, data=data).status_code == 400
-    assert count(app, Project) == before
+    assert row_count(app, Project) == before

@@ -4,14 +4,13 @@ units made after it and the 回头看 of each, checked by the loader's rules, au
 from __future__ import annotations
 
 import pytest
-from conftest import csrf_token_of
+from conftest import audit_trail, csrf_token_of, row_count, token_of
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 from test_templates import assert_errors_are_wired
 
 from renda.db import db
-from renda.staff.models import AuditEvent
 from renda.supervision.models import Commitment, Supervision
 
 pytestmark = pytest.mark.usefixtures("fixed_today")
@@ -28,22 +27,6 @@ def inquiry(token: str, **changes: object) -> dict[str, object]:
 
 EVALUATION = {"kind": "evaluation", "title": "2027年度民主评议政府部门工作", "units": ["education", "health"],
               "candidates": "41", "votes": "区教育局:150\r\nhealth:142", "results": "区教育局:93.5；区卫生健康局:88"}
-
-
-def token_of(client: FlaskClient, path: str) -> str:
-    return csrf_token_of(client.get(path).get_data(as_text=True))
-
-
-def count(app: Flask, model: type) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model)) or 0
-
-
-def audit_trail(app: Flask) -> list[tuple[str, str, str]]:
-    with app.app_context():
-        return [(e.action, e.record_type, e.record_key) for e in db.session.scalars(
-            select(AuditEvent).where(AuditEvent.record_type.in_(("supervision", "commitment")))
-            .order_by(AuditEvent.id))]
 
 
 def newest(app: Flask, model: type) -> str:
@@ -79,7 +62,7 @@ def test_an_editor_creates_an_inquiry_and_it_is_public_and_audited(app, client, 
     auth.as_role("editor")
     ref = create_inquiry(app, client)
     assert ref.startswith("w-")
-    assert audit_trail(app) == [("create", "supervision", ref)]
+    assert audit_trail(app, "supervision", "commitment") == [("create", "supervision", ref)]
     public = client.get(f"/supervision/{ref}").get_data(as_text=True)
     assert TITLE in public and "区教育局" in public and "区交通运输局" in public
     assert TITLE in client.get("/supervision").get_data(as_text=True)
@@ -100,7 +83,7 @@ def test_an_editor_adds_a_commitment_and_it_is_public(app, client, auth):
     ref = create_inquiry(app, client)
     commitment = add_commitment(app, client, ref)
     assert commitment.startswith("w-")
-    assert audit_trail(app)[-1] == ("create", "commitment", commitment)
+    assert audit_trail(app, "supervision", "commitment")[-1] == ("create", "commitment", commitment)
     public = client.get(f"/supervision/{ref}").get_data(as_text=True)
     assert f'id="c-{commitment}">新增公办学位 900 个' in public
 
@@ -123,7 +106,7 @@ def test_an_editor_records_a_revisit_and_it_is_public(app, client, auth):
                                        "revisit_note": "经实地察看，新校区已开工", "done_on": ""})
     assert response.status_code == 303, response.get_data(as_text=True)
     assert "回头看（2026-11-25）：经实地察看，新校区已开工" in client.get(f"/supervision/{ref}").get_data(as_text=True)
-    assert audit_trail(app)[-1] == ("commitment.revisit", "commitment", commitment)
+    assert audit_trail(app, "supervision", "commitment")[-1] == ("commitment.revisit", "commitment", commitment)
     response = client.post(path, data={"csrf_token": token_of(client, path), "revisit_on": "2026-11-25",
                                        "revisit_note": "经实地察看，新校区已开工", "done_on": "2026-11-26"})
     assert response.status_code == 303
@@ -154,7 +137,7 @@ def test_a_commitment_from_the_content_files_is_read_only(client, auth):
 ])
 def test_bad_supervisions_are_refused_with_everything_kept(app, client, auth, changes, field, message):
     auth.as_role("editor")
-    before = count(app, Supervision)
+    before = row_count(app, Supervision)
     data = inquiry(token_of(client, NEW), **changes)
     response = client.post(NEW, data=data)
     page = response.get_data(as_text=True)
@@ -165,7 +148,7 @@ def test_bad_supervisions_are_refused_with_everything_kept(app, client, auth, ch
     for unit in data["units"]:  # type: ignore[attr-defined]
         assert f'checked type="checkbox" name="units" value="{unit}"' in page
     assert assert_errors_are_wired(page) >= 1
-    assert count(app, Supervision) == before
+    assert row_count(app, Supervision) == before
 
 
 @pytest.mark.parametrize(("changes", "message"), [
@@ -178,7 +161,7 @@ def test_bad_supervisions_are_refused_with_everything_kept(app, client, auth, ch
 def test_bad_commitments_are_refused_with_everything_kept(app, client, auth, changes, message):
     auth.as_role("editor")
     ref = create_inquiry(app, client)
-    before = count(app, Commitment)
+    before = row_count(app, Commitment)
     path = f"/staff/supervisions/{ref}/commitments/new"
     data = {"csrf_token": token_of(client, path), "unit": "education", "text": "新增公办学位 900 个",
             "due_on": "2027-08-31", **changes}
@@ -193,7 +176,7 @@ def test_bad_commitments_are_refused_with_everything_kept(app, client, auth, cha
     if data["unit"] == "education":
         assert 'checked type="radio" name="unit" value="education"' in page
     assert assert_errors_are_wired(page) >= 1
-    assert count(app, Commitment) == before
+    assert row_count(app, Commitment) == before
 
 
 def test_a_revisit_note_without_its_date_is_refused(app, client, auth):
@@ -221,8 +204,8 @@ def test_a_liaison_gets_403(client, auth):
 
 def test_a_post_without_the_csrf_token_is_refused(app, client, auth):
     auth.as_role("editor")
-    before = count(app, Supervision)
+    before = row_count(app, Supervision)
     data = inquiry("")
     del data["csrf_token"]
     assert client.post(NEW, data=data).status_code == 400
-    assert count(app, Supervision) == before
+    assert row_count(app, Supervision) == before
