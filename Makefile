@@ -5,7 +5,12 @@ FLASK   := $(VENV)/bin/flask --app app
 PORT    ?= 5000
 WORKERS ?= 2
 
-.PHONY: run test bench browser screenshots wrk clean
+.PHONY: run test bench browser screenshots wrk clean translations
+
+# English: the catalog (messages.po) is kept in git; its compiled form is made from it wherever it is needed.
+I18N    := renda/translations
+CATALOG := $(I18N)/en/LC_MESSAGES/messages
+PYBABEL := PYTHONPATH=. $(VENV)/bin/pybabel
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -19,7 +24,17 @@ $(VENV)/.test: requirements.txt requirements-test.txt | $(VENV)/bin/python
 	$(VENV)/bin/pip install --quiet -r requirements-test.txt
 	touch $(VENV)/.runtime $@
 
-run: $(VENV)/.runtime
+$(CATALOG).mo: $(CATALOG).po | $(VENV)/.runtime
+	$(PYBABEL) compile --statistics -i $< -o $@ -l en
+
+# After changing texts: gathers every text to translate into messages.pot and adds the new ones to messages.po,
+# whose English is then written by hand (tests/test_i18n.py fails while any is missing).
+translations: $(VENV)/.runtime
+	$(PYBABEL) extract -F $(I18N)/babel.cfg -k lazy_gettext --no-location --sort-output --no-wrap \
+	  --project renda -o $(I18N)/messages.pot .
+	$(PYBABEL) update -i $(I18N)/messages.pot -d $(I18N) -l en --no-wrap --no-fuzzy-matching --ignore-obsolete
+
+run: $(VENV)/.runtime $(CATALOG).mo
 	$(FLASK) db upgrade
 	$(FLASK) content load --if-empty
 	$(FLASK) demo opinions
@@ -46,13 +61,13 @@ browser:
 	  echo "chromium is missing and we are not root: browser tests will be skipped (apt-get install$$missing)" >&2; \
 	fi
 
-test: $(VENV)/.test browser
+test: $(VENV)/.test browser $(CATALOG).mo
 	$(VENV)/bin/ruff check renda
 	$(VENV)/bin/mypy
 	$(PYTHON) -m pytest
 
 # Every public page at 360 px and 1280 px wide, over the demo data, into screenshots/ (see README).
-screenshots: $(VENV)/.test browser
+screenshots: $(VENV)/.test browser $(CATALOG).mo
 	$(PYTHON) tests/e2e/screenshots.py screenshots
 
 # Debian's wrk, the load client of the benchmark; installed only when missing and we may (root).
@@ -63,7 +78,7 @@ wrk:
 	fi
 
 # The load benchmark (CONTRACT.md "Benchmarks"), loopback only, bounded in time; BENCH_ARGS=--help lists options.
-bench: $(VENV)/.runtime wrk
+bench: $(VENV)/.runtime wrk $(CATALOG).mo
 	$(PYTHON) bench/run.py $(BENCH_ARGS)
 
 clean:

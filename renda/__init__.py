@@ -8,7 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 def create_app(test_config: dict | None = None) -> Flask:
     # The view modules are imported here, and only here: nothing else imports a views or staff module.
-    from . import cli, config, db, extensions, openapi, web
+    from . import cli, config, db, extensions, locale, openapi, web
     from .areas import views as areas_views
     from .committee import staff as committee_staff
     from .committee import views as committee_views
@@ -40,7 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .supervision import views as supervision_views
     from .units import views as units_views
 
-    app = Flask(
+    app = locale.Site(
         __name__,
         template_folder="../site/templates",
         static_folder="../site/static",
@@ -52,6 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]  # Flask documents wrapping wsgi_app so
 
+    locale.init_app(app)  # English under /en/
     db.init_app(app)
     district_models.init_app(app)  # the footer's "data updated", moved by public writes
     search_index.init_app(app)  # the search index, kept in step by the same writes

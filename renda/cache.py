@@ -221,8 +221,8 @@ def _request_key() -> str | None:
     if not is_anonymous_visit():
         return None
     # Pages depend on "today" (next reception, overdue): the day is part of the key.
-    parts = [request.method, request.scheme, request.host, request.full_path, clock.today().isoformat(),
-             display_mode()]
+    parts = [request.method, request.scheme, request.host, request.script_root + request.full_path,
+             clock.today().isoformat(), display_mode()]
     parts += [request.headers.get(name, "") for name in HTMX_HEADERS]
     return "\x1f".join(parts)
 

@@ -15,6 +15,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from .i18n import translate
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -72,21 +74,26 @@ def listen_once(target: Any, identifier: str, listener: Callable[..., Any]) -> N
 class Choice(enum.StrEnum):
     """An enumeration stored by its code name, shown by its Chinese label."""
 
-    label: str
+    chinese: str  # the label as written, whatever the language of the moment
 
     def __new__(cls, value: str, label: str = "") -> Choice:  # looked up by value alone: Level("county")
         member = str.__new__(cls, value)
         member._value_ = value
-        member.label = label
+        member.chinese = label
         return member
+
+    @property
+    def label(self) -> str:
+        """The label in the language of the moment (Chinese but under /en/; i18n.py)."""
+        return translate(self.chinese)
 
     @classmethod
     def parse(cls, text: str) -> Choice:
-        """The member whose code or label is `text`; ValueError otherwise."""
+        """The member whose code or Chinese label is `text`; ValueError otherwise."""
         for member in cls:
-            if text in (member.value, member.label):
+            if text in (member.value, member.chinese):
                 return member
-        allowed = "、".join(m.label for m in cls)  # the words people use
+        allowed = "、".join(m.chinese for m in cls)  # the words people use
         raise ValueError(f"“{text}”不是有效的取值（可用：{allowed}）")
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .clock import TZ
 from .db import AUDIENCE, Audience, Model, db
+from .i18n import ENGLISH, language
 
 # The scheme of RATELIMIT_STORAGE_URI that names this storage (and the default when the variable is unset).
 SCHEME = "database"
@@ -153,15 +154,22 @@ class DatabaseStorage(Storage):
             seen.pop(name, None)
 
 
-# --- How a limit and a wait read in Chinese ----------------------------------------------------------------------
+# --- How a limit and a wait read, in Chinese or in English --------------------------------------------------------
 
 UNITS = {"second": "秒", "minute": "分钟", "hour": "小时", "day": "天", "month": "个月", "year": "年"}
 EVERY_ONE = {"second": "每秒", "minute": "每分钟", "hour": "每小时", "day": "每天", "month": "每月", "year": "每年"}
 
 
+# What the limit counts, in English: requests (次), opinions (条).
+WHAT_IN_ENGLISH = {"次": "times", "条": "opinions"}
+
+
 def limit_label(item: RateLimitItem, what: str = "次") -> str:
-    """“每分钟 5 次”, “每 10 分钟 5 次”: a limit as the message states it."""
+    """“每分钟 5 次”, “每 10 分钟 5 次” (“5 times per minute”): a limit as the message states it."""
     unit = item.GRANULARITY.name
+    if language() == ENGLISH:
+        every = f"per {unit}" if item.multiples == 1 else f"per {item.multiples} {unit}s"
+        return f"{item.amount} {WHAT_IN_ENGLISH.get(what, what)} {every}"
     every = EVERY_ONE[unit] if item.multiples == 1 else f"每 {item.multiples} {UNITS[unit]}"
     return f"{every} {item.amount} {what}"
 
@@ -175,8 +183,17 @@ def retry_when(reset_at: float, now: float | None = None) -> str:
     wait = max(reset_at - now, 1)
     at = dt.datetime.fromtimestamp(math.ceil(reset_at / 60) * 60, TZ)
     today = dt.datetime.fromtimestamp(now, TZ).date()
-    clock = at.strftime("%H:%M") if at.date() == today else f"{at.month}月{at.day}日 {at:%H:%M}"
     minutes = max(1, round(wait / 60))  # “about”: the clock time above is the exact bound
+    if language() == ENGLISH:
+        clock = at.strftime("%H:%M") if at.date() == today else f"{at.day} {at:%b %H:%M}"
+        if minutes < 60:
+            after = f"{minutes} minute{'s' if minutes > 1 else ''}"
+        elif minutes < 48 * 60:
+            after = f"{round(minutes / 60)} hours"
+        else:
+            after = f"{round(minutes / 1440)} days"
+        return f"after {clock} (in about {after})"
+    clock = at.strftime("%H:%M") if at.date() == today else f"{at.month}月{at.day}日 {at:%H:%M}"
     if minutes < 60:
         after = f"{minutes} 分钟后"
     elif minutes < 48 * 60:

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, Flask, Request, Response, current_app, g, jsonify, render_template, request, url_for
 from flask.sessions import SecureCookieSessionInterface
+from flask_babel import gettext, lazy_gettext
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError
 from limits import RateLimitItem, parse_many
@@ -29,6 +30,7 @@ from .db import Choice
 from .deputies.models import ActivityKind, DeputyStatus, Gender, Level
 from .district.queries import district_profile
 from .extensions import limiter
+from .i18n import ENGLISH, date_long, date_short, language, month_long
 from .opinions.models import OpinionCategory, OpinionStatus
 from .proposals.models import ProposalKind, Result, Stage
 from .ratelimits import limit_label, retry_when
@@ -51,14 +53,16 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 
 ERROR_MESSAGES = {
-    400: ("请求有误", "提交的内容不完整或格式不对，或页面已过期。请返回上一页，刷新后再试。"),
-    403: ("没有权限", "您的账号无权进行此操作。如需权限，请联系系统管理员。"),
-    404: ("页面不存在", "您要找的页面不存在或已被移除。请检查网址，或从首页重新查找。"),
-    405: ("请求方式不被允许", "此页面不接受这种请求方式。请从页面上的链接或按钮进入。"),
-    413: ("提交的内容过大", "提交的内容超过了允许的大小。请缩短内容或减小上传文件后再试。"),
-    429: ("操作过于频繁", "您的操作太频繁了。请稍等几分钟后再试。"),
-    500: ("系统出现错误", "服务器暂时出了问题，我们会尽快处理。请稍后再试；如情况紧急，请拨打页脚的联系电话。"),
-    503: ("服务暂时不可用", "系统正在维护或暂时无法访问，请稍后再试。"),
+    400: (lazy_gettext("请求有误"),
+          lazy_gettext("提交的内容不完整或格式不对，或页面已过期。请返回上一页，刷新后再试。")),
+    403: (lazy_gettext("没有权限"), lazy_gettext("您的账号无权进行此操作。如需权限，请联系系统管理员。")),
+    404: (lazy_gettext("页面不存在"), lazy_gettext("您要找的页面不存在或已被移除。请检查网址，或从首页重新查找。")),
+    405: (lazy_gettext("请求方式不被允许"), lazy_gettext("此页面不接受这种请求方式。请从页面上的链接或按钮进入。")),
+    413: (lazy_gettext("提交的内容过大"), lazy_gettext("提交的内容超过了允许的大小。请缩短内容或减小上传文件后再试。")),
+    429: (lazy_gettext("操作过于频繁"), lazy_gettext("您的操作太频繁了。请稍等几分钟后再试。")),
+    500: (lazy_gettext("系统出现错误"),
+          lazy_gettext("服务器暂时出了问题，我们会尽快处理。请稍后再试；如情况紧急，请拨打页脚的联系电话。")),
+    503: (lazy_gettext("服务暂时不可用"), lazy_gettext("系统正在维护或暂时无法访问，请稍后再试。")),
 }
 
 
@@ -271,7 +275,8 @@ def year_param() -> int:
     and this year for a page, a 400 for the API."""
     day = clock.today()
     return params().integer("year", day.year, clock.FIRST_YEAR, clock.last_year(),
-                            f"年份应在 {clock.FIRST_YEAR} 到 {clock.last_year()} 之间，已显示 {day.year} 年。")
+                            gettext("年份应在 %(first)s 到 %(last)s 之间，已显示 %(year)s 年。",
+                                    first=clock.FIRST_YEAR, last=clock.last_year(), year=day.year))
 
 
 def page_args() -> tuple[int, int]:
@@ -382,7 +387,7 @@ class ListData:
                 "per_page": self.pager.per_page}
 
 
-TWIN_LABELS = {Format.HTML: "网页", Format.JSON: "JSON", Format.CSV: "CSV"}
+TWIN_LABELS = {Format.HTML: lazy_gettext("网页"), Format.JSON: "JSON", Format.CSV: "CSV"}
 PAGING = ("page", "per_page")
 
 
@@ -499,7 +504,7 @@ def twins(bp: Blueprint, rule: str, endpoint: str, *, api: str | None = None, ap
 def error_response(status: int, message: str | None = None) -> Response:
     title, explanation = ERROR_MESSAGES.get(status, ERROR_MESSAGES[500])
     if wants_json():
-        response = jsonify(error=message or title)
+        response = jsonify(error=str(message or title))
         response.status_code = status
         return response
     return render("errors/error.html", status=status, code=status, title=title,
@@ -566,7 +571,7 @@ def too_many_requests(refusal: Refusal | None) -> Response:
     """The 429 page (or JSON error) saying when the visitor may try again."""
     if refusal is None:
         return error_response(429)
-    message = f"您的操作太频繁了（{refusal.label()}）。请在 {refusal.when()}再试。"
+    message = gettext("您的操作太频繁了（%(limit)s）。请在 %(when)s再试。", limit=refusal.label(), when=refusal.when())
     return refusal.answer(error_response(429, message))
 
 
@@ -617,7 +622,9 @@ def log_error(error: Exception, what: str) -> None:
 
 def site_name() -> str:
     profile = _profile()
-    return f"{profile.name}人大代表履职公开平台" if profile else "人大代表履职公开平台"
+    if profile is None:
+        return gettext("人大代表履职公开平台")
+    return gettext("%(district)s人大代表履职公开平台", district=profile.name)
 
 
 # The enumerations every template may name (`{% for s in Stage %}`), so that no view passes them one by one.
@@ -636,7 +643,8 @@ WEEKDAYS = "一二三四五六日"
 
 
 def weekday(date: Any) -> str:
-    return "周" + WEEKDAYS[date.weekday()]
+    """周四 (Thu in English)."""
+    return date.strftime("%a") if language() == ENGLISH else "周" + WEEKDAYS[date.weekday()]
 
 
 def _refuse_nul() -> Response | None:
@@ -645,7 +653,7 @@ def _refuse_nul() -> Response | None:
         return error_response(404)
     for values in (request.args, request.form):
         if any("\x00" in value for _, value in values.items(multi=True)):
-            return error_response(400, "请求中含有不允许的控制字符。")
+            return error_response(400, gettext("请求中含有不允许的控制字符。"))
     return None
 
 
@@ -660,7 +668,7 @@ def mode_back() -> str | None:
         return None
     if request.path.startswith("/staff"):
         return None
-    return request.full_path.rstrip("?")
+    return request.script_root + request.full_path.rstrip("?")
 
 
 def init_app(app: Flask) -> None:
@@ -675,6 +683,7 @@ def init_app(app: Flask) -> None:
         app.after_request(hook)
     app.jinja_env.globals.update(district=_profile, site_name=site_name, weekday=weekday, TZ=TZ, page_url=page_url,
                                  query_args=query_args, display_mode=cache.display_mode, mode_back=mode_back)
+    app.jinja_env.filters.update(date_long=date_long, date_short=date_short, month_long=month_long)
     app.jinja_env.globals.update(enumerations())
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
@@ -685,7 +694,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> Response:
-        return error_response(400, "页面已过期或缺少安全令牌（CSRF）。请刷新页面后重新提交。")
+        return error_response(400, gettext("页面已过期或缺少安全令牌（CSRF）。请刷新页面后重新提交。"))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:

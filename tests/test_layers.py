@@ -10,9 +10,9 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "renda"
 
 # Layer 0: shared by everything, importing nothing of the areas.
-FOUNDATION = {"db", "clock", "vocabulary", "problems", "refs", "rates", "pinyin", "config", "accesslog"}
+FOUNDATION = {"db", "i18n", "clock", "vocabulary", "problems", "refs", "rates", "pinyin", "config", "accesslog"}
 # Layer 3: the cross-cutting web layer (render, parameters, cache, limits): between queries and views.
-WEB_LAYER = {"web", "cache", "compression", "assets", "ratelimits", "extensions"}
+WEB_LAYER = {"web", "locale", "cache", "compression", "assets", "ratelimits", "extensions"}
 # Area modules of the web layer: forms and request parameters an area's views and staff pages share.
 AREA_WEB_MODULES = {"forms", "params", "access"}
 PAGES = {"views", "staff"}

@@ -1,0 +1,108 @@
+"""English under `/en/`: the prefix picks the language, and every link a page makes keeps it.
+
+A request to `/en/deputies` reaches the app as `/deputies` with `/en` moved to SCRIPT_NAME (`LanguagePrefix`),
+so that routing is unchanged and `url_for` builds `/en/…` links, form actions and redirects by itself. Only the
+public HTML pages and feeds have an English version: the API, CSV, calendars, QR codes, photos, static files and
+the staff area are the same in both, so their links always leave the prefix out (`Site.url_for`) and under it they
+are not found. No visitor is redirected by Accept-Language: the language is in the address, nowhere else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Flask, has_request_context, request
+from flask_babel import Babel
+from werkzeug.exceptions import NotFound
+
+from .i18n import ENGLISH, LANGUAGE_TAGS, SOURCE, language
+from .web import query_args
+
+PREFIX = "/" + ENGLISH
+ENVIRON_KEY = "renda.language"
+# What has no English version: found by the address of its rule.
+NEUTRAL_STARTS = ("/api/", "/static/", "/staff", "/qr/", "/healthz", "/deputies/photos/")
+NEUTRAL_ENDS = (".csv", ".ics", ".svg", ".jpg", ".json")
+
+
+class LanguagePrefix:
+    """WSGI middleware: `/en` and `/en/…` are answered in English, as `/` and `/…` with `/en` in SCRIPT_NAME."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        path = environ.get("PATH_INFO", "")
+        if path == PREFIX or path.startswith(PREFIX + "/"):
+            environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + PREFIX
+            environ["PATH_INFO"] = path[len(PREFIX):] or "/"
+            environ[ENVIRON_KEY] = ENGLISH
+        return self.app(environ, start_response)
+
+
+def is_english() -> bool:
+    return has_request_context() and request.environ.get(ENVIRON_KEY) == ENGLISH
+
+
+def select_locale() -> str:
+    return ENGLISH if is_english() else SOURCE
+
+
+def is_neutral(rule: str) -> bool:
+    """Whether the answer of the route `rule` is the same in both languages (it has no `/en/` address)."""
+    return rule.startswith(NEUTRAL_STARTS) or rule.endswith(NEUTRAL_ENDS)
+
+
+def _neutral_endpoints(app: Flask) -> frozenset[str]:
+    found = app.extensions.get("neutral_endpoints")
+    if found is None:
+        found = frozenset(r.endpoint for r in app.url_map.iter_rules() if is_neutral(r.rule))
+        app.extensions["neutral_endpoints"] = found
+    return found
+
+
+class Site(Flask):
+    """The app: Flask, with the links of what has no English version built without the `/en` prefix."""
+
+    def url_for(self, endpoint: str, *, _anchor: str | None = None, _method: str | None = None,
+                _scheme: str | None = None, _external: bool | None = None, **values: Any) -> str:
+        url = super().url_for(endpoint, _anchor=_anchor, _method=_method, _scheme=_scheme, _external=_external,
+                              **values)
+        if not is_english():
+            return url
+        if endpoint.startswith(".") and request.blueprint:
+            endpoint = request.blueprint + endpoint
+        if endpoint not in _neutral_endpoints(self):
+            return url
+        root = request.script_root
+        start = url.find(root + "/") if "://" in url else (0 if url.startswith(root + "/") else -1)
+        return url if start < 0 else url[:start] + root[: -len(PREFIX)] + url[start + len(root):]
+
+
+def _refuse_neutral() -> None:
+    """Under `/en/`, what has no English version is not found (its one address is the Chinese one)."""
+    if is_english() and request.url_rule is not None and is_neutral(request.url_rule.rule):
+        raise NotFound()
+
+
+def address_in(code: str) -> str:
+    """This page's address in the language `code`, with its query."""
+    root = request.script_root
+    base = root[: -len(PREFIX)] if is_english() else root
+    query = urlencode(list(query_args().items()))
+    return (base + PREFIX if code == ENGLISH else base) + request.path + (f"?{query}" if query else "")
+
+
+def alternates() -> list[tuple[str, str]]:
+    """(hreflang, address) of this page in each language, for `<link rel="alternate">` and the language link."""
+    return [(LANGUAGE_TAGS[code], address_in(code)) for code in (SOURCE, ENGLISH)]
+
+
+def init_app(app: Flask) -> None:
+    Babel(app, locale_selector=select_locale, default_domain="messages")
+    app.wsgi_app = LanguagePrefix(app.wsgi_app)  # type: ignore[method-assign]  # Flask documents wrapping wsgi_app so
+    app.before_request(_refuse_neutral)
+    app.jinja_env.globals.update(language=language, language_tag=lambda: LANGUAGE_TAGS[language()],
+                                 address_in=address_in, alternates=alternates, ENGLISH=ENGLISH)
+
