@@ -67,6 +67,15 @@ class Page:
     label: str  # the URL pattern of CONTRACT.md
     path: str  # a real URL of it
     scaled: bool = False  # repeated on the 100x data
+    cookie: str = ""  # sent with every request (关怀版: "mode=care")
+
+    @property
+    def key(self) -> str:
+        return f"{self.path} ({self.cookie})" if self.cookie else self.path
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Cookie": self.cookie} if self.cookie else {}
 
 
 @dataclass
@@ -197,6 +206,10 @@ def pick_pages(app: Flask, opinion_code: str) -> list[Page]:
         Page("/search?q=护理 (rare)", "/search?q=" + urllib.parse.quote("护理"), scaled=True),
         Page("/api/v1/search?q=社区", "/api/v1/search?q=" + urllib.parse.quote("社区"), scaled=True),
         Page("/privacy", "/privacy"),
+        Page("/accessibility", "/accessibility"),
+        Page("/stations/<slug> (关怀版)", f"/stations/{station}", cookie="mode=care"),
+        Page("/en/deputies (English)", "/en/deputies", scaled=True),
+        Page("/en/proposals/<number> (English)", f"/en/proposals/{proposal}"),
         Page("/healthz", "/healthz"),
         Page("/receptions.ics", "/receptions.ics"),
         Page("/stations/<slug>.ics", f"/stations/{station}.ics"),
@@ -244,9 +257,9 @@ def measure_fresh(database: Path, pages: list[Page]) -> dict[str, Fresh]:
     event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
     client, found, assets = app.test_client(), {}, {}
     for page in pages:
-        client.get(page.path)  # the first answer may warm the process (templates, lookup tables)
+        client.get(page.path, headers=page.headers)  # the first answer may warm the process (templates, lookups)
         statements.clear()
-        response = client.get(page.path, headers=ACCEPT_GZIP)
+        response = client.get(page.path, headers={**ACCEPT_GZIP, **page.headers})
         queries = len(statements)
         body, wire = on_the_wire(response)
         html_gz = page_gz = page_wire = None
@@ -259,7 +272,7 @@ def measure_fresh(database: Path, pages: list[Page]) -> dict[str, Fresh]:
                         assets[asset] = (gz(plain), sent)
                 page_gz += assets[asset][0]
                 page_wire += assets[asset][1]
-        found[page.path] = Fresh(response.status_code, queries, html_gz, page_gz, wire, page_wire)
+        found[page.key] = Fresh(response.status_code, queries, html_gz, page_gz, wire, page_wire)
     with app.app_context():
         db.engine.dispose()
     return found
@@ -309,10 +322,12 @@ def server(database: Path, workers: int, cache: bool, log: Path) -> Iterator[str
             process.wait()
 
 
-def wrk(url: str, connections: int, seconds: int = 1) -> Load:
+def wrk(url: str, connections: int, seconds: int = 1, headers: dict[str, str] | None = None) -> Load:
     """One bounded wrk run (one thread) against `url`."""
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", "-s", str(LUA),
                "-H", f"Accept-Encoding: {ACCEPT_GZIP['Accept-Encoding']}", url]
+    for name, value in (headers or {}).items():
+        command[-1:-1] = ["-H", f"{name}: {value}"]
     output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30, check=True).stdout
     line = next(line for line in output.splitlines() if line.startswith("BENCH "))
     requests, duration_us, p50, p99, bad_status, socket_errors = map(int, line.split()[1:])
@@ -327,25 +342,29 @@ def combine(slices: list[Load]) -> Load:
                 max(s.p99_ms for s in slices), sum(s.requests for s in slices), sum(s.failed for s in slices))
 
 
-def warm_up(url: str, connections: int) -> None:
+def warm_up(url: str, connections: int, headers: dict[str, str] | None = None) -> None:
     """A few requests in parallel first, so that each worker has made (and cached) the page once."""
 
     def get(_: int) -> None:
-        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=30) as response:
+        request = urllib.request.Request(url, headers=headers or {})
+        with contextlib.suppress(OSError), urllib.request.urlopen(request, timeout=30) as response:
             response.read()
 
     with ThreadPoolExecutor(max_workers=connections) as pool:
         list(pool.map(get, range(2 * connections)))
 
 
-def interleaved(urls: dict[str, str], rounds: int, connections: int) -> dict[str, Load]:
-    """Each URL for one second in turn, `rounds` times: whatever else the machine does weighs on all of them alike."""
-    for url in urls.values():
-        warm_up(url, connections)
+def interleaved(urls: dict[str, str], rounds: int, connections: int,
+                headers: dict[str, dict[str, str]] | None = None) -> dict[str, Load]:
+    """Each URL for one second in turn, `rounds` times: whatever else the machine does weighs on all of them alike.
+    `headers` names what some of them send besides (a cookie)."""
+    headers = headers or {}
+    for name, url in urls.items():
+        warm_up(url, connections, headers.get(name))
     slices: dict[str, list[Load]] = {name: [] for name in urls}
     for _ in range(rounds):
         for name, url in urls.items():
-            slices[name].append(wrk(url, connections))
+            slices[name].append(wrk(url, connections, headers=headers.get(name)))
     return {name: combine(found) for name, found in slices.items()}
 
 
@@ -363,8 +382,8 @@ def load_pages(bases: dict[str, str], pages: list[Page], rounds: int, connection
             break
         urls = {"trivial": url(bases["served"], TRIVIAL)} if "served" in bases else {}
         urls |= {name: url(base, page.path) for name, base in bases.items()}
-        found[page.path] = loads = interleaved(urls, rounds, connections)
-        print(f"  {page.path:50.50} " + "  ".join(f"{name} {load.rps:5.0f}/s" for name, load in loads.items()),
+        found[page.key] = loads = interleaved(urls, rounds, connections, {name: page.headers for name in bases})
+        print(f"  {page.key:50.50} " + "  ".join(f"{name} {load.rps:5.0f}/s" for name, load in loads.items()),
               flush=True)
     return found
 
@@ -393,7 +412,7 @@ def report(pages: list[Page], fresh: dict[str, Fresh], loads: dict[str, dict[str
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     missed = []
     for page in pages:
-        f, found = fresh[page.path], loads.get(page.path, {})
+        f, found = fresh[page.key], loads.get(page.key, {})
         load, raw, trivial = found.get("served"), found.get("afresh"), found.get("trivial")
         ratio = load.rps / trivial.rps if load and trivial and trivial.rps else None
         print(f"| `{page.label}` | {f'{load.rps:.0f}' if load else '–'} | {ms(load)} | {ms(load, 'p99_ms')} |"
@@ -419,14 +438,14 @@ def report_growth(pages: list[Page], scale: int, fresh: tuple[dict[str, Fresh], 
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     missed, notes = [], []
     for page in pages:
-        found = loads.get(page.path, {})
+        found = loads.get(page.key, {})
         small, big = found.get("served 1x"), found.get(f"served {scale}x")
         raw_small, raw_big = found.get("afresh 1x"), found.get(f"afresh {scale}x")
         growth = big.p50_ms / small.p50_ms if small and big else None
         raw_growth = raw_big.p50_ms / raw_small.p50_ms if raw_small and raw_big else None
-        big_fresh = fresh[1][page.path]
+        big_fresh = fresh[1][page.key]
         print(f"| `{page.label}` | {ms(small)} | {ms(big)} | {times(growth)} | {ms(raw_small)} | {ms(raw_big)} |"
-              f" {times(raw_growth)} | {fresh[0][page.path].queries} | {big_fresh.queries} | {kb(big_fresh.html_gz)} |")
+              f" {times(raw_growth)} | {fresh[0][page.key].queries} | {big_fresh.queries} | {kb(big_fresh.html_gz)} |")
         if big_fresh.status != 200 or any(one.failed for one in found.values()):
             missed.append(f"{page.label} at {scale}x: status {big_fresh.status}, failed answers under load")
         if big_fresh.html_gz is not None and big_fresh.html_gz > MAX_HTML:
@@ -513,8 +532,9 @@ def main(argv: list[str] | None = None) -> int:
                         for name in kinds:
                             urls[f"{name} 1x"] = url(bases[name], page.path)
                             urls[f"{name} {args.scale}x"] = url(bases[f"{name} {args.scale}x"], page.path)
-                        growth[page.path] = interleaved(urls, args.duration, args.connections)
-                        print(f"  {page.path}", flush=True)
+                        growth[page.key] = interleaved(urls, args.duration, args.connections,
+                                                       {name: page.headers for name in urls})
+                        print(f"  {page.key}", flush=True)
                     missed += report_growth(scaled_pages, args.scale, (fresh, fresh_big), growth)
                     results.update(scale=args.scale, fresh_scaled={k: asdict(v) for k, v in fresh_big.items()},
                                    growth={k: {n: asdict(x) for n, x in v.items()} for k, v in growth.items()})
