@@ -144,7 +144,7 @@ def enqueue_overdue(settings: Settings, now: dt.datetime) -> int:
     for key, user, opinion, step in wanted:
         if all(f"{key}:{channel.value}" in done for channel, _ in _contacts(user)):
             continue
-        what = "超过受理期限仍未受理" if step == "accept" else "超过答复期限仍未答复"
+        what = "超期未受理" if step == "accept" else "超期未答复"
         queue = opinion.group.name if opinion.group is not None else OFFICE_NAME
         try:
             with db.session.begin_nested():  # another sender may have written it meanwhile
