@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import SITE, Auth, audit_trail, csrf_token_of, make_opinion, row_count, token_of
+from conftest import SITE, Auth, audit_trail, counting, csrf_token_of, make_opinion, row_count, token_of
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -17,6 +17,7 @@ from renda.deputies.models import DeputyGroup
 from renda.notify.alerts import enqueue_overdue
 from renda.notify.models import Channel, OutboxMessage
 from renda.notify.outbox import Settings, deliver
+from renda.opinions import models
 from renda.opinions.models import Opinion, format_code
 from renda.staff.models import StaffUser
 
@@ -145,6 +146,22 @@ def test_a_comment_on_a_project_goes_to_the_editors_and_admins_who_asked(notify_
         (f"new:opinion:{opinion.ref}:staff:{admin}:sms", Channel.SMS, "+8613800003333")]
 
 
+def test_a_tracking_code_drawn_twice_leaves_the_notices_of_the_opinion_that_stuck_only(notify_app, monkeypatch):
+    """The notices are in the opinion's own transaction: a try that collides is rolled back with its notices."""
+    me = staff(notify_app, "wang", "liaison", "g-chenghu", "wang@example.gov.cn")
+    taken = make_opinion(notify_app, "g-yueyawan")
+    with notify_app.app_context():
+        taken_code = db.session.get(Opinion, taken).code
+    draws = iter([taken_code])
+    fresh = models.new_code
+    monkeypatch.setattr(models, "new_code", lambda: next(draws, None) or fresh())
+    assert submit(notify_app.test_client()).status_code == 303
+    opinion = last_opinion(notify_app)
+    assert opinion.code != taken_code and next(draws, None) is None  # the taken code was tried first
+    assert messages(notify_app) == [(f"new:opinion:{opinion.ref}:staff:{me}:email", Channel.EMAIL,
+                                     "wang@example.gov.cn")]
+
+
 def test_a_refused_opinion_enqueues_nothing(notify_app):
     staff(notify_app, "wang", "liaison", "g-chenghu", "wang@example.gov.cn")
     assert submit(notify_app.test_client(), phone="123").status_code == 400
@@ -177,6 +194,23 @@ def test_flask_notify_send_enqueues_an_overdue_notice_once_and_delivers_it(notif
     assert opinion.ref in sms["text"] and "超期未受理" in sms["text"] and f"{SITE}/staff/opinions" in sms["text"]
     for text in (mail.as_string(), mail.get_payload(decode=True).decode(), sms["text"]):
         assert_private(text, opinion)
+
+
+def test_a_second_run_reads_in_a_few_statements_however_many_opinions_are_overdue(notify_app):
+    staff(notify_app, "wang", "liaison", "g-chenghu", "wang@example.gov.cn", "13800001111")
+    staff(notify_app, "li", "liaison", "g-chenghu", "li@example.gov.cn")
+    settings = Settings.of(notify_app.config)
+    statements = []
+    for count in (2, 20):
+        while row_count(notify_app, Opinion) < count:
+            make_opinion(notify_app, "g-chenghu", days_ago=10)
+        with notify_app.app_context():
+            assert enqueue_overdue(settings, utcnow()) > 0
+        with counting(notify_app) as counter, notify_app.app_context():
+            assert enqueue_overdue(settings, utcnow()) == 0
+        statements.append(counter.count)
+    assert row_count(notify_app, OutboxMessage) == 20 * 3
+    assert statements[0] == statements[1] <= 6, statements
 
 
 def test_an_opinion_past_both_limits_is_told_once_for_each(notify_app):
