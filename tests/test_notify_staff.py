@@ -229,23 +229,42 @@ def test_an_opinion_past_both_limits_is_told_once_for_each(notify_app):
 
 def test_the_offices_overdue_comments_go_to_editors_and_a_groups_not(notify_app):
     editor = staff(notify_app, "li", "editor", email="li@example.gov.cn")
-    group_late = make_opinion(notify_app, "g-chenghu", days_ago=10)
+    make_opinion(notify_app, "g-chenghu", days_ago=10)  # no liaison of the group asked: nobody hears of it
     with notify_app.app_context():
         office_opinion = db.session.get(Opinion, make_opinion(notify_app, "g-chenghu", days_ago=10))
         project_id = _project_id()
         office_opinion.group_id, office_opinion.project_id = None, project_id  # a comment: the office's queue
         db.session.commit()
         office_id = office_opinion.id
-        assert enqueue_overdue(Settings.of(notify_app.config), utcnow()) == 1
-    # The group's overdue opinion has no liaison who asked: the editor does not hear of it.
-    assert [key for key, _, _ in messages(notify_app)] == [f"overdue:opinion:{office_id}:accept:staff:{editor}:email"]
-    assert group_late != office_id
+        enqueue_overdue(Settings.of(notify_app.config), utcnow())
+    assert [key for key, _, _ in messages(notify_app) if key.startswith("overdue:opinion:")] == [
+        f"overdue:opinion:{office_id}:accept:staff:{editor}:email"]
 
 
 def _project_id() -> int:
     from renda.projects.models import Project
 
     return db.session.scalars(select(Project.id).where(Project.slug == PROJECT)).one()
+
+
+def test_editors_who_asked_hear_once_of_each_commitment_past_its_due_date(notify_app, relay, fixed_today):
+    from renda.supervision.models import Commitment
+
+    editor = staff(notify_app, "li", "editor", mobile="13800005555")
+    staff(notify_app, "wang", "liaison", "g-chenghu", mobile="13800001111")  # not a liaison's business
+    now = dt.datetime.combine(fixed_today, dt.time(12), tzinfo=dt.UTC)
+    with notify_app.app_context():
+        overdue = [c.id for c in db.session.scalars(select(Commitment).order_by(Commitment.id))
+                   if c.overdue(fixed_today)]
+        assert overdue, "the demo has commitments past their due date"
+        settings = Settings.of(notify_app.config)
+        assert enqueue_overdue(settings, now) == len(overdue)
+        assert enqueue_overdue(settings, now) == 0
+    assert send(notify_app) == (len(overdue), 0)
+    assert [key for key, _, _ in messages(notify_app)] == [f"overdue:commitment:{i}:staff:{editor}:sms"
+                                                            for i in overdue]
+    for sms in relay[1].received:
+        assert sms["to"] == "+8613800005555" and len(sms["text"]) <= 70 and "整改承诺逾期未完成" in sms["text"]
 
 
 # --- the settings -----------------------------------------------------------------------------------------------

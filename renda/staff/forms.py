@@ -36,7 +36,7 @@ class NotificationFields(FlaskForm):
         Optional(), Regexp(MOBILE, message=PHONE_MESSAGE),
     ])
     notify_new = BooleanField("所负责的意见队列有新意见时通知我")
-    notify_overdue = BooleanField("所负责的意见超期时通知我")
+    notify_overdue = BooleanField("所负责的事项超期时通知我（意见超期；编辑和管理员还包括整改承诺逾期）")
 
     def validate(self, extra_validators: dict | None = None) -> bool:
         valid = super().validate(extra_validators)
