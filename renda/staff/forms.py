@@ -19,6 +19,44 @@ class LoginForm(FlaskForm):
 
 
 
+class RoleFields(FlaskForm):
+    """The role of an account, the group a liaison belongs to, and the deputy a deputy's account speaks for."""
+
+    # The account being edited (None for a new one): its own deputy is not "taken".
+    account_id: int | None = None
+
+    role = SelectField("角色", choices=[SelectChoice(r.value, r.label) for r in Role],
+                       invalid_choice_message="请选择列表中的角色")
+    # The views give the choices (every group, and none), so anything else is refused before it reaches a query.
+    group = SelectField("代表小组（联络员必选）", choices=[], invalid_choice_message="请选择列表中的代表小组")
+
+    deputy = SelectField("代表（代表账号必选，每位代表一个账号）", choices=[], default="",
+                         invalid_choice_message="请选择列表中的代表")
+
+    def validate_group(self, field: SelectField) -> None:
+        if self.role.data == Role.LIAISON and not field.data:
+            raise ValidationError("联络员必须属于一个代表小组")
+
+    def validate_deputy(self, field: SelectField) -> None:
+        if self.role.data != Role.DEPUTY:
+            return
+        if not field.data:
+            raise ValidationError("代表账号必须选择对应的代表")
+        holder = db.session.scalars(select(StaffUser.username).where(
+            StaffUser.deputy_id == int(field.data),
+            StaffUser.id != (self.account_id if self.account_id is not None else -1))).first()
+        if holder is not None:
+            raise ValidationError(f"这位代表已有账号（{holder}），每位代表只能有一个账号")
+
+    def chosen_deputy_id(self) -> int | None:
+        """The deputy, kept only for a deputy's account."""
+        return int(self.deputy.data) if self.deputy.data and self.role.data == Role.DEPUTY else None
+
+    def chosen_group_id(self) -> int | None:
+        """The group, kept only for a liaison: the other roles see every group."""
+        return int(self.group.data) if self.group.data and self.role.data == Role.LIAISON else None
+
+
 def one_line(form: FlaskForm, field: StringField) -> None:
     """A line break in an address would let it add a header to the message: refused before anything else."""
     if any("\r" in raw or "\n" in raw for raw in field.raw_data or ()):
@@ -63,44 +101,6 @@ class NotificationFields(FlaskForm):
                 setattr(user, name, wanted)
         user.email, user.mobile = email, mobile
         return changes
-
-
-class RoleFields(FlaskForm):
-    """The role of an account, the group a liaison belongs to, and the deputy a deputy's account speaks for."""
-
-    # The account being edited (None for a new one): its own deputy is not "taken".
-    account_id: int | None = None
-
-    role = SelectField("角色", choices=[SelectChoice(r.value, r.label) for r in Role],
-                       invalid_choice_message="请选择列表中的角色")
-    # The views give the choices (every group, and none), so anything else is refused before it reaches a query.
-    group = SelectField("代表小组（联络员必选）", choices=[], invalid_choice_message="请选择列表中的代表小组")
-
-    deputy = SelectField("代表（代表账号必选，每位代表一个账号）", choices=[], default="",
-                         invalid_choice_message="请选择列表中的代表")
-
-    def validate_group(self, field: SelectField) -> None:
-        if self.role.data == Role.LIAISON and not field.data:
-            raise ValidationError("联络员必须属于一个代表小组")
-
-    def validate_deputy(self, field: SelectField) -> None:
-        if self.role.data != Role.DEPUTY:
-            return
-        if not field.data:
-            raise ValidationError("代表账号必须选择对应的代表")
-        holder = db.session.scalars(select(StaffUser.username).where(
-            StaffUser.deputy_id == int(field.data),
-            StaffUser.id != (self.account_id if self.account_id is not None else -1))).first()
-        if holder is not None:
-            raise ValidationError(f"这位代表已有账号（{holder}），每位代表只能有一个账号")
-
-    def chosen_deputy_id(self) -> int | None:
-        """The deputy, kept only for a deputy's account."""
-        return int(self.deputy.data) if self.deputy.data and self.role.data == Role.DEPUTY else None
-
-    def chosen_group_id(self) -> int | None:
-        """The group, kept only for a liaison: the other roles see every group."""
-        return int(self.group.data) if self.group.data and self.role.data == Role.LIAISON else None
 
 
 class AccountForm(RoleFields, NotificationFields):
