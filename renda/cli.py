@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from .cache import DataVersion
 from .db import checkpoint_sqlite, db, utcnow
 from .deputies.models import Deputy, DeputyGroup
+from .notify.alerts import enqueue_overdue
 from .notify.outbox import Settings, deliver, enqueue_reminders
 from .opinions.retention import anonymise
 from .search.index import request_rebuild
@@ -37,16 +38,19 @@ notify_cli = AppGroup("notify", help="通知（短信、电子邮件）。")
 @click.option("--interval", type=click.IntRange(1, 3600), default=30, show_default=True)
 @click.option("--batch", type=click.IntRange(1, 10000), default=100, show_default=True, help="每次最多发送几条")
 def notify_send(loop: bool, interval: int, batch: int) -> None:
-    """Enqueue the reminders now due, then send what the outbox holds that is due, with retries; with --loop,
-    again and again. Run from a timer (e.g. every minute) or as a service."""
+    """Enqueue the reminders and the staff's overdue notices now due, then send what the outbox holds that is
+    due, with retries; with --loop, again and again. Run from a timer (e.g. every minute) or as a service."""
     settings = Settings.of(current_app.config)
     if not settings.channels:
         click.echo("没有配置 SMTP_URL 和 MAIL_FROM，也没有配置 SMS_GATEWAY_URL：通知留在待发送队列中。", err=True)
     while True:
-        reminders = enqueue_reminders(settings, utcnow())
+        now = utcnow()
+        reminders = enqueue_reminders(settings, now)
+        overdue = enqueue_overdue(settings, now)
         sent, failed = deliver(settings, utcnow(), batch)
-        if sent or failed or reminders or not loop:
-            click.echo(f"新增提醒 {reminders} 条，发送成功 {sent} 条，失败 {failed} 次（稍后重试）。")
+        if sent or failed or reminders or overdue or not loop:
+            click.echo(f"新增提醒 {reminders} 条，超期通知 {overdue} 条，"
+                       f"发送成功 {sent} 条，失败 {failed} 次（稍后重试）。")
         db.session.remove()
         if not loop:
             return

@@ -1,10 +1,12 @@
 """Fixtures: the real app on a temporary SQLite database built by the migrations, with or without demo data;
-the same on PostgreSQL; the PostgreSQL and Redis servers of the scale-out path; gunicorn serving the app."""
+the same on PostgreSQL; the PostgreSQL and Redis servers of the scale-out path; gunicorn serving the app; an SMTP
+server and an SMS relay for the notifications."""
 
 from __future__ import annotations
 
 import datetime as dt
 import http.cookiejar
+import json
 import os
 import re
 import shutil
@@ -13,15 +15,19 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from email import message_from_bytes
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import flask_migrate
 import pytest
+from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import Engine, create_engine, event, func, select, text
@@ -31,6 +37,7 @@ from renda.areas.models import Community
 from renda.content.load import load_content
 from renda.db import db, utcnow
 from renda.deputies.models import DeputyGroup
+from renda.notify.transports import sign
 from renda.opinions.models import Opinion, OpinionCategory, OpinionEvent, OpinionStatus, new_code
 from renda.search.models import FTS_TABLE
 
@@ -582,3 +589,76 @@ def queries_for(app: Flask, url: str, status: int = 200) -> int:
         response = app.test_client().get(url)
     assert response.status_code == status, url
     return counter.count
+
+
+SECRET = "relay-secret"
+SITE = "https://rd.example.gov.cn"
+
+
+# --- notifications: an SMTP server (aiosmtpd) and a local HTTP server standing in for the SMS relay ----------
+
+class Mailbox:
+    """aiosmtpd's handler: every message received, as parsed e-mail."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802  # aiosmtpd's hook name
+        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[str, Mailbox]]:
+    mailbox = Mailbox()
+    port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield f"smtp://127.0.0.1:{port}", mailbox
+    controller.stop()
+
+
+class Relay:
+    """What the SMS relay received: each POST's body, if its signature was right; `answer` is the status it gives,
+    `delay` how long it waits first."""
+
+    def __init__(self) -> None:
+        self.received: list[dict] = []
+        self.bad_signatures = 0
+        self.answer = 200
+        self.delay = 0.0
+
+
+@pytest.fixture
+def relay() -> Iterator[tuple[str, Relay]]:
+    state = Relay()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802  # http.server's name
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            time.sleep(state.delay)
+            if self.headers.get("X-Signature") != sign(SECRET, body):
+                state.bad_signatures += 1
+                self.send_response(403)
+            else:
+                if state.answer < 300:
+                    state.received.append(json.loads(body))
+                self.send_response(state.answer)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/sms", state
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def notify_app(demo_database, tmp_path, smtp_server, relay):  # noqa: ANN001, ANN201
+    with app_on_copy(demo_database, tmp_path, SITE_URL=SITE, SMTP_URL=smtp_server[0], MAIL_FROM="rd@example.gov.cn",
+                     SMS_GATEWAY_URL=relay[0], SMS_GATEWAY_SECRET=SECRET) as app:
+        yield app

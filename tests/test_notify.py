@@ -5,102 +5,24 @@ with back-off, marks what it gives up on, and loses nothing when killed in the m
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
-from email import message_from_bytes
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
-from conftest import ROOT, app_on_copy, csrf_token_of, free_port, make_opinion
+from conftest import ROOT, SECRET, SITE, csrf_token_of, make_opinion
 from sqlalchemy import func, select
 
 from renda.db import db, utcnow
 from renda.notify import transports
 from renda.notify.models import MAX_ATTEMPTS, Channel, MessageStatus, OutboxMessage
 from renda.notify.outbox import Settings, deliver, enqueue, enqueue_reminders, sms_text
-from renda.notify.transports import DeliveryError, check_gateway_url, send_email, sign
+from renda.notify.transports import DeliveryError, check_gateway_url, send_email
 from renda.opinions.models import Opinion, OpinionEvent, OpinionStatus, format_code
 from renda.opinions.retention import anonymise
-
-SECRET = "relay-secret"
-SITE = "https://rd.example.gov.cn"
-
-
-# --- the servers ------------------------------------------------------------------------------------------------
-
-class Mailbox:
-    """aiosmtpd's handler: every message received, as parsed e-mail."""
-
-    def __init__(self) -> None:
-        self.messages: list = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802  # aiosmtpd's hook name
-        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[tuple[str, Mailbox]]:
-    mailbox = Mailbox()
-    port = free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield f"smtp://127.0.0.1:{port}", mailbox
-    controller.stop()
-
-
-class Relay:
-    """What the SMS relay received: each POST's body, if its signature was right; `answer` is the status it gives,
-    `delay` how long it waits first."""
-
-    def __init__(self) -> None:
-        self.received: list[dict] = []
-        self.bad_signatures = 0
-        self.answer = 200
-        self.delay = 0.0
-
-
-@pytest.fixture
-def relay() -> Iterator[tuple[str, Relay]]:
-    state = Relay()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802  # http.server's name
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            time.sleep(state.delay)
-            if self.headers.get("X-Signature") != sign(SECRET, body):
-                state.bad_signatures += 1
-                self.send_response(403)
-            else:
-                if state.answer < 300:
-                    state.received.append(json.loads(body))
-                self.send_response(state.answer)
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/sms", state
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture
-def notify_app(demo_database, tmp_path, smtp_server, relay):  # noqa: ANN001, ANN201
-    with app_on_copy(demo_database, tmp_path, SITE_URL=SITE, SMTP_URL=smtp_server[0], MAIL_FROM="rd@example.gov.cn",
-                     SMS_GATEWAY_URL=relay[0], SMS_GATEWAY_SECRET=SECRET) as app:
-        yield app
 
 
 def settings(app) -> Settings:  # noqa: ANN001

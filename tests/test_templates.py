@@ -120,6 +120,8 @@ FORMS_IN_ERROR = {
     "roster": ("editor", "/staff/roster/", "/staff/roster/", {}),
     "recorded opinion": ("liaison", "/staff/opinions/new", "/staff/opinions/new",
                          {"source": "reception", "community": "火星村", "phone": "123", "body": "短"}),
+    "notification settings": ("liaison", "/staff/notifications", "/staff/notifications",
+                              {"email": "a@example.com\r\nBcc: b@example.com", "mobile": "123", "notify_new": "y"}),
 }
 
 

@@ -25,7 +25,7 @@ EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-
 EMAIL_MESSAGE = "电子邮箱格式不对，应像 name@example.com 这样"
 
 
-def _strip(value: str | None) -> str | None:
+def strip_text(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
@@ -45,20 +45,20 @@ class HowReceived(FlaskForm):
 class OpinionFields(FlaskForm):
     """What every opinion says, however it came: where, what kind, about what, and who (optionally) sent it."""
 
-    community = StringField("所在社区或村", filters=[_strip], validators=[
+    community = StringField("所在社区或村", filters=[strip_text], validators=[
         DataRequired("请填写您所在的社区或村"), Length(max=100, message="社区或村的名称最多 100 个字"),
     ])
     category = SelectField(
         "类别", choices=[SelectChoice("", "请选择")] + [SelectChoice(c.value, c.label) for c in OpinionCategory],
         validators=[DataRequired("请选择意见的类别")],
     )
-    subject = StringField("标题", filters=[_strip], validators=[
+    subject = StringField("标题", filters=[strip_text], validators=[
         DataRequired("请填写标题"), Length(max=100, message="标题最多 100 个字"),
     ])
-    body = TextAreaField("具体内容", filters=[_strip], validators=[
+    body = TextAreaField("具体内容", filters=[strip_text], validators=[
         DataRequired("请填写具体内容"), Length(min=10, max=2000, message="具体内容应为 10 到 2000 个字"),
     ])
-    name = StringField("姓名或称呼（选填）", filters=[_strip], validators=[
+    name = StringField("姓名或称呼（选填）", filters=[strip_text], validators=[
         Optional(), Length(max=50, message="姓名最多 50 个字"),
     ])
 
@@ -133,7 +133,7 @@ class OpinionForm(OpinionFields):
         if (field.data or "").strip() and self.project_found is None:
             raise ValidationError("没有这个正在征求意见的民生实事候选项目：请从列表中选择，或选“不是”")
 
-    phone = StringField("手机号码", filters=[_strip], validators=[
+    phone = StringField("手机号码", filters=[strip_text], validators=[
         DataRequired("请填写手机号码"), Regexp(MOBILE, message=PHONE_MESSAGE),
     ])
     consent_pi = BooleanField("我同意本站按照《个人信息保护说明》处理我的姓名和手机号码", validators=[
@@ -144,7 +144,7 @@ class OpinionForm(OpinionFields):
         SelectChoice("", "不用通知，我自己凭回执码查询"), SelectChoice(Channel.SMS.value, "短信（发到上面的手机号码）"),
         SelectChoice(Channel.EMAIL.value, "电子邮件"),
     ], validators=[Optional()], invalid_choice_message="请选择一种通知方式")
-    email = StringField("电子邮箱（选择邮件通知时填写）", filters=[_strip], validators=[
+    email = StringField("电子邮箱（选择邮件通知时填写）", filters=[strip_text], validators=[
         Optional(), Length(max=254, message="电子邮箱最多 254 个字符"), Regexp(EMAIL, message=EMAIL_MESSAGE),
     ])
     # A field people never see or fill; software that fills every field gives itself away.
@@ -160,7 +160,7 @@ class RecordedOpinionForm(HowReceived, OpinionFields):
     """An opinion a liaison (or the committee's staff) writes down for a resident: a letter, a call, a visit, or
     what a resident said at a reception. The resident's name and phone where they gave them, checked as online."""
 
-    phone = StringField("手机号码（选填）", filters=[_strip], validators=[
+    phone = StringField("手机号码（选填）", filters=[strip_text], validators=[
         Optional(), Regexp(MOBILE, message=PHONE_MESSAGE),
     ])
     consent_pi = BooleanField("群众同意按照《个人信息保护说明》处理其姓名和手机号码（留了姓名或电话时必选）")
@@ -172,7 +172,7 @@ class RecordedOpinionForm(HowReceived, OpinionFields):
 
 
 class RatingForm(FlaskForm):
-    phone_last4 = StringField("手机号码后四位", filters=[_strip], validators=[
+    phone_last4 = StringField("手机号码后四位", filters=[strip_text], validators=[
         DataRequired("请输入提交时所留手机号码的后四位"), Regexp(r"^[0-9]{4}$", message="请输入 4 位数字"),
     ])
     rating = RadioField("您对答复是否满意？", choices=[SelectChoice(s.value, s.label) for s in Satisfaction],
@@ -182,7 +182,7 @@ class RatingForm(FlaskForm):
 class ActionForm(FlaskForm):
     """Accept, close: nothing to fill in but the optional internal note."""
 
-    note = TextAreaField("内部备注（选填，不公开）", filters=[_strip],
+    note = TextAreaField("内部备注（选填，不公开）", filters=[strip_text],
                          validators=[Optional(), Length(max=2000, message="备注最多 2000 字")])
 
 
@@ -194,7 +194,7 @@ class DeclineForm(ActionForm):
     reason = SelectField("不予受理的理由", choices=[SelectChoice("", "请选择")] + [
         SelectChoice(key, text) for key, text in DECLINE_REASONS.items()
     ] + [SelectChoice("other", "其他（在下方说明）")], validators=[DataRequired("请选择理由")])
-    explanation = TextAreaField("说明（选“其他”时必填，会告知群众）", filters=[_strip],
+    explanation = TextAreaField("说明（选“其他”时必填，会告知群众）", filters=[strip_text],
                                 validators=[Optional(), Length(max=2000, message="说明最多 2000 字")])
 
     def validate(self, extra_validators: dict | None = None) -> bool:
@@ -207,20 +207,19 @@ class DeclineForm(ActionForm):
 
 
 class ReplyForm(ActionForm):
-    public_reply = TextAreaField("答复（会在查询页面向群众公开）", filters=[_strip], validators=[
+    public_reply = TextAreaField("答复（会在查询页面向群众公开）", filters=[strip_text], validators=[
         DataRequired("请填写答复"), Length(max=4000, message="答复最多 4000 字"),
     ])
 
 
 class PublishForm(FlaskForm):
-    public_text = TextAreaField("公开文本（去除姓名、电话、地址等个人信息后的意见内容）", filters=[_strip], validators=[
-        Optional(), Length(max=2000, message="公开文本最多 2000 字"),
-    ])
+    public_text = TextAreaField("公开文本（去除姓名、电话、地址等个人信息后的意见内容）", filters=[strip_text],
+                                validators=[Optional(), Length(max=2000, message="公开文本最多 2000 字")])
 
 
 class ProposalLinkForm(FlaskForm):
     """The suggestion (or motion) a deputy raised from the opinion, named by its number."""
 
-    number = StringField("议案建议编号", filters=[_strip], validators=[
+    number = StringField("议案建议编号", filters=[strip_text], validators=[
         DataRequired("请填写议案建议的编号，例如 18-2-045"), Length(max=40, message="编号最多 40 个字符"),
     ])

@@ -12,6 +12,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..areas.models import Community
 from ..db import db, utcnow
+from ..notify.alerts import opinion_arrived
 from ..notify.outbox import Settings, opinion_answered
 from ..proposals.models import Unit
 from ..staff.access import add_staff_link, audit, role_required
@@ -323,9 +324,12 @@ def record() -> Response:
     opinion.events.append(OpinionEvent(status=OpinionStatus.SUBMITTED, at=now, staff_id=current_user.id,
                                        note=f"由{current_user.role.label}代为登记，来源：{how}"))
 
+    settings = Settings.of(current_app.config)
+
     def audited(recorded: Opinion) -> None:
         detail = f"{source.value} {reception.ref}" if reception else source.value
         audit("record", "opinion", format_code(recorded.code), detail)
+        opinion_arrived(settings, recorded)  # the queue's staff hear of it as of one sent online
 
     if not commit_new_opinion(opinion, audited):
         abort(503)

@@ -15,6 +15,7 @@ from ..clock import TZ
 from ..db import db, utcnow
 from ..deputies.models import DeputyGroup
 from ..extensions import csrf, limiter
+from ..notify.alerts import opinion_arrived
 from ..notify.models import Channel
 from ..notify.outbox import Settings, send_codes_again, stop_notifying
 from ..refs import ref
@@ -136,7 +137,9 @@ def submit() -> Response:
         notify=Channel(form.notify.data) if form.notify.data else None, email=form.email_to_keep,
     )
     opinion.events.append(OpinionEvent(status=OpinionStatus.SUBMITTED, at=opinion.submitted_at))
-    if not commit_new_opinion(opinion):
+    settings = Settings.of(current_app.config)
+    # The notices of the staff who handle its queue are committed with it, or not at all.
+    if not commit_new_opinion(opinion, lambda new: opinion_arrived(settings, new)):
         abort(503)
     # Acknowledged only now, after the commit.
     return see_other(url_for("opinions.receipt", code=format_code(opinion.code)))

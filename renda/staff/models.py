@@ -7,7 +7,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import generate_password_hash
 
-from ..db import AUDIENCE, Audience, Choice, Model, choice, intpk, timestamp, utcnow
+from ..db import AUDIENCE, Audience, Choice, Model, choice, flag, intpk, timestamp, utcnow
 from ..deputies.models import Deputy, DeputyGroup
 
 PASSWORD_METHOD = "scrypt"
@@ -48,6 +48,12 @@ class StaffUser(UserMixin, Model):
     # Moved on logout: every session cookie issued before names an older epoch and is refused from then on.
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[timestamp] = mapped_column(default=utcnow)
+    # Where the account hears of its work, if it wants to (both optional, checked as the opinion form checks a
+    # resident's): an address, and a mainland mobile number as its 11 digits. Each notice is opted into.
+    email: Mapped[str | None] = mapped_column(String(254))
+    mobile: Mapped[str | None] = mapped_column(String(11))
+    notify_new: Mapped[flag]  # a new opinion in the queue the account handles
+    notify_overdue: Mapped[flag]  # an opinion of that queue waiting too long
 
     group: Mapped[DeputyGroup | None] = relationship()
     deputy: Mapped[Deputy | None] = relationship()

@@ -24,8 +24,8 @@ from ..proposals.queries import overdue_proposals
 from ..records.review import oldest_waiting, waiting_count
 from ..reports.queries import draft_reports
 from ..web import count_against, forgive, paginate, render, see_other
-from .access import add_staff_link, any_account, audit, role_required
-from .forms import AccountEditForm, AccountForm, ConfirmForm, LoginForm
+from .access import add_staff_link, any_account, any_staff, audit, role_required
+from .forms import AccountEditForm, AccountForm, ConfirmForm, LoginForm, NotificationSettingsForm
 from .models import (
     FAILED_LOGIN,
     LOGIN_ADDRESS_LIMIT,
@@ -141,12 +141,13 @@ def account_new() -> Response:
     if form.validate_on_submit():
         role = Role(form.role.data)
         user = StaffUser(username=form.username.data.strip(), role=role, group_id=form.chosen_group_id(),
-                         deputy_id=form.chosen_deputy_id())
+                         deputy_id=form.chosen_deputy_id(), notify_new=False, notify_overdue=False)
         user.set_password(form.password.data)
+        notices = form.notification_changes(user)
         db.session.add(user)
         db.session.flush()
         audit("create", "staff_user", user.username, f"角色：{role.label}"
-              + (f"；代表：{user.deputy.name}" if user.deputy else ""))
+              + (f"；代表：{user.deputy.name}" if user.deputy else "") + "".join(f"；{n}" for n in notices))
         db.session.commit()
         flash(f"已创建账号 {user.username}。")
         return see_other(url_for("staff.accounts"))
@@ -158,7 +159,8 @@ def account_new() -> Response:
 def account_edit(user_id: int) -> Response:
     user = db.get_or_404(StaffUser, user_id)
     form = AccountEditForm(data={"role": user.role.value, "group": str(user.group_id or ""),
-                                 "deputy": str(user.deputy_id or ""), "active": user.active})
+                                 "deputy": str(user.deputy_id or ""), "active": user.active,
+                                 **notification_data(user)})
     form.group.choices, form.deputy.choices = _group_choices(), _deputy_choices()
     form.account_id = user.id
     if form.validate_on_submit() and _keeps_own_access(form, user):
@@ -206,7 +208,31 @@ def _apply_account_changes(form: AccountEditForm, user: StaffUser) -> list[str]:
     if form.password.data:
         changes.append("重设密码")
         user.set_password(form.password.data)
-    return changes
+    return changes + form.notification_changes(user)
+
+
+def notification_data(user: StaffUser) -> dict[str, Any]:
+    """An account's notification settings as a form's starting data."""
+    return {"email": user.email or "", "mobile": user.mobile or "", "notify_new": user.notify_new,
+            "notify_overdue": user.notify_overdue}
+
+
+@bp.route("/notifications", methods=["GET", "POST"])
+@any_staff
+def my_notifications() -> Response:
+    """A staff member's own notification settings: only their own, so the page names no account."""
+    user = current_user
+    form = NotificationSettingsForm(data=notification_data(user))
+    if form.validate_on_submit():
+        changes = form.notification_changes(user)
+        if changes:
+            audit("update", "staff_user", user.username, "通知设置：" + "；".join(changes))
+            db.session.commit()
+            flash(f"已保存通知设置：{'；'.join(changes)}。")
+        else:
+            flash("通知设置没有修改。")
+        return see_other(url_for("staff.my_notifications"))
+    return render("staff/notifications.html", form=form, status=400 if request.method == "POST" else 200)
 
 
 @bp.post("/accounts/<int:user_id>/deactivate")
@@ -266,6 +292,7 @@ def audit_log() -> Response:
 
 add_staff_link("staff.accounts", "账号管理", Role.ADMIN)
 add_staff_link("staff.audit_log", "操作记录", Role.ADMIN)
+add_staff_link("staff.my_notifications", "我的通知设置", Role.LIAISON, Role.EDITOR)
 
 
 
