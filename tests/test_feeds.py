@@ -135,6 +135,29 @@ def test_the_station_feed_lists_its_coming_receptions_rule_days_too(site_app, fi
     assert site_app.test_client().get("/stations/no-such-station.atom").status_code == 404
 
 
+@pytest.mark.parametrize("path", FEEDS)
+def test_the_english_feed_has_the_same_entries_in_english_linking_to_english_pages(site_app, path):
+    answered_opinion(site_app)
+    client = site_app.test_client()
+    chinese, english = parse(client.get(path)), parse(client.get("/en" + path))
+    assert entry_ids(english) == entry_ids(chinese)  # the same entries: their ids do not depend on the language
+    assert english.findtext(f"{ATOM}id") != chinese.findtext(f"{ATOM}id")  # but another feed
+    assert english.get("{http://www.w3.org/XML/1998/namespace}lang") == "en"
+    assert chinese.get("{http://www.w3.org/XML/1998/namespace}lang") == "zh-CN"
+    links = {link.get("rel"): link.get("href") for link in english.findall(f"{ATOM}link")}
+    assert links["self"] == SITE + "/en" + path and links["alternate"].startswith(SITE + "/en/")
+    assert all(e.find(f"{ATOM}link").get("href").startswith(SITE + "/en/") for e in english.findall(f"{ATOM}entry"))
+    assert not re.search(r"[\u4e00-\u9fff]", english.findtext(f"{ATOM}subtitle"))
+    assert english.findtext(f"{ATOM}title") != chinese.findtext(f"{ATOM}title")
+    assert [e.findtext(f"{ATOM}title") for e in english.findall(f"{ATOM}entry")] != \
+        [e.findtext(f"{ATOM}title") for e in chinese.findall(f"{ATOM}entry")]
+
+
+def test_an_english_feed_writes_dates_in_english(site_app):
+    content = parse(site_app.test_client().get("/en/proposals.atom")).find(f"{ATOM}entry").findtext(f"{ATOM}content")
+    assert re.match(r"\d{1,2} [A-Z][a-z]+ \d{4} ", content), content
+
+
 @pytest.mark.parametrize("page, feed", [
     ("/reports", "/reports.atom"), ("/proposals", "/proposals.atom"), ("/opinions", "/opinions.atom"),
     ("/stations/chenghu", "/stations/chenghu.atom"),

@@ -11,7 +11,7 @@ from feedgen.feed import FeedGenerator
 
 # The date part of every tag: URI (RFC 4151). Fixed for good: an entry's id never changes once published.
 TAG_DATE = "2026"
-GENERATOR = "代表履职公开平台"
+GENERATOR = "代表履职公开平台"  # in Chinese; a feed names its own generator (see Feed.generator)
 ATOM_MEDIA_TYPE = "application/atom+xml"
 # Feeds are read by programs that poll them: the latest entries only, so each answer stays small and cheap.
 MAX_ENTRIES = 50
@@ -36,6 +36,8 @@ class Feed:
     author: str  # the organiser (主办单位)
     entries: Sequence[Entry]
     empty_updated: dt.datetime  # the feed's `updated` while it has no entries
+    language: str = "zh-CN"  # the language tag of its texts
+    generator: str = GENERATOR
 
 
 def tag_authority(base_url: str) -> str:
@@ -57,8 +59,8 @@ def atom_document(feed: Feed, authority: str) -> bytes:
     generator.author({"name": feed.author})
     generator.link(href=feed.link, rel="alternate", type="text/html")
     generator.link(href=feed.self_link, rel="self", type=ATOM_MEDIA_TYPE)
-    generator.language("zh-CN")
-    generator.generator(GENERATOR)
+    generator.language(feed.language)
+    generator.generator(feed.generator)
     generator.updated(max((e.updated for e in feed.entries), default=feed.empty_updated))
     for entry in feed.entries:
         item = generator.add_entry(order="append")

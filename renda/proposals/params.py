@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import request
+from flask_babel import gettext
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
@@ -35,7 +36,8 @@ def read_filters(options: FilterOptions) -> Filters:
     def reject(key: str, value: str) -> None:
         shown = value if len(value) <= 30 else value[:30] + "…"
         reader.reject(key, f"参数 {key} 的取值“{shown}”无效",
-                      f"筛选条件“{FILTER_LABELS[key]}”的取值“{shown}”无效，已忽略这一条件。")
+                      gettext("筛选条件“%(filter)s”的取值“%(value)s”无效，已忽略这一条件。", filter=FILTER_LABELS[key],
+                              value=shown))
 
     if value := raw("session"):
         filters.session = next((s for s in options.sessions if s.code == value), None)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import abort
+from flask_babel import lazy_gettext
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Date, Select, and_, func, not_, or_, select
 from sqlalchemy.exc import CompileError
@@ -124,8 +125,9 @@ class Filters:
         return {key: str(value) for key, value in values.items() if value is not None}
 
 
-FILTER_LABELS = {"session": "会议", "kind": "类别", "stage": "办理阶段", "result": "办理结果", "category": "领域",
-                 "unit": "承办单位", "overdue": "是否超期"}
+FILTER_LABELS = {"session": lazy_gettext("会议"), "kind": lazy_gettext("类别"), "stage": lazy_gettext("办理阶段"),
+                 "result": lazy_gettext("办理结果"), "category": lazy_gettext("领域"), "unit": lazy_gettext("承办单位"),
+                 "overdue": lazy_gettext("是否超期")}
 
 
 def filtered_proposals(filters: Filters, day: dt.date) -> Select[tuple[Proposal]]:

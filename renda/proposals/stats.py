@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import (
     case,
     func,
@@ -195,15 +196,20 @@ class BarChart:
 
 
 def stats_charts(stats: SessionStats) -> dict[str, BarChart]:
-    stage_bars = [Bar(s.label, n, f"{n}件") for s, n in stats.by_stage.items()]
-    result_bars = [Bar(f"{r.value}类", n, f"{n}件，{stats.result_rates[r]}%" if stats.suggestions else "0件",
+    def count(n: int, rate: Decimal | None = None) -> str:
+        return gettext("%(n)s件，%(rate)s%%", n=n, rate=rate) if rate is not None else gettext("%(n)s件", n=n)
+
+    stage_bars = [Bar(s.label, n, count(n)) for s, n in stats.by_stage.items()]
+    result_bars = [Bar(gettext("%(grade)s类", grade=r.value), n,
+                       count(n, stats.result_rates[r]) if stats.suggestions else count(0),
                        f"result-{r.value.lower()}") for r, n in stats.by_result.items()]
-    result_bars.append(Bar("尚无结果", stats.without_result,
-                           f"{stats.without_result}件，{stats.without_result_rate}%" if stats.suggestions else "0件",
+    result_bars.append(Bar(gettext("尚无结果"), stats.without_result,
+                           count(stats.without_result, stats.without_result_rate) if stats.suggestions else count(0),
                            "result-none"))
     compare_bars = [
-        Bar("满意率", float(stats.satisfaction_rate or 0), _percent_text(stats.satisfaction_rate), "satisfaction"),
-        Bar("A类占比", float(stats.result_rates[Result.A] or 0), _percent_text(stats.result_rates[Result.A]),
+        Bar(gettext("满意率"), float(stats.satisfaction_rate or 0), _percent_text(stats.satisfaction_rate),
+            "satisfaction"),
+        Bar(gettext("A类占比"), float(stats.result_rates[Result.A] or 0), _percent_text(stats.result_rates[Result.A]),
             "result-a"),
     ]
     return {
@@ -214,5 +220,5 @@ def stats_charts(stats: SessionStats) -> dict[str, BarChart]:
 
 
 def _percent_text(value: Decimal | None) -> str:
-    return "无数据" if value is None else f"{value}%"
+    return gettext("无数据") if value is None else f"{value}%"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, request
+from flask_babel import gettext
 
 from .. import clock
 from ..cache import public
@@ -64,7 +65,7 @@ def _stats_session() -> tuple[list[CongressSession], CongressSession | None, str
     notice = None
     if code and chosen is None:
         shown = code if len(code) <= 30 else code[:30] + "…"
-        notice = f"没有编号为“{shown}”的会议，下面显示最近一次会议的统计。"
+        notice = gettext("没有编号为“%(code)s”的会议，下面显示最近一次会议的统计。", code=shown)
         params().reject("session", f"参数 session 的取值“{shown}”无效", notice)
     return sessions, chosen or (sessions[0] if sessions else None), notice
 

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from flask_babel import gettext
 from sqlalchemy import (
     select,
 )
@@ -133,15 +134,15 @@ def yearly_overview(year: int, day: dt.date, all_levels: bool = False) -> Overvi
         if reports:
             report = reports[0].report
             assert report is not None  # a report item carries its report
-            report_back = Evidence(Progress.MET, "述职报告", report.key)
+            report_back = Evidence(Progress.MET, gettext("述职报告"), report.key)
         elif activities:
             held = activities[0].activity
             assert held is not None  # an activity item carries its activity
-            report_back = Evidence(Progress.MET, f"述职活动（{held.date.isoformat()}）")
+            report_back = Evidence(Progress.MET, gettext("述职活动（%(date)s）", date=held.date.isoformat()))
         else:
             report_back = Evidence(progress(False, year_start, year_end, day))
         research_on = done.research.items[0].date if done.research.items else None
-        research = (Evidence(Progress.MET, f"调研（{research_on.isoformat()}）") if research_on
+        research = (Evidence(Progress.MET, gettext("调研（%(date)s）", date=research_on.isoformat())) if research_on
                     else Evidence(progress(False, year_start, year_end, day)))
         groups.append(GroupPractice(group, quarters, report_back, research))
 

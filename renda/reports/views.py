@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response
+from flask_babel import gettext
 from sqlalchemy import (
     func,
     select,
@@ -30,15 +31,16 @@ REPORT_COLUMNS = ("id", "year", "title", "deputy", "group", "delivered_on", "ven
 def index() -> Page:
     """The published report-backs, by year, group and deputy."""
     reader = params()
-    year = reader.integer("year", 0, clock.FIRST_YEAR, clock.last_year(), "年份无法识别，已显示全部年份。") or None
+    year = reader.integer("year", 0, clock.FIRST_YEAR, clock.last_year(),
+                          gettext("年份无法识别，已显示全部年份。")) or None
     group_slug, deputy_slug = reader.text("group", 80), reader.text("deputy", 80)
     groups = db.session.scalars(select(DeputyGroup).order_by(DeputyGroup.slug)).all()
     group = next((g for g in groups if g.slug == group_slug), None)
     if group_slug and group is None:
-        reader.reject("group", "没有这个代表小组", "没有找到所选的代表小组，已显示全部小组。", 404)
+        reader.reject("group", "没有这个代表小组", gettext("没有找到所选的代表小组，已显示全部小组。"), 404)
     deputy = by_slug(Deputy, deputy_slug)
     if deputy_slug and deputy is None:
-        reader.reject("deputy", "没有这个代表", "没有找到所选的代表，已显示全部代表。", 404)
+        reader.reject("deputy", "没有这个代表", gettext("没有找到所选的代表，已显示全部代表。"), 404)
     listing = ListData(paginate(published_reports(year, group, deputy)), report_json)
     args = {k: v for k, v in (("year", str(year) if year else ""), ("group", group.slug if group else ""),
                               ("deputy", deputy.slug if deputy else "")) if v}

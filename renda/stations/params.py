@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from ..db import db
@@ -17,7 +18,7 @@ def station_filter() -> tuple[Station | None, str | None]:
         return None, None
     found = db.session.scalars(select(Station).where(Station.slug == key)).first()
     if found is None:
-        notice = "没有找到这个联络站，已显示全区的接待安排。"
+        notice = gettext("没有找到这个联络站，已显示全区的接待安排。")
         reader.reject("station", "没有这个联络站", notice, 404)
         return None, notice
     return found, None

@@ -10,6 +10,7 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrulestr
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import extract, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -189,8 +190,11 @@ def activity_practice(groups: Sequence[DeputyGroup], today: dt.date) -> dict[int
     return _practice(Activity.group_id, Activity.date, [g.id for g in groups], today, 3, Activity.theme != "")
 
 
-WEEKDAY_NAMES = {"MO": "周一", "TU": "周二", "WE": "周三", "TH": "周四", "FR": "周五", "SA": "周六", "SU": "周日"}
-ORDINALS = {"1": "第一个", "2": "第二个", "3": "第三个", "4": "第四个", "5": "第五个", "-1": "最后一个"}
+WEEKDAY_NAMES = {"MO": lazy_gettext("周一"), "TU": lazy_gettext("周二"), "WE": lazy_gettext("周三"),
+                 "TH": lazy_gettext("周四"), "FR": lazy_gettext("周五"), "SA": lazy_gettext("周六"),
+                 "SU": lazy_gettext("周日")}
+ORDINALS = {"1": lazy_gettext("第一个"), "2": lazy_gettext("第二个"), "3": lazy_gettext("第三个"),
+            "4": lazy_gettext("第四个"), "5": lazy_gettext("第五个"), "-1": lazy_gettext("最后一个")}
 BYDAY = re.compile(r"^([+-]?\d)?(MO|TU|WE|TH|FR|SA|SU)$")
 
 
@@ -202,9 +206,9 @@ def describe_schedule(rule: str) -> str:
         return ""
     nth, weekday = (match.group(1) or "").lstrip("+"), WEEKDAY_NAMES[match.group(2)]
     if parts.get("FREQ") == "WEEKLY" and not nth:
-        return "每" + weekday
+        return gettext("每%(weekday)s", weekday=weekday)
     if parts.get("FREQ") == "MONTHLY" and nth in ORDINALS:
-        return f"每月{ORDINALS[nth]}{weekday}"
+        return gettext("每月%(nth)s%(weekday)s", nth=ORDINALS[nth], weekday=weekday)
     return ""
 
 
@@ -212,7 +216,7 @@ def schedule_text(station: Station) -> str:
     """The regular reception day and its hours, e.g. 每月第四个周一 14:00–16:30."""
     if not station.schedule:
         return ""
-    words = describe_schedule(station.schedule) or "按固定安排"
+    words = describe_schedule(station.schedule) or gettext("按固定安排")
     if station.schedule_start and station.schedule_end:
         words += f" {station.schedule_start:%H:%M}–{station.schedule_end:%H:%M}"
     return words

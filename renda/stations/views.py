@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from flask import Blueprint, Response, request
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -154,7 +155,8 @@ def month_arg(day: dt.date) -> dt.date | None:
     match = MONTH.fullmatch(raw)
     if match and int(match.group(1)) in YEARS and 1 <= int(match.group(2)) <= 12:
         return dt.date(int(match.group(1)), int(match.group(2)), 1)
-    params().reject("month", "参数 month 应为 YYYY-MM 格式的月份", "月份格式不对（应为 YYYY-MM），已显示本月。")
+    params().reject("month", "参数 month 应为 YYYY-MM 格式的月份",
+                    gettext("月份格式不对（应为 YYYY-MM），已显示本月。"))
     return None
 
 
@@ -165,7 +167,7 @@ def date_arg(name: str, default: dt.date) -> dt.date:
     parsed = parse_date(raw)
     if parsed is None or parsed.year not in YEARS:
         params().reject(name, f"参数 {name} 应为 {YEARS[0]} 到 {YEARS[-1]} 年间 YYYY-MM-DD 格式的日期",
-                        "日期格式不对（应为 YYYY-MM-DD），已按默认日期显示。")
+                        gettext("日期格式不对（应为 YYYY-MM-DD），已按默认日期显示。"))
         return default
     return parsed
 
@@ -186,10 +188,11 @@ def reception_window(day: dt.date) -> tuple[dt.date, dt.date, bool]:
     default_end = add_months(start, RULE_HORIZON_MONTHS)
     end = date_arg("to", default_end)
     if end < start:
-        params().reject("to", "参数 to 不能早于 from", "结束日期早于开始日期，已按默认日期显示。")
+        params().reject("to", "参数 to 不能早于 from", gettext("结束日期早于开始日期，已按默认日期显示。"))
         end = default_end
     if (end - start).days > MAX_SPAN_DAYS:
-        params().reject("to", f"from 到 to 最多 {MAX_SPAN_DAYS} 天", f"日期范围最多 {MAX_SPAN_DAYS} 天，已缩短。")
+        params().reject("to", f"from 到 to 最多 {MAX_SPAN_DAYS} 天",
+                        gettext("日期范围最多 %(days)s 天，已缩短。", days=MAX_SPAN_DAYS))
         end = start + dt.timedelta(days=MAX_SPAN_DAYS)
     if first is not None:
         return first, add_months(first, 1) - dt.timedelta(days=1), True

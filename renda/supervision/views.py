@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from flask import Blueprint, Response, abort, url_for
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -44,11 +45,11 @@ def index() -> Page:
     """The year's supervisions, by kind and by unit, each with how many commitments it led to."""
     year = year_param()
     reader = params()
-    kind = reader.choice("kind", SupervisionKind, "监督方式筛选无效，已显示全部。")
+    kind = reader.choice("kind", SupervisionKind, gettext("监督方式筛选无效，已显示全部。"))
     unit_slug = reader.text("unit", 80)
     unit = unit_by_slug(unit_slug) if unit_slug else None
     if unit_slug and unit is None:
-        reader.reject("unit", f"没有标识为“{unit_slug}”的单位", "单位筛选无效，已显示全部单位。", status=404)
+        reader.reject("unit", f"没有标识为“{unit_slug}”的单位", gettext("单位筛选无效，已显示全部单位。"), status=404)
     today = clock.today()
     pager = paginate(supervisions(year, kind, unit))
     listing = ListData(pager, lambda s: supervision_json(s, today))
