@@ -39,23 +39,21 @@ def staff_only(template: Path) -> bool:
 PUBLIC_TEMPLATES = sorted(p for p in TEMPLATES.rglob("*.html") if not staff_only(p))
 
 
-def catalog() -> dict[str, str]:
+def catalog() -> dict[tuple[str, str | None], str]:
+    """The English of each (text, context) of the catalog."""
     with CATALOG.open("rb") as f:
-        return {m.id: m.string for m in read_po(f) if m.id and not m.fuzzy}
+        return {(m.id, m.context): m.string for m in read_po(f) if isinstance(m.id, str) and m.id and not m.fuzzy}
 
 
 # --- the catalog --------------------------------------------------------------------------------------------
 
-def source_texts() -> set[str]:
-    """Every text the sources mark for translation, as `make translations` extracts them."""
+def source_texts() -> set[tuple[str, str | None]]:
+    """Every (text, context) the sources mark for translation, as `make translations` extracts them."""
     method_map = [("renda/**.py", "renda.i18n.extract"), ("site/templates/**.html", "jinja2")]
     options = {"site/templates/**.html": {"trim_blocks": "True", "lstrip_blocks": "True"}}
-    found = set()
-    for _, _, message, _, _ in extract_from_dir(str(ROOT), method_map, options,
-                                                 keywords={"_": None, "gettext": None, "lazy_gettext": None,
-                                                           "ngettext": (1, 2)}):
-        found.update([message] if isinstance(message, str) else [m for m in message if m])
-    return found
+    keywords = {"_": None, "gettext": None, "lazy_gettext": None, "pgettext": ((1, "c"), 2)}
+    return {(message, context) for _, _, message, _, context in
+            extract_from_dir(str(ROOT), method_map, options, keywords=keywords)}
 
 
 def test_every_text_of_the_sources_has_its_english_in_the_catalog():
@@ -66,7 +64,7 @@ def test_every_text_of_the_sources_has_its_english_in_the_catalog():
 
 def test_the_english_keeps_every_placeholder_of_the_chinese():
     placeholder = re.compile(r"%\(\w+\)[sd]|\{\w*\}")
-    wrong = [(source, text) for source, text in catalog().items()
+    wrong = [(source, text) for (source, _), text in catalog().items()
              if text and sorted(placeholder.findall(source)) != sorted(placeholder.findall(text))]
     assert wrong == []
 
