@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, sele
 from ..areas.models import Community
 from ..db import AUDIENCE, Audience, Choice, Model, choice, db, flag, intpk, text, timestamp, utcnow
 from ..deputies.models import DeputyGroup
+from ..i18n import SOURCE
 from ..notify.models import Channel
 from ..problems import Problem
 from ..projects.models import Project
@@ -130,6 +131,9 @@ class Opinion(Model):
     email: Mapped[str | None] = mapped_column(String(254))
     submitted_at: Mapped[timestamp] = mapped_column(default=utcnow, index=True)
     closed_at: Mapped[timestamp | None]
+    # The language it was sent in (renda.i18n: "zh", or "en" from the English form): the messages to its resident
+    # are written in it. Recorded by staff: Chinese.
+    lang: Mapped[str] = mapped_column(String(5), default=SOURCE, server_default=SOURCE)
 
     community: Mapped[Community] = relationship()
     group: Mapped[DeputyGroup | None] = relationship()
