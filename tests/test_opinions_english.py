@@ -125,6 +125,22 @@ def test_an_english_post_past_the_bound_on_every_post_answers_429_in_english_wit
     assert stored(app) == []
 
 
+def test_a_comment_on_a_candidate_project_under_en_names_the_office_in_english(app, client, fixed_today):
+    page = client.get("/en/opinions/new?project=p2027-01").get_data(as_text=True)
+    assert "candidate project for 2027" in page and "年候选项目" not in page
+    response = submit(client, project="p2027-01", category=None)
+    assert response.status_code == 303
+    receipt = client.get(response.headers["Location"]).get_data(as_text=True)
+    office = "Office of the District People's Congress Standing Committee"
+    assert office.replace("'", "&#39;") in receipt and "as an opinion on the candidate livelihood project" in receipt
+    track = client.get("/en/opinions/track?code=" + response.headers["Location"].rsplit("/", 1)[1])
+    assert office.replace("'", "&#39;") in track.get_data(as_text=True)
+    routed = re.search(r'<p class="print-keep">(.*?)</p>', receipt).group(1)
+    assert "区人大常委会办公室" not in routed  # the footer names the organiser as written, the receipt in English
+    code = response.headers["Location"].rsplit("/", 1)[1]
+    assert client.get(f"/api/v1/opinions/{code}").get_json()["group"]["name"] == "区人大常委会办公室"
+
+
 def test_the_route_preview_under_en_is_english(client):
     html = client.get("/en/opinions/route", query_string={"community": "澄湖社区"}).get_data(as_text=True)
     assert "Will go to: " in html and "将转交" not in html
