@@ -15,10 +15,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import String, cast, delete, func, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from ..db import db, utcnow
+from ..i18n import ENGLISH, in_language, language
 from ..opinions.models import Opinion, OpinionEvent, OpinionStatus, format_code
 from .models import MAX_ATTEMPTS, Channel, MessageStatus, OutboxMessage, backoff
 from .transports import SMS_MAX_CHARS, DeliveryError, send_email, send_sms
@@ -62,31 +64,39 @@ def enqueue(key: str, channel: Channel, recipient: str, body: str, subject: str 
 
 
 def track_link(settings: Settings, code: str) -> str | None:
+    """The tracking page of `code`, in the language of the moment (the English one under /en/)."""
     if not settings.site_url:
         return None
-    return f"{settings.site_url}/opinions/track?" + urllib.parse.urlencode({"code": format_code(code)})
+    prefix = "/en" if language() == ENGLISH else ""
+    return f"{settings.site_url}{prefix}/opinions/track?" + urllib.parse.urlencode({"code": format_code(code)})
 
 
 def sms_text(settings: Settings, lead: str, code: str) -> str:
-    """An SMS of at most 70 characters: the news and the tracking link, or the code and where to look it up."""
+    """An SMS of at most 70 characters (in English too): the news and the tracking link, or the code and where
+    to look it up."""
     link = track_link(settings, code)
-    if link and len(f"{lead}：{link}") <= SMS_MAX_CHARS:
-        return f"{lead}：{link}"
-    host = urllib.parse.urlsplit(settings.site_url).hostname or "本站"
-    text = f"{lead}，请到{host}凭回执码{format_code(code)}查询。"
-    return text if len(text) <= SMS_MAX_CHARS else f"{lead}，回执码{format_code(code)}。"[:SMS_MAX_CHARS]
+    with_link = gettext("%(lead)s：%(link)s", lead=lead, link=link)
+    if link and len(with_link) <= SMS_MAX_CHARS:
+        return with_link
+    host = urllib.parse.urlsplit(settings.site_url).hostname or gettext("本站")
+    text = gettext("%(lead)s，请到%(host)s凭回执码%(code)s查询。", lead=lead, host=host, code=format_code(code))
+    if len(text) <= SMS_MAX_CHARS:
+        return text
+    return gettext("%(lead)s，回执码%(code)s。", lead=lead, code=format_code(code))[:SMS_MAX_CHARS]
 
 
 def tell_resident(settings: Settings, opinion: Opinion, key: str, lead: str, subject: str, detail: str) -> None:
-    """A message to the resident by the way they asked for (nothing if they did not), keyed by the event."""
+    """A message to the resident by the way they asked for (nothing if they did not), keyed by the event; the
+    texts given are written in the opinion's language already (the caller is inside `in_language`)."""
     if opinion.notify == Channel.SMS and opinion.phone:
         enqueue(key, Channel.SMS, f"+86{opinion.phone}", sms_text(settings, lead, opinion.code),
                 opinion_id=opinion.id)
     elif opinion.notify == Channel.EMAIL and opinion.email:
         link = track_link(settings, opinion.code)
-        where = link or "本站“查询办理进度”页面"
-        body = (f"您好：\n\n{lead}。{detail}\n\n回执码：{format_code(opinion.code)}\n查看：{where}\n\n"
-                "不想再收到这类通知，可以在查询页面选择“不再通知我”。\n")
+        where = link or gettext("本站“查询办理进度”页面")
+        body = gettext("您好：\n\n%(lead)s。%(detail)s\n\n回执码：%(code)s\n查看：%(where)s\n\n"
+                       "不想再收到这类通知，可以在查询页面选择“不再通知我”。\n",
+                       lead=lead, detail=detail, code=format_code(opinion.code), where=where)
         enqueue(key, Channel.EMAIL, opinion.email, body, subject=subject, opinion_id=opinion.id)
 
 
@@ -106,14 +116,18 @@ def send_codes_again(settings: Settings, phone: str, now: dt.datetime) -> None:
     codes = [format_code(o.code) for o in opinions]
     try:
         with db.session.begin_nested():
-            text = "您在本站提交意见的回执码：" + "、".join(codes[:CODES_PER_SMS])
+            with in_language(opinions[0].lang):  # the language of the latest opinion sent with the phone
+                text = gettext("您在本站提交意见的回执码：%(codes)s", codes=gettext("、").join(codes[:CODES_PER_SMS]))
             enqueue(f"codes:{digest}:{day}", Channel.SMS, f"+86{phone}", text[:SMS_MAX_CHARS],
                     opinion_id=opinions[0].id)
             for email in dict.fromkeys(o.email for o in opinions if o.email):
+                # In the language of the latest opinion sent with the address.
+                with in_language(next(o.lang for o in opinions if o.email == email)):
+                    body = gettext("您好：\n\n您在本站提交意见的回执码：\n%(codes)s\n\n"
+                                   "凭回执码可以在“查询办理进度”页面查看答复。\n", codes="\n".join(codes))
+                    subject = gettext("您的意见回执码")
                 enqueue(f"codes:{digest}:{day}:{hashlib.blake2b(email.encode(), digest_size=8).hexdigest()}",
-                        Channel.EMAIL, email, "您好：\n\n您在本站提交意见的回执码：\n" + "\n".join(codes)
-                        + "\n\n凭回执码可以在“查询办理进度”页面查看答复。\n", subject="您的意见回执码",
-                        opinion_id=opinions[0].id)
+                        Channel.EMAIL, email, body, subject=subject, opinion_id=opinions[0].id)
     except IntegrityError:
         pass
 
@@ -127,10 +141,12 @@ def stop_notifying(opinion: Opinion) -> None:
 
 def opinion_answered(settings: Settings, opinion: Opinion, event: OpinionEvent) -> None:
     """Enqueue the resident's notice that their opinion was answered (or declined), with the step itself."""
-    lead = "您反映的意见已有答复" if event.status is OpinionStatus.REPLIED else "您反映的意见已有处理结果"
     db.session.flush()  # the step's id keys the message
-    tell_resident(settings, opinion, f"answer:{opinion.id}:{event.id}", lead, "您的意见建议已有答复",
-                  "请凭回执码查看答复内容。")
+    with in_language(opinion.lang):
+        lead = gettext("您反映的意见已有答复") if event.status is OpinionStatus.REPLIED \
+            else gettext("您反映的意见已有处理结果")
+        tell_resident(settings, opinion, f"answer:{opinion.id}:{event.id}", lead, gettext("您的意见建议已有答复"),
+                      gettext("请凭回执码查看答复内容。"))
 
 
 def enqueue_reminders(settings: Settings, now: dt.datetime) -> int:
@@ -148,9 +164,10 @@ def enqueue_reminders(settings: Settings, now: dt.datetime) -> int:
     added = 0
     for opinion in due:
         try:
-            with db.session.begin_nested():  # another sender may have written it meanwhile
-                tell_resident(settings, opinion, f"rate:{opinion.id}", "您反映的问题解决了吗？欢迎评价答复",
-                              "您的意见建议答复两周了，问题解决了吗？", "欢迎在查询页面评价答复是否满意。")
+            with db.session.begin_nested(), in_language(opinion.lang):  # another sender may have written it meanwhile
+                tell_resident(settings, opinion, f"rate:{opinion.id}", gettext("您反映的问题解决了吗？欢迎评价答复"),
+                              gettext("您的意见建议答复两周了，问题解决了吗？"),
+                              gettext("欢迎在查询页面评价答复是否满意。"))
             added += 1
         except IntegrityError:
             continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -12,6 +13,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Re
 from .. import clock
 from ..areas.models import Community
 from ..areas.queries import Lookup, community_label, find_community
+from ..i18n import ENGLISH, language
 from ..notify.models import Channel
 from ..projects.models import Project
 from ..projects.queries import open_for_comment
@@ -22,7 +24,15 @@ MOBILE = re.compile(r"^1[3-9][0-9]{9}$")  # ASCII digits only: \d would take ful
 # One address, nothing that could end a header or name a second recipient (ASCII, as SMTP servers take).
 EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
-EMAIL_MESSAGE = "电子邮箱格式不对，应像 name@example.com 这样"
+EMAIL_MESSAGE = lazy_gettext("电子邮箱格式不对，应像 name@example.com 这样")
+
+
+def label_of(community: Community) -> str:
+    """A community as the form's box names it: “name（town）”, or on an English page “name (town)”, with no
+    Chinese punctuation around the names (the lookup reads both)."""
+    if language() == ENGLISH:
+        return f"{community.name} ({community.town.name})"
+    return community_label(community)
 
 
 def strip_text(value: str | None) -> str | None:
@@ -45,21 +55,24 @@ class HowReceived(FlaskForm):
 class OpinionFields(FlaskForm):
     """What every opinion says, however it came: where, what kind, about what, and who (optionally) sent it."""
 
-    community = StringField("所在社区或村", filters=[strip_text], validators=[
-        DataRequired("请填写您所在的社区或村"), Length(max=100, message="社区或村的名称最多 100 个字"),
+    community = StringField(lazy_gettext("所在社区或村"), filters=[strip_text], validators=[
+        DataRequired(lazy_gettext("请填写您所在的社区或村")),
+        Length(max=100, message=lazy_gettext("社区或村的名称最多 100 个字")),
     ])
     category = SelectField(
-        "类别", choices=[SelectChoice("", "请选择")] + [SelectChoice(c.value, c.label) for c in OpinionCategory],
-        validators=[DataRequired("请选择意见的类别")],
+        lazy_gettext("类别"), choices=[SelectChoice("", lazy_gettext("请选择"))]
+        + [SelectChoice(c.value, lazy_gettext(c.chinese)) for c in OpinionCategory],
+        validators=[DataRequired(lazy_gettext("请选择意见的类别"))],
     )
-    subject = StringField("标题", filters=[strip_text], validators=[
-        DataRequired("请填写标题"), Length(max=100, message="标题最多 100 个字"),
+    subject = StringField(lazy_gettext("标题"), filters=[strip_text], validators=[
+        DataRequired(lazy_gettext("请填写标题")), Length(max=100, message=lazy_gettext("标题最多 100 个字")),
     ])
-    body = TextAreaField("具体内容", filters=[strip_text], validators=[
-        DataRequired("请填写具体内容"), Length(min=10, max=2000, message="具体内容应为 10 到 2000 个字"),
+    body = TextAreaField(lazy_gettext("具体内容"), filters=[strip_text], validators=[
+        DataRequired(lazy_gettext("请填写具体内容")),
+        Length(min=10, max=2000, message=lazy_gettext("具体内容应为 10 到 2000 个字")),
     ])
-    name = StringField("姓名或称呼（选填）", filters=[strip_text], validators=[
-        Optional(), Length(max=50, message="姓名最多 50 个字"),
+    name = StringField(lazy_gettext("姓名或称呼（选填）"), filters=[strip_text], validators=[
+        Optional(), Length(max=50, message=lazy_gettext("姓名最多 50 个字")),
     ])
 
     # The community the resident named, once validation has looked it up (None before, or when it found none).
@@ -70,11 +83,14 @@ class OpinionFields(FlaskForm):
         that an ambiguous or unknown name is reported in the same answer as the other mistakes."""
         self.found = find_community(field.data)
         if self.found.candidates:
-            names = "、".join(community_label(c) for c in self.found.candidates[:5])
-            raise ValidationError(f"有多个社区或村符合，请写完整名称，例如：{names}")
+            names = gettext("、").join(label_of(c) for c in self.found.candidates[:5])
+            raise ValidationError(gettext("有多个社区或村符合，请写完整名称，例如：%(names)s", names=names))
         if self.found.community is None:
-            near = "、".join(c.name for c in self.found.suggestions)
-            raise ValidationError("没有找到这个社区或村，请检查名称" + (f"。您要找的是不是：{near}？" if near else ""))
+            near = gettext("、").join(c.name for c in self.found.suggestions)
+            if near:
+                raise ValidationError(gettext("没有找到这个社区或村，请检查名称。您要找的是不是：%(names)s？",
+                                              names=near))
+            raise ValidationError(gettext("没有找到这个社区或村，请检查名称"))
 
     @property
     def community_found(self) -> Community | None:
@@ -82,13 +98,13 @@ class OpinionFields(FlaskForm):
 
     def validate_category(self, field: SelectField) -> None:
         if field.data not in {c.value for c in OpinionCategory}:
-            raise ValidationError("请选择列表中的类别")
+            raise ValidationError(lazy_gettext("请选择列表中的类别"))
 
 
-PHONE_MESSAGE = "请填写 11 位手机号码，例如 13812345678"
+PHONE_MESSAGE = lazy_gettext("请填写 11 位手机号码，例如 13812345678")
 
 
-NO_PROJECT = SelectChoice("", "不是，是其他方面的意见")
+NO_PROJECT = SelectChoice("", lazy_gettext("不是，是其他方面的意见"))
 
 
 def project_category(project: Project) -> OpinionCategory:
@@ -104,15 +120,16 @@ class OpinionForm(OpinionFields):
 
     # A comment on a livelihood project's candidate, while its comment period is open: the choices are the
     # candidates open today (set by the page), checked again here however the post came.
-    project = SelectField("对民生实事候选项目的意见", choices=[NO_PROJECT], validate_choice=False,
+    project = SelectField(lazy_gettext("对民生实事候选项目的意见"), choices=[NO_PROJECT], validate_choice=False,
                           validators=[Optional()])
     project_found: Project | None = None
 
     def offer_projects(self) -> list[Project]:
         """The candidates open for comment today, as the field's choices; none: the field is not offered."""
         candidates = open_for_comment(clock.today())
-        self.project.choices = [NO_PROJECT] + [SelectChoice(p.slug, f"{p.title}（{p.year} 年候选项目）")
-                                               for p in candidates]
+        self.project.choices = [NO_PROJECT] + [
+            SelectChoice(p.slug, gettext("%(title)s（%(year)s 年候选项目）", title=p.title, year=p.year))
+            for p in candidates]
         return candidates
 
     def validate(self, extra_validators: dict | None = None) -> bool:
@@ -125,30 +142,32 @@ class OpinionForm(OpinionFields):
         valid = super().validate(extra_validators)
         # An address only with e-mail notices, and then it is needed (the field's own check skips it when empty).
         if self.notify.data == Channel.EMAIL.value and not self.email.data and not self.email.errors:
-            self.email.errors = ["选择了邮件通知，请填写电子邮箱；不需要邮件通知的，请选择其他方式"]
+            self.email.errors = [lazy_gettext("选择了邮件通知，请填写电子邮箱；不需要邮件通知的，请选择其他方式")]
             return False
         return valid
 
     def validate_project(self, field: SelectField) -> None:
         if (field.data or "").strip() and self.project_found is None:
-            raise ValidationError("没有这个正在征求意见的民生实事候选项目：请从列表中选择，或选“不是”")
+            raise ValidationError(lazy_gettext("没有这个正在征求意见的民生实事候选项目：请从列表中选择，或选“不是”"))
 
-    phone = StringField("手机号码", filters=[strip_text], validators=[
-        DataRequired("请填写手机号码"), Regexp(MOBILE, message=PHONE_MESSAGE),
+    phone = StringField(lazy_gettext("手机号码"), filters=[strip_text], validators=[
+        DataRequired(lazy_gettext("请填写手机号码")), Regexp(MOBILE, message=PHONE_MESSAGE),
     ])
-    consent_pi = BooleanField("我同意本站按照《个人信息保护说明》处理我的姓名和手机号码", validators=[
-        DataRequired("需要您同意处理个人信息，才能转交您的意见"),
+    consent_pi = BooleanField(lazy_gettext("我同意本站按照《个人信息保护说明》处理我的姓名和手机号码"), validators=[
+        DataRequired(lazy_gettext("需要您同意处理个人信息，才能转交您的意见")),
     ])
-    consent_publish = BooleanField("我同意在去除个人信息后公开我的意见和答复（选填）")
-    notify = RadioField("有答复时通知我（选填）", default="", choices=[
-        SelectChoice("", "不用通知，我自己凭回执码查询"), SelectChoice(Channel.SMS.value, "短信（发到上面的手机号码）"),
-        SelectChoice(Channel.EMAIL.value, "电子邮件"),
-    ], validators=[Optional()], invalid_choice_message="请选择一种通知方式")
-    email = StringField("电子邮箱（选择邮件通知时填写）", filters=[strip_text], validators=[
-        Optional(), Length(max=254, message="电子邮箱最多 254 个字符"), Regexp(EMAIL, message=EMAIL_MESSAGE),
+    consent_publish = BooleanField(lazy_gettext("我同意在去除个人信息后公开我的意见和答复（选填）"))
+    notify = RadioField(lazy_gettext("有答复时通知我（选填）"), default="", choices=[
+        SelectChoice("", lazy_gettext("不用通知，我自己凭回执码查询")),
+        SelectChoice(Channel.SMS.value, lazy_gettext("短信（发到上面的手机号码）")),
+        SelectChoice(Channel.EMAIL.value, lazy_gettext("电子邮件")),
+    ], validators=[Optional()], invalid_choice_message=lazy_gettext("请选择一种通知方式"))
+    email = StringField(lazy_gettext("电子邮箱（选择邮件通知时填写）"), filters=[strip_text], validators=[
+        Optional(), Length(max=254, message=lazy_gettext("电子邮箱最多 254 个字符")),
+        Regexp(EMAIL, message=EMAIL_MESSAGE),
     ])
     # A field people never see or fill; software that fills every field gives itself away.
-    website = StringField("网站", validators=[Optional()])
+    website = StringField(lazy_gettext("网站"), validators=[Optional()])
 
     @property
     def email_to_keep(self) -> str | None:
@@ -172,11 +191,13 @@ class RecordedOpinionForm(HowReceived, OpinionFields):
 
 
 class RatingForm(FlaskForm):
-    phone_last4 = StringField("手机号码后四位", filters=[strip_text], validators=[
-        DataRequired("请输入提交时所留手机号码的后四位"), Regexp(r"^[0-9]{4}$", message="请输入 4 位数字"),
+    phone_last4 = StringField(lazy_gettext("手机号码后四位"), filters=[strip_text], validators=[
+        DataRequired(lazy_gettext("请输入提交时所留手机号码的后四位")),
+        Regexp(r"^[0-9]{4}$", message=lazy_gettext("请输入 4 位数字")),
     ])
-    rating = RadioField("您对答复是否满意？", choices=[SelectChoice(s.value, s.label) for s in Satisfaction],
-                        validators=[InputRequired("请选择满意程度")])
+    rating = RadioField(lazy_gettext("您对答复是否满意？"),
+                        choices=[SelectChoice(s.value, lazy_gettext(s.chinese)) for s in Satisfaction],
+                        validators=[InputRequired(lazy_gettext("请选择满意程度"))])
 
 
 class ActionForm(FlaskForm):

@@ -9,12 +9,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, String, and_, case, exc, func, or_, select
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, selectinload
 
 from ..areas.models import Community
 from ..db import AUDIENCE, Audience, Choice, Model, choice, db, flag, intpk, text, timestamp, utcnow
 from ..deputies.models import DeputyGroup
+from ..i18n import SOURCE
 from ..notify.models import Channel
 from ..problems import Problem
 from ..projects.models import Project
@@ -130,6 +132,9 @@ class Opinion(Model):
     email: Mapped[str | None] = mapped_column(String(254))
     submitted_at: Mapped[timestamp] = mapped_column(default=utcnow, index=True)
     closed_at: Mapped[timestamp | None]
+    # The language it was sent in (renda.i18n: "zh", or "en" from the English form): the messages to its resident
+    # are written in it. Recorded by staff: Chinese.
+    lang: Mapped[str] = mapped_column(String(5), default=SOURCE, server_default=SOURCE)
 
     community: Mapped[Community] = relationship()
     group: Mapped[DeputyGroup | None] = relationship()
@@ -144,7 +149,7 @@ class Opinion(Model):
     @property
     def routed_name(self) -> str:
         """Who handles it: the deputy group, or the standing committee's office for a comment on a project."""
-        return self.group.name if self.group is not None else OFFICE_NAME
+        return self.group.name if self.group is not None else office_name()
 
 
 class OpinionEvent(Model):
@@ -169,10 +174,15 @@ OFFICE_NAME = "区人大常委会办公室"
 OFFICE_SLUG = "office"
 
 
+def office_name() -> str:
+    """OFFICE_NAME in the language of the moment (Chinese in JSON and on the staff pages)."""
+    return gettext("区人大常委会办公室")
+
+
 def routed_to(opinion: Opinion) -> dict[str, str]:
     """Who handles `opinion`, as a reference: its deputy group, or the standing committee's office."""
     if opinion.group is None:
-        return {"slug": OFFICE_SLUG, "name": OFFICE_NAME}
+        return {"slug": OFFICE_SLUG, "name": office_name()}
     return {"slug": opinion.group.slug, "name": opinion.group.name}
 
 

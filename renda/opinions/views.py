@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, flash, request, url_for
+from flask_babel import gettext
 from flask_limiter import RequestLimit
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..areas.models import Community, ElectoralDistrict
-from ..areas.queries import community_label, find_community, search_communities
+from ..areas.queries import find_community, search_communities
 from ..cache import never_cached, public
 from ..clock import TZ
 from ..db import db, utcnow
 from ..deputies.models import DeputyGroup
 from ..extensions import csrf, limiter
+from ..i18n import language
 from ..notify.alerts import opinion_arrived
 from ..notify.models import Channel
 from ..notify.outbox import Settings, send_codes_again, stop_notifying
@@ -36,7 +38,7 @@ from ..web import (
     see_other,
     twins,
 )
-from .forms import MOBILE, PHONE_MESSAGE, OpinionForm, RatingForm
+from .forms import MOBILE, PHONE_MESSAGE, OpinionForm, RatingForm, label_of
 from .models import (
     ANSWERED_STATUSES,
     Opinion,
@@ -73,7 +75,7 @@ def new() -> Response:
     community = find_community(given, suggest=False).community if given else None
     if community is None and len(offered) == 1:
         community = offered[0]
-    shown = community_label(community) if community else given
+    shown = label_of(community) if community else given
     form = OpinionForm(formdata=None, data={"community": shown})
     candidates = form.offer_projects()
     wanted = request.args.get("project", "").strip()[:80]
@@ -81,7 +83,7 @@ def new() -> Response:
     if chosen is not None:
         form.project.data = chosen.slug
     return render("opinions/new.html", form=form, route=_route_for(shown), station=station, offered=offered,
-                  community_label=community_label, candidates=candidates, chosen=chosen,
+                  community_label=label_of, candidates=candidates, chosen=chosen,
                   project_unknown=bool(wanted) and chosen is None)
 
 
@@ -97,8 +99,8 @@ def _posts_refused(limit: RequestLimit) -> Response | None:
         return None  # the plain 429 page: no form to give back filled in by another site
     refusal = Refusal(limit.limit, limit.reset_at)
     form = OpinionForm()
-    message = (f"提交的次数太多了（{refusal.label()}）。请在 {refusal.when()}再提交。"
-               "您填写的内容都保留在下面，不用重新填写。")
+    message = gettext("提交的次数太多了（%(limit)s）。请在 %(when)s再提交。您填写的内容都保留在下面，不用重新填写。",
+                      limit=refusal.label(), when=refusal.when())
     return _form_again(form, refusal, message, _route_for(form.community.data))
 
 
@@ -120,8 +122,9 @@ def submit() -> Response:
     # Counted before the honeypot, so that software filling it is refused as a person would be.
     refusal = count_against(current_app.config["OPINION_RATE_LIMIT"], "opinions.accepted")
     if refusal is not None:
-        message = (f"从您所在的网络提交的意见建议已达到上限（{refusal.label('条')}）。请在 {refusal.when()}再提交。"
-                   "您填写的内容都保留在下面，到时直接点“提交意见”即可。")
+        message = gettext("从您所在的网络提交的意见建议已达到上限（%(limit)s）。请在 %(when)s再提交。"
+                          "您填写的内容都保留在下面，到时直接点“提交意见”即可。",
+                          limit=refusal.label("条"), when=refusal.when())
         return _form_again(form, refusal, message, _route_of(community))
     if form.website.data:
         # Filled by software, not a person: look the same as success, keep nothing.
@@ -135,6 +138,7 @@ def submit() -> Response:
         subject=form.subject.data, body=form.body.data, name=form.name.data or None, phone=form.phone.data,
         consent_publish=form.consent_publish.data, status=OpinionStatus.SUBMITTED, submitted_at=utcnow(),
         notify=Channel(form.notify.data) if form.notify.data else None, email=form.email_to_keep,
+        lang=language(),  # the messages to the resident are written in the language of the form
     )
     opinion.events.append(OpinionEvent(status=OpinionStatus.SUBMITTED, at=opinion.submitted_at))
     settings = Settings.of(current_app.config)
@@ -151,7 +155,7 @@ def route_preview() -> Response:
     text = request.args.get("community", "")
     suggestions = db.session.scalars(search_communities(text, SUGGESTIONS)).all()
     return render("opinions/_route.html", route=_route_for(text), suggestions=suggestions,
-                  community_label=community_label)
+                  community_label=label_of)
 
 
 def _route_for(text: str | None) -> dict[str, object] | None:
@@ -172,7 +176,8 @@ def _lookup_refused(limit: RequestLimit) -> Response | None:
     if request.endpoint != "opinions.track":
         return None
     refusal = Refusal(limit.limit, limit.reset_at)
-    message = f"查询的次数太多了（{refusal.label()}）。请在 {refusal.when()}再查询。"
+    message = gettext("查询的次数太多了（%(limit)s）。请在 %(when)s再查询。", limit=refusal.label(),
+                      when=refusal.when())
     return refusal.answer(render("opinions/track.html", code=request.args.get("code", "")[:40], opinion=None,
                                  rating_form=None, error=message))
 
@@ -223,8 +228,8 @@ def _rating_refused(limit: RequestLimit) -> Response | None:
     if opinion is None:
         return None
     refusal = Refusal(limit.limit, limit.reset_at)
-    message = (f"评价提交的次数太多了（{refusal.label()}）。请在 {refusal.when()}再提交。"
-               "您选择和填写的内容都保留在下面。")
+    message = gettext("评价提交的次数太多了（%(limit)s）。请在 %(when)s再提交。您选择和填写的内容都保留在下面。",
+                      limit=refusal.label(), when=refusal.when())
     return refusal.answer(render("opinions/track.html", code=code, opinion=opinion, rating_form=RatingForm(),
                                  error=message))
 
@@ -239,10 +244,10 @@ def rate(code: str) -> Response:
     form = RatingForm()
     if not can_be_rated(opinion):
         return render("opinions/track.html", code=code, opinion=opinion, rating_form=form, status=400,
-                      error="这条意见现在不能评价：还没有答复，已经评价过，或没有可用于核验的手机号码。")
+                      error=gettext("这条意见现在不能评价：还没有答复，已经评价过，或没有可用于核验的手机号码。"))
     if form.validate_on_submit():
         if opinion.phone is None or opinion.phone[-4:] != form.phone_last4.data:
-            form.phone_last4.errors = ["手机号码后四位不正确"]
+            form.phone_last4.errors = [gettext("手机号码后四位不正确")]
         else:
             opinion.rating = form.rating.data
             db.session.commit()
@@ -259,7 +264,7 @@ def resend_codes() -> Response:
     phone = (request.form.get("phone") or "").strip()[:20]
     if not ConfirmForm().validate_on_submit():
         return render("opinions/track.html", code="", opinion=None, status=400, resend_phone=phone,
-                      resend_error="页面已过期，请刷新后再发送。")
+                      resend_error=gettext("页面已过期，请刷新后再发送。"))
     if not MOBILE.fullmatch(phone):
         return render("opinions/track.html", code="", opinion=None, status=400, resend_phone=phone,
                       resend_error=PHONE_MESSAGE)
@@ -278,10 +283,10 @@ def stop_notices(code: str) -> Response:
     if not ConfirmForm().validate_on_submit():
         return render("opinions/track.html", code=code, opinion=opinion, status=400,
                       rating_form=RatingForm(formdata=None) if can_be_rated(opinion) else None,
-                      error="页面已过期，请刷新后再点“不再通知我”。")
+                      error=gettext("页面已过期，请刷新后再点“不再通知我”。"))
     stop_notifying(opinion)
     db.session.commit()
-    flash("已取消答复通知：本站不会再给您发送这条意见的通知。")
+    flash(gettext("已取消答复通知：本站不会再给您发送这条意见的通知。"))
     return see_other(url_for("opinions.track", code=format_code(opinion.code)))
 
 
@@ -319,7 +324,7 @@ def reception_filter() -> Reception | None:
         return None
     found = reception_by_ref(key)
     if found is None:
-        reader.reject("reception", "没有这个接待日", "没有找到这个接待日，下面是全部公开的意见。", 404)
+        reader.reject("reception", "没有这个接待日", gettext("没有找到这个接待日，下面是全部公开的意见。"), 404)
     return found
 
 
