@@ -37,6 +37,7 @@ from renda.areas.models import Community
 from renda.content.load import load_content
 from renda.db import db, utcnow
 from renda.deputies.models import DeputyGroup
+from renda.notify.outbox import Settings, deliver
 from renda.notify.transports import sign
 from renda.opinions.models import Opinion, OpinionCategory, OpinionEvent, OpinionStatus, new_code
 from renda.search.models import FTS_TABLE
@@ -662,3 +663,25 @@ def notify_app(demo_database, tmp_path, smtp_server, relay):  # noqa: ANN001, AN
     with app_on_copy(demo_database, tmp_path, SITE_URL=SITE, SMTP_URL=smtp_server[0], MAIL_FROM="rd@example.gov.cn",
                      SMS_GATEWAY_URL=relay[0], SMS_GATEWAY_SECRET=SECRET) as app:
         yield app
+
+
+def settings(app: Flask) -> Settings:
+    """The notification settings of `app`."""
+    return Settings.of(app.config)
+
+
+def send_all(app: Flask) -> tuple[int, int]:
+    """`flask notify send` once, as a day later: every message due is delivered (sent, failed)."""
+    with app.app_context():
+        return deliver(settings(app), utcnow() + dt.timedelta(days=1))
+
+
+def reply(app: Flask, client: FlaskClient, auth: Auth, opinion_id: int) -> None:
+    """A liaison of 城湖 accepts the opinion and replies publicly, through the staff pages."""
+    auth.as_role("liaison", "g-chenghu")
+    for action, data in (("accept", {}), ("reply", {"public_reply": "路灯本周修好。"})):
+        page = client.get(f"/staff/opinions/{opinion_id}").get_data(as_text=True)
+        token = csrf_token_of(page)
+        response = client.post(f"/staff/opinions/{opinion_id}/{action}",
+                               data={f"{action}-csrf_token": token, **{f"{action}-{k}": v for k, v in data.items()}})
+        assert response.status_code == 303, response.get_data(as_text=True)[:500]

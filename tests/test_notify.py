@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SECRET, SITE, csrf_token_of, make_opinion
+from conftest import ROOT, SECRET, SITE, csrf_token_of, make_opinion, reply, send_all, settings
 from sqlalchemy import func, select
 
 from renda.db import db, utcnow
@@ -23,16 +23,6 @@ from renda.notify.outbox import Settings, deliver, enqueue, enqueue_reminders, s
 from renda.notify.transports import DeliveryError, check_gateway_url, send_email
 from renda.opinions.models import Opinion, OpinionEvent, OpinionStatus, format_code
 from renda.opinions.retention import anonymise
-
-
-def settings(app) -> Settings:  # noqa: ANN001
-    return Settings.of(app.config)
-
-
-def send_all(app) -> tuple[int, int]:  # noqa: ANN001
-    with app.app_context():
-        return deliver(settings(app), utcnow() + dt.timedelta(days=1))
-
 
 # --- the resident's choice on the form --------------------------------------------------------------------------
 
@@ -44,16 +34,6 @@ FORM = {"community": "澄湖社区", "category": "urban", "subject": "小区门�
 def submit(client, **changes: str):  # noqa: ANN001, ANN201
     token = csrf_token_of(client.get("/opinions/new").get_data(as_text=True))
     return client.post("/opinions", data={**FORM, "csrf_token": token, **changes})
-
-
-def reply(app, client, auth, opinion_id: int) -> None:  # noqa: ANN001
-    auth.as_role("liaison", "g-chenghu")
-    for action, data in (("accept", {}), ("reply", {"public_reply": "路灯本周修好。"})):
-        page = client.get(f"/staff/opinions/{opinion_id}").get_data(as_text=True)
-        token = csrf_token_of(page)
-        response = client.post(f"/staff/opinions/{opinion_id}/{action}",
-                               data={f"{action}-csrf_token": token, **{f"{action}-{k}": v for k, v in data.items()}})
-        assert response.status_code == 303, response.get_data(as_text=True)[:500]
 
 
 def last_opinion(app) -> Opinion:  # noqa: ANN001

@@ -8,12 +8,10 @@ import re
 from email.header import decode_header, make_header
 
 import pytest
-import test_notify
-from conftest import csrf_token_of, make_opinion
+from conftest import SITE, csrf_token_of, make_opinion, reply, send_all, settings
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from test_notify import SITE, reply, send_all, settings
 
 from renda.db import db, utcnow
 from renda.i18n import in_language
@@ -21,8 +19,6 @@ from renda.notify.models import Channel
 from renda.notify.outbox import Settings, enqueue_reminders, sms_text
 from renda.opinions.models import Opinion, OpinionEvent, OpinionStatus, format_code
 
-# The real SMTP server and SMS relay of test_notify, and the app that sends to them.
-smtp_server, relay, notify_app = test_notify.smtp_server, test_notify.relay, test_notify.notify_app
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 GOOD = {
     "community": "澄湖社区",
