@@ -12,12 +12,12 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, has_request_context, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel
 from werkzeug.exceptions import NotFound
 
 from .i18n import ENGLISH, LANGUAGE_TAGS, SOURCE, language
-from .web import query_args
+from .web import SECRET_ADDRESS_ENDPOINTS, query_args
 
 PREFIX = "/" + ENGLISH
 ENVIRON_KEY = "renda.language"
@@ -86,17 +86,37 @@ def _refuse_neutral() -> None:
         raise NotFound()
 
 
-def address_in(code: str) -> str:
-    """This page's address in the language `code`, with its query."""
+def _has_english() -> bool:
+    return request.url_rule is None or not is_neutral(request.url_rule.rule)
+
+
+def address_in(code: str, path: str | None = None) -> str:
+    """This page's address in the language `code`, with its query; or that of the site path `path`."""
     root = request.script_root
     base = root[: -len(PREFIX)] if is_english() else root
-    query = urlencode(list(query_args().items()))
-    return (base + PREFIX if code == ENGLISH else base) + request.path + (f"?{query}" if query else "")
+    if path is None:
+        query = urlencode(list(query_args().items()))
+        path = request.path + (f"?{query}" if query else "")
+    return (base + PREFIX if code == ENGLISH else base) + path
 
 
 def alternates() -> list[tuple[str, str]]:
-    """(hreflang, address) of this page in each language, for `<link rel="alternate">` and the language link."""
+    """(hreflang, address) of this page in each language, for `<link rel="alternate">`: none for a page with no
+    English version, nor for one whose address holds a tracking code (one more link would hold it too)."""
+    if not _has_english() or request.endpoint in SECRET_ADDRESS_ENDPOINTS:
+        return []
     return [(LANGUAGE_TAGS[code], address_in(code)) for code in (SOURCE, ENGLISH)]
+
+
+def language_link() -> str | None:
+    """Where the language link goes: this page in the other language; from a page whose address holds a tracking
+    code, the tracking form (without it); none from a page with no English version (the staff area)."""
+    if not _has_english():
+        return None
+    other = SOURCE if is_english() else ENGLISH
+    if request.endpoint in SECRET_ADDRESS_ENDPOINTS:
+        return address_in(other, current_app.url_map.bind("").build("opinions.track"))
+    return address_in(other)
 
 
 def init_app(app: Flask) -> None:
@@ -104,5 +124,5 @@ def init_app(app: Flask) -> None:
     app.wsgi_app = LanguagePrefix(app.wsgi_app)  # type: ignore[method-assign]  # Flask documents wrapping wsgi_app so
     app.before_request(_refuse_neutral)
     app.jinja_env.globals.update(language=language, language_tag=lambda: LANGUAGE_TAGS[language()],
-                                 address_in=address_in, alternates=alternates, ENGLISH=ENGLISH)
+                                 alternates=alternates, language_link=language_link, ENGLISH=ENGLISH)
 

@@ -74,6 +74,13 @@ def test_the_members_page_shows_their_deputies_and_contacts_and_a_linked_deputy_
     assert slug in [m["slug"] for m in client.get(f"/api/v1/deputies/{linked[0]}").get_json()["committee_members"]]
 
 
+def test_a_members_page_shows_the_band_of_their_record_beside_their_contacts(app, client, fixed_today):
+    slug, _ = member_with_links(app)
+    band_label = client.get(f"/api/v1/deputies/{slug}/record").get_json()["band_label"]
+    page = client.get(f"/deputies/{slug}").get_data(as_text=True)
+    assert "联系代表情况" in page and f"<strong>{band_label}</strong>" in page
+
+
 # --- contacts.csv ---------------------------------------------------------------------------------------------------
 
 def test_contacts_csv_refuses_a_deputy_not_linked_to_the_member_and_a_future_date(empty_app, content_copy):

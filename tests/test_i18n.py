@@ -81,7 +81,7 @@ def untranslated_in(app: Flask, template: Path) -> list[str]:
     found: list[str] = []
 
     def walk(node: nodes.Node, in_gettext: bool) -> None:
-        if isinstance(node, nodes.TemplateData) and HAN.search(node.data):
+        if isinstance(node, nodes.TemplateData) and HAN.search(re.sub("|".join(OWN_NAMES), "", node.data)):
             found.append(node.data.strip())
         elif isinstance(node, nodes.Const) and isinstance(node.value, str) and HAN.search(node.value):
             if not in_gettext and node.value not in OWN_NAMES:
@@ -237,3 +237,23 @@ def test_the_cache_keeps_each_language_apart(client: FlaskClient):
 def test_json_keeps_chinese_labels(client: FlaskClient):
     item = client.get("/api/v1/projects").get_json()["items"][0]
     assert HAN.search(item["status_label"])
+
+
+def test_a_page_whose_address_holds_a_tracking_code_links_the_other_language_without_it(app, client):
+    from conftest import make_opinion
+
+    from renda.opinions.models import Opinion, format_code
+
+    with app.app_context():
+        code = format_code(db.session.get(Opinion, make_opinion(app)).code)
+    for path, other in ((f"/opinions/track?code={code}", "/en/opinions/track"),
+                        (f"/en/opinions/receipt/{code}", "/opinions/track")):
+        html = client.get(path).get_data(as_text=True)
+        assert f'class="language-link" href="{other}"' in html
+        assert 'hreflang="en" href=' not in html and 'hreflang="zh-CN" href=' not in html
+        assert not re.search(rf'href="[^"]*{code}', html.split("<main", 1)[0])  # nothing above the page holds it
+
+
+def test_the_staff_area_has_no_language_link(client):
+    html = client.get("/staff/login").get_data(as_text=True)
+    assert "language-link" not in html and "hreflang" not in html

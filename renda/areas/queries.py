@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..db import db
 from ..deputies.models import Deputy, DeputyGroup, DeputyStatus
+from ..i18n import ENGLISH, language
 from ..pinyin import name_matches, normalise_query, pinyin_keys, syllables
 from ..refs import ref
 
@@ -72,7 +73,10 @@ LABEL = re.compile(r"^(?P<name>.+?)[（(](?P<town>.+)[)）]$")
 
 
 def community_label(community: Community) -> str:
-    """How the site names a community in a box: “name（town）”, unique even where two towns share a name."""
+    """How the site names a community in a box: “name（town）”, unique even where two towns share a name; in
+    English “name (town)”, which LABEL reads back as well."""
+    if language() == ENGLISH:
+        return f"{community.name} ({community.town.name})"
     return f"{community.name}（{community.town.name}）"
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request, send_from_directory
+from flask_babel import gettext
 from sqlalchemy import select
 
 from .. import clock
@@ -39,7 +40,8 @@ def scope_districts(filters: DirectoryFilters) -> list[ElectoralDistrict]:
     outside the chosen group (left over when the visitor switched groups) is dropped with a notice.
     """
     if filters.district is not None and filters.group is not None and filters.district.group_id != filters.group.id:
-        filters.notices.append(f"{filters.district.name}不属于{filters.group.name}，已只按代表小组查找。")
+        filters.notices.append(gettext("%(district)s不属于%(group)s，已只按代表小组查找。",
+                                       district=filters.district.name, group=filters.group.name))
         filters.district = None
     if filters.group is None and filters.district is not None:
         if "group" in request.args:  # "all groups" chosen in the form: the district goes with its group
@@ -56,16 +58,16 @@ def directory_filters() -> DirectoryFilters:
     unknown group or district a notice or a 404."""
     reader = params()
     filters = DirectoryFilters(q=reader.text("q", MAX_QUERY_LENGTH), sector=reader.text("sector", 40))
-    filters.level = reader.choice("level", Level, "代表层级的取值无效，已忽略。")
+    filters.level = reader.choice("level", Level, gettext("代表层级的取值无效，已忽略。"))
     if group := reader.text("group", 80):
         filters.group = db.session.scalars(select(DeputyGroup).where(DeputyGroup.slug == group)).first()
         if filters.group is None:
-            reader.reject("group", "没有这个代表小组", "没有找到这个代表小组，已忽略这一条件。", 404)
+            reader.reject("group", "没有这个代表小组", gettext("没有找到这个代表小组，已忽略这一条件。"), 404)
     if district := reader.text("district", 20):
         filters.district = db.session.scalars(
             select(ElectoralDistrict).where(ElectoralDistrict.code == district)).first()
         if filters.district is None:
-            reader.reject("district", "没有这个选区", "没有找到这个选区，已忽略这一条件。", 404)
+            reader.reject("district", "没有这个选区", gettext("没有找到这个选区，已忽略这一条件。"), 404)
     filters.notices = reader.notices
     return filters
 

@@ -13,7 +13,6 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Re
 from .. import clock
 from ..areas.models import Community
 from ..areas.queries import Lookup, community_label, find_community
-from ..i18n import ENGLISH, language
 from ..notify.models import Channel
 from ..projects.models import Project
 from ..projects.queries import open_for_comment
@@ -25,14 +24,6 @@ MOBILE = re.compile(r"^1[3-9][0-9]{9}$")  # ASCII digits only: \d would take ful
 EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
 EMAIL_MESSAGE = lazy_gettext("电子邮箱格式不对，应像 name@example.com 这样")
-
-
-def label_of(community: Community) -> str:
-    """A community as the form's box names it: “name（town）”, or on an English page “name (town)”, with no
-    Chinese punctuation around the names (the lookup reads both)."""
-    if language() == ENGLISH:
-        return f"{community.name} ({community.town.name})"
-    return community_label(community)
 
 
 def strip_text(value: str | None) -> str | None:
@@ -83,7 +74,7 @@ class OpinionFields(FlaskForm):
         that an ambiguous or unknown name is reported in the same answer as the other mistakes."""
         self.found = find_community(field.data)
         if self.found.candidates:
-            names = gettext("、").join(label_of(c) for c in self.found.candidates[:5])
+            names = gettext("、").join(community_label(c) for c in self.found.candidates[:5])
             raise ValidationError(gettext("有多个社区或村符合，请写完整名称，例如：%(names)s", names=names))
         if self.found.community is None:
             near = gettext("、").join(c.name for c in self.found.suggestions)

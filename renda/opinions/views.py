@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..areas.models import Community, ElectoralDistrict
-from ..areas.queries import find_community, search_communities
+from ..areas.queries import community_label, find_community, search_communities
 from ..cache import never_cached, public
 from ..clock import TZ
 from ..db import db, utcnow
@@ -38,7 +38,7 @@ from ..web import (
     see_other,
     twins,
 )
-from .forms import MOBILE, PHONE_MESSAGE, OpinionForm, RatingForm, label_of
+from .forms import MOBILE, PHONE_MESSAGE, OpinionForm, RatingForm
 from .models import (
     ANSWERED_STATUSES,
     Opinion,
@@ -75,7 +75,7 @@ def new() -> Response:
     community = find_community(given, suggest=False).community if given else None
     if community is None and len(offered) == 1:
         community = offered[0]
-    shown = label_of(community) if community else given
+    shown = community_label(community) if community else given
     form = OpinionForm(formdata=None, data={"community": shown})
     candidates = form.offer_projects()
     wanted = request.args.get("project", "").strip()[:80]
@@ -83,7 +83,7 @@ def new() -> Response:
     if chosen is not None:
         form.project.data = chosen.slug
     return render("opinions/new.html", form=form, route=_route_for(shown), station=station, offered=offered,
-                  community_label=label_of, candidates=candidates, chosen=chosen,
+                  community_label=community_label, candidates=candidates, chosen=chosen,
                   project_unknown=bool(wanted) and chosen is None)
 
 
@@ -155,7 +155,7 @@ def route_preview() -> Response:
     text = request.args.get("community", "")
     suggestions = db.session.scalars(search_communities(text, SUGGESTIONS)).all()
     return render("opinions/_route.html", route=_route_for(text), suggestions=suggestions,
-                  community_label=label_of)
+                  community_label=community_label)
 
 
 def _route_for(text: str | None) -> dict[str, object] | None:

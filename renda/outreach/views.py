@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, request, url_for
+from flask_babel import lazy_gettext
 from sqlalchemy import select
 
 from .. import clock
@@ -21,9 +22,10 @@ from .qr import public_url, qr_svg
 bp = public(Blueprint("outreach", __name__))
 
 # What the 503 page says: the one setting that is missing, and why a guess would be worse.
-NO_SITE_URL = ("二维码和打印公示需要本站的公开网址，但网站尚未设置。请网站管理员在服务器上设置环境变量 SITE_URL"
-               "（本站对外的网址，例如 https://rd.example.gov.cn），重启网站后再打开本页。"
-               "未设置时不生成二维码，以免印出错误的网址。")
+NO_SITE_URL = lazy_gettext("二维码和打印公示需要本站的公开网址，但网站尚未设置。"
+                           "请网站管理员在服务器上设置环境变量 SITE_URL"
+                           "（本站对外的网址，例如 https://rd.example.gov.cn），重启网站后再打开本页。"
+                           "未设置时不生成二维码，以免印出错误的网址。")
 SLUG_LENGTH = 80
 
 

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import lazy_gettext
 from sqlalchemy import Integer, Select, String, and_, cast, func, literal, null, or_, select, true, union_all
 from sqlalchemy.orm import joinedload
 
@@ -42,25 +43,27 @@ class Band:
     INSUFFICIENT = "insufficient"
 
 
-BAND_LABELS = {Band.TOP: "前 25%", Band.MIDDLE: "中间 50%", Band.BOTTOM: "后 25%"}
-TOO_SHORT = "记录不足"
-TOO_FEW = "人数过少"
-NOT_ACTIVE = "不参与比较（代表资格已终止）"
+# Shown on the pages in the visitor's language; the API (always Chinese) gives the Chinese.
+BAND_LABELS = {Band.TOP: lazy_gettext("前 25%"), Band.MIDDLE: lazy_gettext("中间 50%"),
+               Band.BOTTOM: lazy_gettext("后 25%")}
+TOO_SHORT = lazy_gettext("记录不足")
+TOO_FEW = lazy_gettext("人数过少")
+NOT_ACTIVE = lazy_gettext("不参与比较（代表资格已终止）")
 
 # Where each item's count comes from, as /scoring states it.
 SOURCES = {
-    DutyItem.CONGRESS: "代表本人填报、经工作人员确认，或内容文件（duties.csv）",
-    DutyItem.COMMITTEE_SITTING: "代表本人填报、经工作人员确认，或内容文件（duties.csv）",
-    DutyItem.GROUP_ACTIVITY: "本站公开的代表小组活动记录中列出该代表的活动",
-    DutyItem.RECEPTION: "本站公开的接待日中该代表接待、已举行的场次",
-    DutyItem.PROPOSAL_LEAD: "本站公开的议案建议中该代表领衔的件数（按提出日期计年）",
-    DutyItem.PROPOSAL_COSIGN: "本站公开的议案建议中该代表附议的件数（按提出日期计年）",
-    DutyItem.REPORT_BACK: "本站已发布的该代表述职报告（按述职日期计年）",
-    DutyItem.TRAINING: "代表本人填报、经工作人员确认，或内容文件（duties.csv）",
-    DutyItem.INSPECTION: "代表本人填报、经工作人员确认，或内容文件（duties.csv）",
-    DutyItem.VOTER_CONTACT: "代表本人填报、经工作人员确认，或内容文件（duties.csv）",
-    DutyItem.RESEARCH: "列出该代表的小组调研活动，以及代表本人填报、经确认的调研报告",
-    DutyItem.SERVICE: "代表本人填报、经工作人员确认，或内容文件（duties.csv）",
+    DutyItem.CONGRESS: lazy_gettext("代表本人填报、经工作人员确认，或内容文件（duties.csv）"),
+    DutyItem.COMMITTEE_SITTING: lazy_gettext("代表本人填报、经工作人员确认，或内容文件（duties.csv）"),
+    DutyItem.GROUP_ACTIVITY: lazy_gettext("本站公开的代表小组活动记录中列出该代表的活动"),
+    DutyItem.RECEPTION: lazy_gettext("本站公开的接待日中该代表接待、已举行的场次"),
+    DutyItem.PROPOSAL_LEAD: lazy_gettext("本站公开的议案建议中该代表领衔的件数（按提出日期计年）"),
+    DutyItem.PROPOSAL_COSIGN: lazy_gettext("本站公开的议案建议中该代表附议的件数（按提出日期计年）"),
+    DutyItem.REPORT_BACK: lazy_gettext("本站已发布的该代表述职报告（按述职日期计年）"),
+    DutyItem.TRAINING: lazy_gettext("代表本人填报、经工作人员确认，或内容文件（duties.csv）"),
+    DutyItem.INSPECTION: lazy_gettext("代表本人填报、经工作人员确认，或内容文件（duties.csv）"),
+    DutyItem.VOTER_CONTACT: lazy_gettext("代表本人填报、经工作人员确认，或内容文件（duties.csv）"),
+    DutyItem.RESEARCH: lazy_gettext("列出该代表的小组调研活动，以及代表本人填报、经确认的调研报告"),
+    DutyItem.SERVICE: lazy_gettext("代表本人填报、经工作人员确认，或内容文件（duties.csv）"),
 }
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import lazy_gettext
 from sqlalchemy import FromClause, Select, select
 from sqlalchemy.orm import Session, joinedload
 
@@ -46,7 +47,7 @@ Ids = Sequence[int] | None  # the rows to give (None: all of them)
 @dataclass(frozen=True)
 class Source:
     kind: str
-    label: str  # the heading of its group of results
+    label: str  # the heading of its group of results, in the language of the page (lazy)
     table: FromClause  # a write to it changes the kind's entries
     rows: Callable[[Session, Ids], Iterable[Row]]
     endpoint: str  # the page of one entry, with `url_args(key)`
@@ -153,18 +154,19 @@ def _on_board(key: str) -> dict[str, Any]:
 
 
 SOURCES: tuple[Source, ...] = (
-    Source("deputy", "代表", Deputy.__table__, deputies, "deputies.detail", _slug),
-    Source("group", "代表小组", DeputyGroup.__table__, groups, "groups.detail", _slug),
-    Source("station", "代表联络站", Station.__table__, stations, "stations.detail", _slug),
-    Source("report", "述职报告", ReportBack.__table__, reports, "reports.detail", _report),
-    Source("proposal", "议案建议", Proposal.__table__, proposals, "proposals.detail", lambda key: {"number": key}),
-    Source("opinion", "群众意见", Opinion.__table__, opinions, "opinions.board", _on_board),
-    Source("project", "民生实事项目", Project.__table__, projects, "projects.detail", _slug),
-    Source("supervision", "监督事项", Supervision.__table__, supervisions, "supervision.detail",
+    Source("deputy", lazy_gettext("代表"), Deputy.__table__, deputies, "deputies.detail", _slug),
+    Source("group", lazy_gettext("代表小组"), DeputyGroup.__table__, groups, "groups.detail", _slug),
+    Source("station", lazy_gettext("代表联络站"), Station.__table__, stations, "stations.detail", _slug),
+    Source("report", lazy_gettext("述职报告"), ReportBack.__table__, reports, "reports.detail", _report),
+    Source("proposal", lazy_gettext("议案建议"), Proposal.__table__, proposals, "proposals.detail",
+           lambda key: {"number": key}),
+    Source("opinion", lazy_gettext("群众意见"), Opinion.__table__, opinions, "opinions.board", _on_board),
+    Source("project", lazy_gettext("民生实事项目"), Project.__table__, projects, "projects.detail", _slug),
+    Source("supervision", lazy_gettext("监督事项"), Supervision.__table__, supervisions, "supervision.detail",
            lambda key: {"key": key}),
-    Source("commitment", "整改承诺", Commitment.__table__, commitments, "supervision.commitment",
+    Source("commitment", lazy_gettext("整改承诺"), Commitment.__table__, commitments, "supervision.commitment",
            lambda key: {"commitment_id": int(key)}),
-    Source("unit", "承办单位", Unit.__table__, units, "units.detail", _slug),
+    Source("unit", lazy_gettext("承办单位"), Unit.__table__, units, "units.detail", _slug),
 )
 SOURCE_OF = {source.kind: source for source in SOURCES}
 assert all(source.kind in KIND_ORDER for source in SOURCES)

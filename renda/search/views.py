@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, request, url_for
+from flask_babel import gettext
 from flask_sqlalchemy.pagination import Pagination
 
 from ..cache import public
@@ -58,7 +59,7 @@ def query_param() -> str:
     q = " ".join(request.args.get("q", "").split())
     if len(q) > MAX_QUERY_LENGTH:
         params().reject("q", f"参数 q 最长 {MAX_QUERY_LENGTH} 个字符",
-                        f"搜索词太长，只按前 {MAX_QUERY_LENGTH} 个字查找。")
+                        gettext("搜索词太长，只按前 %(n)s 个字查找。", n=MAX_QUERY_LENGTH))
         q = q[:MAX_QUERY_LENGTH]
     return q
 
