@@ -30,7 +30,7 @@ $(CATALOG).mo: $(CATALOG).po | $(VENV)/.runtime
 # After changing texts: gathers every text to translate into messages.pot and adds the new ones to messages.po,
 # whose English is then written by hand (tests/test_i18n.py fails while any is missing).
 translations: $(VENV)/.runtime
-	$(PYBABEL) extract -F $(I18N)/babel.cfg -k lazy_gettext --no-location --sort-output --no-wrap \
+	$(PYBABEL) extract -F $(I18N)/babel.cfg -k lazy_gettext -k lazy_pgettext:1c,2 --no-location --sort-output --no-wrap \
 	  --project renda -o $(I18N)/messages.pot .
 	$(PYBABEL) update -i $(I18N)/messages.pot -d $(I18N) -l en --no-wrap --no-fuzzy-matching --ignore-obsolete
 

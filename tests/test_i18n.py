@@ -51,7 +51,8 @@ def source_texts() -> set[tuple[str, str | None]]:
     """Every (text, context) the sources mark for translation, as `make translations` extracts them."""
     method_map = [("renda/**.py", "renda.i18n.extract"), ("site/templates/**.html", "jinja2")]
     options = {"site/templates/**.html": {"trim_blocks": "True", "lstrip_blocks": "True"}}
-    keywords = {"_": None, "gettext": None, "lazy_gettext": None, "pgettext": ((1, "c"), 2)}
+    keywords = {"_": None, "gettext": None, "lazy_gettext": None, "pgettext": ((1, "c"), 2),
+                "lazy_pgettext": ((1, "c"), 2)}
     return {(message, context) for _, _, message, _, context in
             extract_from_dir(str(ROOT), method_map, options, keywords=keywords)}
 

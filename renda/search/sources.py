@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask_babel import lazy_gettext
+from flask_babel import lazy_gettext, lazy_pgettext
 from sqlalchemy import FromClause, Select, select
 from sqlalchemy.orm import Session, joinedload
 
@@ -154,9 +154,9 @@ def _on_board(key: str) -> dict[str, Any]:
 
 
 SOURCES: tuple[Source, ...] = (
-    Source("deputy", lazy_gettext("代表"), Deputy.__table__, deputies, "deputies.detail", _slug),
+    Source("deputy", lazy_pgettext("the list", "代表"), Deputy.__table__, deputies, "deputies.detail", _slug),
     Source("group", lazy_gettext("代表小组"), DeputyGroup.__table__, groups, "groups.detail", _slug),
-    Source("station", lazy_gettext("代表联络站"), Station.__table__, stations, "stations.detail", _slug),
+    Source("station", lazy_pgettext("the list", "代表联络站"), Station.__table__, stations, "stations.detail", _slug),
     Source("report", lazy_gettext("述职报告"), ReportBack.__table__, reports, "reports.detail", _report),
     Source("proposal", lazy_gettext("议案建议"), Proposal.__table__, proposals, "proposals.detail",
            lambda key: {"number": key}),
