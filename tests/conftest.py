@@ -456,6 +456,18 @@ def content_copy(tmp_path: Path) -> Path:
     return target
 
 
+# What a resident types into the opinion form, all of it valid: 澄湖社区 is in D01, the 澄湖 group's district.
+OPINION_FORM = {
+    "community": "澄湖社区",
+    "category": "urban",
+    "subject": "小区门口路灯不亮",
+    "body": "澄湖社区3号楼门口的路灯坏了两个星期，晚上出行很不方便，希望尽快修好。",
+    "name": "王小明",
+    "phone": "13912345678",
+    "consent_pi": "y",
+}
+
+
 def make_opinion(app: Flask, group_slug: str = "g-chenghu", days_ago: float = 0, consent: bool = False,
                  subject: str = "路灯不亮", body: str = "楼下路灯坏了很久，希望尽快修好。", name: str = "王小明",
                  phone: str = "13912345678", status: OpinionStatus = OpinionStatus.SUBMITTED) -> int:

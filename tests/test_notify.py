@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SECRET, SITE, csrf_token_of, make_opinion, reply, send_all, settings
+from conftest import OPINION_FORM, ROOT, SECRET, SITE, csrf_token_of, make_opinion, reply, send_all, settings
 from sqlalchemy import func, select
 
 from renda.db import db, utcnow
@@ -26,9 +26,7 @@ from renda.opinions.retention import anonymise
 
 # --- the resident's choice on the form --------------------------------------------------------------------------
 
-FORM = {"community": "澄湖社区", "category": "urban", "subject": "小区门口路灯不亮",
-        "body": "澄湖社区3号楼门口的路灯坏了两个星期，晚上出行很不方便，希望尽快修好。", "name": "王小明",
-        "phone": "13912345678", "consent_pi": "y"}
+FORM = OPINION_FORM
 
 
 def submit(client, **changes: str):  # noqa: ANN001, ANN201

@@ -8,7 +8,7 @@ import re
 from email.header import decode_header, make_header
 
 import pytest
-from conftest import SITE, csrf_token_of, make_opinion, reply, send_all, settings
+from conftest import OPINION_FORM, SITE, csrf_token_of, make_opinion, reply, send_all, settings
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -20,15 +20,7 @@ from renda.notify.outbox import Settings, enqueue_reminders, sms_text
 from renda.opinions.models import Opinion, OpinionEvent, OpinionStatus, format_code
 
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
-GOOD = {
-    "community": "澄湖社区",
-    "category": "urban",
-    "subject": "小区门口路灯不亮",
-    "body": "澄湖社区3号楼门口的路灯坏了两个星期，晚上出行很不方便，希望尽快修好。",
-    "name": "王小明",
-    "phone": "13912345678",
-    "consent_pi": "y",
-}
+GOOD = OPINION_FORM
 
 
 def submit(client: FlaskClient, prefix: str = "/en", **changes: str | None):  # noqa: ANN201

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from conftest import copy_database, csrf_token_of, visitor_opener
+from conftest import OPINION_FORM, copy_database, csrf_token_of, visitor_opener
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, text
@@ -22,15 +22,7 @@ from renda.db import db
 from renda.opinions.models import CODE_ALPHABET, Opinion, OpinionStatus, format_code
 
 COMMUNITY = "澄湖社区"  # in D01, whose group is 澄湖 group at the 澄湖 station
-GOOD = {
-    "community": COMMUNITY,
-    "category": "urban",
-    "subject": "小区门口路灯不亮",
-    "body": "澄湖社区3号楼门口的路灯坏了两个星期，晚上出行很不方便，希望尽快修好。",
-    "name": "王小明",
-    "phone": "13912345678",
-    "consent_pi": "y",
-}
+GOOD = OPINION_FORM
 
 
 def form_token(client: FlaskClient, path: str = "/opinions/new") -> str:
