@@ -201,10 +201,10 @@ def test_an_english_page_is_english_and_names_both_languages(client: FlaskClient
     assert '<html lang="en"' in html
     assert '<link rel="alternate" hreflang="zh-CN" href="/deputies">' in html
     assert '<link rel="alternate" hreflang="en" href="/en/deputies">' in html
-    assert '<a class="language-link" href="/deputies"' in html
+    assert '<a class="language-link" hx-boost="false" href="/deputies"' in html
     chinese = client.get("/deputies?level=county").get_data(as_text=True)
     assert '<html lang="zh-CN"' in chinese
-    assert '<a class="language-link" href="/en/deputies?level=county"' in chinese
+    assert '<a class="language-link" hx-boost="false" href="/en/deputies?level=county"' in chinese
 
 
 def test_links_of_an_english_page_stay_english_but_those_with_no_english(client: FlaskClient):
@@ -250,7 +250,7 @@ def test_a_page_whose_address_holds_a_tracking_code_links_the_other_language_wit
     for path, other in ((f"/opinions/track?code={code}", "/en/opinions/track"),
                         (f"/en/opinions/receipt/{code}", "/opinions/track")):
         html = client.get(path).get_data(as_text=True)
-        assert f'class="language-link" href="{other}"' in html
+        assert f'class="language-link" hx-boost="false" href="{other}"' in html
         assert 'hreflang="en" href=' not in html and 'hreflang="zh-CN" href=' not in html
         assert not re.search(rf'href="[^"]*{code}', html.split("<main", 1)[0])  # nothing above the page holds it
 

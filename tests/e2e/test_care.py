@@ -74,3 +74,20 @@ def test_the_care_mode_survives_three_page_changes_with_javascript_off(live_serv
     page.get_by_role("link", name="标准版").click()
     page.get_by_role("button", name="切换回标准版").click()
     assert page.url.endswith("/reports") and page.locator("html.care").count() == 0
+
+
+def test_with_javascript_the_switch_takes_effect_at_once_and_stays_while_browsing(live_server, page):
+    """htmx swaps only the body of a boosted page: the switch must load the whole page, <html class> with it."""
+    page.goto(f"{live_server}/stations")
+    page.get_by_role("link", name="关怀版").click()
+    page.get_by_role("button", name="开启关怀版").click()
+    page.wait_for_url(f"{live_server}/stations")
+    assert page.locator("html.care").count() == 1
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="代表名录").click()
+    page.wait_for_url(f"{live_server}/deputies")
+    assert float(page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")) >= 20
+    page.get_by_role("link", name="标准版").click()
+    page.get_by_role("button", name="切换回标准版").click()
+    page.wait_for_url(f"{live_server}/deputies")
+    assert page.locator("html.care").count() == 0
+    assert page.console_errors == []

@@ -36,7 +36,7 @@ def test_an_english_visitor_finds_their_deputy(live_server, page):
     expect(suggestion).to_be_visible()
     suggestion.click()
     expect(page).to_have_url(re.compile(rf"/en/lookup\?community={YUEYAWAN}$"))
-    expect(page.locator("h2#answer-heading")).to_have_text("月牙湾社区（澄湖街道）")  # names stay as written
+    expect(page.locator("h2#answer-heading")).to_have_text("月牙湾社区 (澄湖街道)")  # names stay as written
     deputy = page.locator(".lookup-answer .deputy-list .deputy-name").first
     name = deputy.inner_text()
     deputy.click()
