@@ -52,12 +52,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]  # Flask documents wrapping wsgi_app so
 
-    locale.init_app(app)  # English under /en/
     db.init_app(app)
     district_models.init_app(app)  # the footer's "data updated", moved by public writes
     search_index.init_app(app)  # the search index, kept in step by the same writes
     extensions.init_app(app)
     web.init_app(app)
+    locale.init_app(app)  # English under /en/, after the public cache
     cli.init_app(app)
     access.init_app(app)
     public = (pages_views, openapi, areas_views, deputies_views, stations_views, groups_views, committee_views,

@@ -12,11 +12,14 @@ from __future__ import annotations
 import ast
 import datetime as dt
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar, Token
+from dataclasses import dataclass
 from typing import IO, Any
 
 from babel.dates import format_date
 from babel.messages.extract import extract_python
-from flask_babel import force_locale, get_locale, gettext
+from flask_babel import force_locale, get_locale, gettext, ngettext, pgettext
 
 SOURCE = "zh"
 ENGLISH = "en"
@@ -25,21 +28,67 @@ LANGUAGES = (SOURCE, ENGLISH)
 LANGUAGE_TAGS = {SOURCE: "zh-CN", ENGLISH: "en"}
 
 
+@dataclass(frozen=True)
+class Speaking:
+    """The language of a request and its catalog, looked up once (renda/locale.py sets it for each page)."""
+
+    code: str
+    translations: Any
+
+
+# Flask-Babel finds the catalog anew for each text (the locale, the domain, a cache keyed by the locale's name),
+# which costs more than the rest of a label's rendering: a page sets the answer here once instead.
+_speaking: ContextVar[Speaking | None] = ContextVar("renda_speaking", default=None)
+
+
+def speak(code: str, translations: Any) -> Token[Speaking | None]:
+    return _speaking.set(Speaking(code, translations))
+
+
+def stop_speaking(token: Token[Speaking | None]) -> None:
+    _speaking.reset(token)
+
+
 def language() -> str:
     """The language texts are being given in now: "en" under /en/ (or inside `in_language("en")`), else "zh"."""
+    speaking = _speaking.get()
+    if speaking is not None:
+        return speaking.code
     locale = get_locale()
     return ENGLISH if locale is not None and locale.language == ENGLISH else SOURCE
 
 
 def translate(text: str) -> str:
     """`text` (Chinese) in the language of the moment; for texts not known to the extraction, such as labels."""
-    return gettext(text) if text else text
+    if not text:
+        return text
+    speaking = _speaking.get()
+    return speaking.translations.ugettext(text) if speaking is not None else gettext(text)
 
 
-def in_language(code: str | None) -> Any:
+def translate_in(context: str, text: str) -> str:
+    """`text` as meant in `context` (pgettext), in the language of the moment."""
+    speaking = _speaking.get()
+    return speaking.translations.upgettext(context, text) if speaking is not None else pgettext(context, text)
+
+
+def translate_plural(singular: str, plural: str, n: int) -> str:
+    speaking = _speaking.get()
+    if speaking is None:
+        return ngettext(singular, plural, n)
+    return speaking.translations.ungettext(singular, plural, n)
+
+
+@contextmanager
+def in_language(code: str | None) -> Iterator[None]:
     """A block in which texts are given in `code` ("zh" or "en"; anything else: Chinese): a message to a
-    resident is written in the language they wrote their opinion in."""
-    return force_locale(code if code in LANGUAGES else SOURCE)
+    resident is written in the language they wrote their opinion in, whatever the page's."""
+    token = _speaking.set(None)
+    try:
+        with force_locale(code if code in LANGUAGES else SOURCE):
+            yield
+    finally:
+        _speaking.reset(token)
 
 
 def date_long(day: dt.date) -> str:

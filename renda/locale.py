@@ -13,10 +13,20 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import Babel
+from flask_babel import Babel, get_translations
 from werkzeug.exceptions import NotFound
 
-from .i18n import ENGLISH, LANGUAGE_TAGS, SOURCE, language
+from .i18n import (
+    ENGLISH,
+    LANGUAGE_TAGS,
+    SOURCE,
+    language,
+    speak,
+    stop_speaking,
+    translate,
+    translate_in,
+    translate_plural,
+)
 from .web import SECRET_ADDRESS_ENDPOINTS, query_args
 
 PREFIX = "/" + ENGLISH
@@ -119,8 +129,28 @@ def language_link() -> str | None:
     return address_in(other)
 
 
+SPEAKING_KEY = "renda.speaking"
+
+
+def _speak() -> None:
+    """The language and catalog of this request, found once for all its texts (i18n.translate)."""
+    request.environ[SPEAKING_KEY] = speak(select_locale(), get_translations())
+
+
+def _stop_speaking(error: BaseException | None) -> None:
+    token = request.environ.pop(SPEAKING_KEY, None)
+    if token is not None:
+        stop_speaking(token)
+
+
 def init_app(app: Flask) -> None:
+    """After web.init_app: a page served from the public cache is answered before the catalog is looked up."""
     Babel(app, locale_selector=select_locale, default_domain="messages")
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
+        gettext=translate, ngettext=translate_plural, newstyle=True, pgettext=translate_in,
+        npgettext=lambda context, singular, plural, n: translate_plural(singular, plural, n))
+    app.before_request(_speak)
+    app.teardown_request(_stop_speaking)
     app.wsgi_app = LanguagePrefix(app.wsgi_app)  # type: ignore[method-assign]  # Flask documents wrapping wsgi_app so
     app.before_request(_refuse_neutral)
     app.jinja_env.globals.update(language=language, language_tag=lambda: LANGUAGE_TAGS[language()],
