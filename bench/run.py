@@ -471,7 +471,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=int, default=100, help="size of the large data set (default 100)")
     parser.add_argument("--no-scale", action="store_true", help="skip the large data set")
     parser.add_argument("--no-afresh", action="store_true", help="skip loading the pages with the cache off")
-    parser.add_argument("--budget", type=float, default=600, help="seconds for the whole run (default 600)")
+    parser.add_argument("--budget", type=float, default=1200, help="seconds for the whole run (default 1200)")
     parser.add_argument("--data", type=Path, default=DATA, help=f"folder for the large data set and logs ({DATA})")
     parser.add_argument("--smoke", action="store_true", help="a few pages, briefly, no large data (a quick check)")
     args = parser.parse_args(argv)
