@@ -10,7 +10,8 @@ import flask_migrate
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from conftest import DEMO_CONTENT
+from conftest import DEMO_CONTENT, make_app
+from flask import Flask
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import IntegrityError
 
@@ -18,7 +19,7 @@ from renda import create_app
 from renda.content.load import load_content
 from renda.db import db
 from renda.deputies.models import Deputy
-from renda.search.models import include_name
+from renda.search.models import entry_id, include_name
 from renda.stations.models import Station
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -111,3 +112,56 @@ def test_migrations_and_content_load_on_postgresql(postgres_url):
         assert app.test_client().get("/").status_code == 200
         db.session.remove()
         db.engine.dispose()
+
+
+def renumber_search_entries_as_before(fts_id: str) -> None:
+    """The search entries numbered 1, 2, 3 … as they were before their ids told their kind."""
+    postgres = fts_id == "entry_id"
+    if postgres:  # the migration drops and makes again this constraint, by this name
+        db.session.execute(text("ALTER TABLE search_fts DROP CONSTRAINT search_fts_entry_id_fkey"))
+    ids = db.session.execute(text("SELECT id FROM search_entries ORDER BY id")).scalars().all()
+    for new, old in enumerate(ids, start=1):
+        db.session.execute(text(f"UPDATE search_fts SET {fts_id} = :new WHERE {fts_id} = :old"),
+                           {"new": new, "old": old})
+        db.session.execute(text("UPDATE search_entries SET id = :new WHERE id = :old"), {"new": new, "old": old})
+    if postgres:
+        db.session.execute(text("ALTER TABLE search_fts ADD CONSTRAINT search_fts_entry_id_fkey FOREIGN KEY "
+                                "(entry_id) REFERENCES search_entries (id) ON DELETE CASCADE"))
+    db.session.commit()
+
+
+def search_index_after_the_migration_numbers_it_by_kind(app: Flask, fts_id: str) -> None:
+    """An index made before entry ids told their kind: the migration numbers every entry (and its words) by
+    kind and row, and a search then finds what it found, counted under the right kinds."""
+    with app.app_context():
+        flask_migrate.upgrade(revision="a6c3e9f1b274")
+        load_content(DEMO_CONTENT)
+        renumber_search_entries_as_before(fts_id)
+        assert db.session.scalar(text("SELECT max(id) FROM search_entries")) < 10_000
+        db.session.remove()  # its read would hold a lock the migration waits for
+        flask_migrate.upgrade()
+        entries = db.session.execute(text("SELECT id, kind, row_id FROM search_entries")).all()
+        assert entries and all(id_ == entry_id(kind, row_id) for id_, kind, row_id in entries)
+        words = set(db.session.execute(text(f"SELECT {fts_id} FROM search_fts")).scalars())
+        assert words == {id_ for id_, _, _ in entries}
+        found = app.test_client().get("/api/v1/search?q=停车").get_json()
+        assert found["total"] > 0 and {item["kind"] for item in found["items"]} <= {"proposal", "report", "project"}
+        assert app.test_client().get("/api/v1/search?q=18-2-045").get_json()["items"][0]["key"] == "18-2-045"
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_the_search_index_is_numbered_by_kind_by_its_migration(tmp_path):
+    search_index_after_the_migration_numbers_it_by_kind(make_app(tmp_path / "portal.db"), "rowid")
+
+
+@pytest.mark.postgres
+def test_the_search_index_is_numbered_by_kind_by_its_migration_on_postgresql(postgres_url):
+    engine, schema = postgres_url
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test",
+        "SQLALCHEMY_DATABASE_URI": POSTGRES_URL,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": f"-csearch_path={schema}"}},
+    })
+    search_index_after_the_migration_numbers_it_by_kind(app, "entry_id")

@@ -19,6 +19,7 @@ from renda.proposals.models import Proposal
 from renda.records.models import DutyEntry, DutyItem, DutyStatus
 from renda.reports.models import ReportBack, ReportStatus
 from renda.search.models import SearchEntry
+from renda.search.queries import search
 from renda.search.sources import KIND_ORDER
 from renda.search.tokens import document_tokens, parse_query
 
@@ -77,6 +78,41 @@ def test_a_proposal_number_goes_straight_to_its_proposal(client):
 
 
 # --- the results -----------------------------------------------------------------------------------------------
+
+def every_page(client, q: str, per_page: int) -> list[tuple[str, str]]:
+    items, page = [], 1
+    while answer := found(client, q, page=page, per_page=per_page)["items"]:
+        items += [(item["kind"], item["key"]) for item in answer]
+        page += 1
+    return items
+
+
+def test_pages_of_any_size_hold_every_result_once_in_kind_order(client):
+    whole = every_page(client, "社区", 100)
+    assert len(whole) == found(client, "社区")["total"] == len(set(whole)) > 100
+    order = [KIND_ORDER.index(kind) for kind, _ in whole]
+    assert order == sorted(order) and len(set(order)) > 2
+    for per_page in (7, 13):  # pages that end inside a kind and pages that span two
+        assert every_page(client, "社区", per_page) == whole
+
+
+def test_a_numbered_proposal_comes_first_once_before_the_rest_in_their_order(app):
+    def pages(per_page: int, first: int | None) -> list[tuple[str, str]]:
+        hits, page = [], 1
+        while answer := search("社区", page, per_page, first=first).hits:
+            hits += [(hit.kind, hit.key) for hit in answer]
+            page += 1
+        return hits
+
+    with app.app_context():
+        plain = pages(100, None)
+        number = next(key for kind, key in plain[len(plain) // 2:] if kind == "proposal")
+        proposal = db.session.scalars(select(Proposal).where(Proposal.number == number)).one()
+        for per_page in (100, 7):
+            assert pages(per_page, proposal.id) == [("proposal", number)] + [
+                hit for hit in plain if hit != ("proposal", number)]
+        assert search("社区", 1, 5, first=proposal.id).total == len(plain)
+
 
 def test_results_come_grouped_in_kind_order_and_paged_as_other_lists(client):
     whole = found(client, "社区", per_page=100)

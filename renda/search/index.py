@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Table, bindparam, delete, insert, inspect, se
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, scoped_session
 
 from ..db import db, listen_once
-from .models import FTS_TABLE, SearchEntry
+from .models import FTS_TABLE, SearchEntry, entry_id
 from .sources import SOURCE_OF, SOURCES, Row, Source
 from .tokens import WORD, document_tokens, normalise
 
@@ -110,11 +110,9 @@ def _insert(connection: Connection, kind: str, rows: Iterable[Row]) -> None:
     rows = list(rows)
     if not rows:
         return
-    made = connection.execute(
-        insert(_entries).returning(_entries.c.id, sort_by_parameter_order=True),
-        [{"kind": kind, "row_id": r.row_id, "key": r.key, "title": r.title, "text": r.text} for r in rows],
-    ).scalars().all()
-    words = [{"id": entry_id, "tokens": " ".join(tokens_of(row))} for entry_id, row in zip(made, rows, strict=True)]
+    connection.execute(insert(_entries), [{"id": entry_id(kind, r.row_id), "kind": kind, "row_id": r.row_id,
+                                            "key": r.key, "title": r.title, "text": r.text} for r in rows])
+    words = [{"id": entry_id(kind, row.row_id), "tokens": " ".join(tokens_of(row))} for row in rows]
     if connection.dialect.name == "sqlite":
         statement = text(f"INSERT INTO {FTS_TABLE} (rowid, tokens) VALUES (:id, :tokens)")
     else:

@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 
 from ..db import db
 from ..proposals.models import Proposal
-from .models import FTS_TABLE
+from .models import FTS_TABLE, ID_STRIDE, KIND_CODES, entry_id, kind_ids
 from .sources import KIND_ORDER
 from .tokens import Query, Term, parse_query
 
@@ -44,12 +44,13 @@ class Found:
         return sum(self.counts.values())
 
 
-def proposal_numbered(q: str) -> str | None:
-    """The number of the proposal `q` is the number of, if it is one."""
+def proposal_numbered(q: str) -> tuple[str, int] | None:
+    """The number and id of the proposal `q` is the number of, if it is one."""
     q = q.strip()
     if not NUMBER.fullmatch(q):
         return None
-    return db.session.scalar(select(Proposal.number).where(Proposal.number == q))
+    found = db.session.execute(select(Proposal.number, Proposal.id).where(Proposal.number == q)).first()
+    return None if found is None else (found.number, found.id)
 
 
 def _fts5_match(terms: tuple[Term, ...]) -> str:
@@ -63,31 +64,67 @@ def _tsquery(terms: tuple[Term, ...]) -> str:
                       for t in terms)
 
 
-KIND_RANK = "CASE e.kind " + " ".join(f"WHEN '{kind}' THEN {i}" for i, kind in enumerate(KIND_ORDER)) + " END"
+@dataclass(frozen=True)
+class _Dialect:
+    """How one database's full-text search is asked: its matches (`match` bound as :match), an entry id's column,
+    and a score that sorts the best match first."""
+
+    source: str
+    id: str
+    score: str
 
 
-def search(q: str, page: int, per_page: int, first: str | None = None) -> Found:
+_SQLITE = _Dialect(f"{FTS_TABLE} WHERE {FTS_TABLE} MATCH :match", "rowid", f"bm25({FTS_TABLE})")
+_POSTGRES = _Dialect(f"{FTS_TABLE} WHERE tokens @@ CAST(:match AS tsquery)", "entry_id",
+                     "-ts_rank(tokens, CAST(:match AS tsquery))")
+
+
+def _slices(counts: dict[str, int], start: int, stop: int) -> list[tuple[str, int, int]]:
+    """The kinds the results `start` to `stop` (in kind order) fall in: (kind, offset within it, how many)."""
+    slices, before = [], 0
+    for kind, n in counts.items():
+        first, last = max(start, before), min(stop, before + n)
+        if first < last:
+            slices.append((kind, first - before, last - first))
+        before += n
+    return slices
+
+
+def search(q: str, page: int, per_page: int, first: int | None = None) -> Found:
     """The page `page` of what `q` finds, grouped by kind in CONTRACT.md's order, the best matches first within a
-    kind; `first`, a proposal's number, before everything."""
+    kind; `first`, a proposal's id, before everything. Two statements whatever the page: the count of matches
+    per kind, then the page itself, each kind's part of it taken by its range of entry ids."""
     query = parse_query(q)
     found = Found(query)
     if not query.terms:
         return found
     if db.engine.dialect.name == "sqlite":
-        source = f"{FTS_TABLE} JOIN search_entries e ON e.id = {FTS_TABLE}.rowid WHERE {FTS_TABLE} MATCH :match"
-        rank, match = f"bm25({FTS_TABLE})", _fts5_match(query.terms)
+        dialect, match = _SQLITE, _fts5_match(query.terms)
     else:
-        source = f"{FTS_TABLE} f JOIN search_entries e ON e.id = f.entry_id WHERE f.tokens @@ CAST(:match AS tsquery)"
-        rank, match = "ts_rank(f.tokens, CAST(:match AS tsquery)) DESC", _tsquery(query.terms)
-    counts = db.session.execute(text(f"SELECT e.kind, count(*) FROM {source} GROUP BY e.kind"), {"match": match})
-    found.counts = {kind: n for kind, n in sorted(counts, key=lambda row: KIND_ORDER.index(row[0]))}
-    if found.total <= (page - 1) * per_page:
+        dialect, match = _POSTGRES, _tsquery(query.terms)
+    first_id = entry_id("proposal", first) if first else -1
+    counted = db.session.execute(text(
+        f"SELECT {dialect.id} / {ID_STRIDE}, count(*), max(CASE WHEN {dialect.id} = :first THEN 1 ELSE 0 END) "
+        f"FROM {dialect.source} GROUP BY 1"), {"match": match, "first": first_id}).all()
+    by_code = {code: (n, bool(has_first)) for code, n, has_first in counted}
+    found.counts = {kind: by_code[KIND_CODES[kind]][0] for kind in KIND_ORDER if KIND_CODES[kind] in by_code}
+    # The numbered proposal, if it is among the matches, is a part of its own before the kinds.
+    leading = {"first": 1} if by_code.get(KIND_CODES["proposal"], (0, False))[1] else {}
+    order = leading | {kind: n - (1 if leading and kind == "proposal" else 0) for kind, n in found.counts.items()}
+    slices = _slices(order, (page - 1) * per_page, page * per_page)
+    if not slices:
         return found
+    parts, values = [], {"match": match, "first": first_id}
+    for i, (kind, offset, limit) in enumerate(slices):
+        low, high = kind_ids("proposal" if kind == "first" else kind)
+        where = f"{dialect.id} = :first" if kind == "first" else (
+            f"{dialect.id} BETWEEN :low{i} AND :high{i}" + (f" AND {dialect.id} <> :first" if leading else ""))
+        parts.append(f"SELECT {i} AS part, id, score FROM (SELECT {dialect.id} AS id, {dialect.score} AS score "
+                     f"FROM {dialect.source} AND {where} ORDER BY score, id LIMIT :limit{i} OFFSET :offset{i}) p{i}")
+        values |= {f"low{i}": low, f"high{i}": high, f"limit{i}": limit, f"offset{i}": offset}
     rows = db.session.execute(text(
-        f"SELECT e.kind, e.key, e.title, e.text FROM {source} "
-        f"ORDER BY CASE WHEN e.kind = 'proposal' AND e.key = :first THEN 0 ELSE 1 END, {KIND_RANK}, {rank}, e.id "
-        "LIMIT :limit OFFSET :offset"),
-        {"match": match, "first": first or "", "limit": per_page, "offset": (page - 1) * per_page})
+        f"SELECT e.kind, e.key, e.title, e.text FROM ({' UNION ALL '.join(parts)}) f "
+        "JOIN search_entries e ON e.id = f.id ORDER BY f.part, f.score, f.id"), values)
     found.hits = [Hit(*row) for row in rows]
     return found
 

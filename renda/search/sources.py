@@ -23,6 +23,7 @@ from ..proposals.models import Proposal, Unit
 from ..reports.models import ReportBack, ReportStatus
 from ..stations.models import Station
 from ..supervision.models import Commitment, Supervision
+from .models import KIND_CODES
 
 # Every kind CONTRACT.md names, in its order: results are grouped, and paged, in this order.
 KIND_ORDER = ("deputy", "group", "station", "report", "proposal", "opinion", "project", "supervision",
@@ -169,4 +170,4 @@ SOURCES: tuple[Source, ...] = (
     Source("unit", lazy_gettext("承办单位"), Unit.__table__, units, "units.detail", _slug),
 )
 SOURCE_OF = {source.kind: source for source in SOURCES}
-assert all(source.kind in KIND_ORDER for source in SOURCES)
+assert all(source.kind in KIND_ORDER and source.kind in KIND_CODES for source in SOURCES)

@@ -70,10 +70,10 @@ def index() -> Page:
     first (JSON)."""
     q = query_param()
     page, per_page = page_args()
-    number = proposal_numbered(q) if q else None
-    if number is not None and answer_format() is Format.HTML and not request.args.get("page"):
-        abort(see_other(url_for("proposals.detail", number=number)))  # answered as it is (web.http_error)
-    found = search(q, page, per_page, first=number) if q else Found(Query((), ()))
+    numbered = proposal_numbered(q) if q else None
+    if numbered is not None and answer_format() is Format.HTML and not request.args.get("page"):
+        abort(see_other(url_for("proposals.detail", number=numbered[0])))  # answered as it is (web.http_error)
+    found = search(q, page, per_page, first=numbered[1] if numbered else None) if q else Found(Query((), ()))
     pager = ResultPage(found, page, per_page)
 
     def as_json() -> dict[str, Any]:
