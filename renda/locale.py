@@ -14,6 +14,9 @@ from urllib.parse import urlencode
 
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel, get_translations
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
+from markupsafe import Markup
 from werkzeug.exceptions import NotFound
 
 from .i18n import (
@@ -132,6 +135,36 @@ def language_link() -> str | None:
 SPEAKING_KEY = "renda.speaking"
 
 
+# The texts of templates, `_("…", name=value)` and `{% trans %}`, as Jinja's "newstyle" gettext gives them: the
+# translation is markup (it may hold <strong>), each value is escaped into it, and `%` formatting always applies.
+# Jinja's own wrappers call three functions through the template context for each text; these call one.
+
+def _formatted(eval_ctx: EvalContext, text: str, variables: dict[str, Any]) -> str:
+    shown = Markup(text) if eval_ctx.autoescape else text
+    return shown % variables if variables or "%" in text else shown
+
+
+@pass_eval_context
+def _template_gettext(eval_ctx: EvalContext, text: str, **variables: Any) -> str:
+    return _formatted(eval_ctx, translate(text), variables)
+
+
+@pass_eval_context
+def _template_pgettext(eval_ctx: EvalContext, context: str, text: str, **variables: Any) -> str:
+    return _formatted(eval_ctx, translate_in(context, text), variables)
+
+
+@pass_eval_context
+def _template_ngettext(eval_ctx: EvalContext, singular: str, plural: str, num: int, **variables: Any) -> str:
+    return _formatted(eval_ctx, translate_plural(singular, plural, num), {"num": num, **variables})
+
+
+@pass_eval_context
+def _template_npgettext(eval_ctx: EvalContext, context: str, singular: str, plural: str, num: int,
+                        **variables: Any) -> str:
+    return _formatted(eval_ctx, translate_plural(singular, plural, num), {"num": num, **variables})
+
+
 def _speak() -> None:
     """The language and catalog of this request, found once for all its texts (i18n.translate)."""
     request.environ[SPEAKING_KEY] = speak(select_locale(), get_translations())
@@ -149,6 +182,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
         gettext=translate, ngettext=translate_plural, newstyle=True, pgettext=translate_in,
         npgettext=lambda context, singular, plural, n: translate_plural(singular, plural, n))
+    # `{% trans %}` compiles as newstyle (above); the callables themselves are the one-call ones.
+    app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext, pgettext=_template_pgettext,
+                                 ngettext=_template_ngettext, npgettext=_template_npgettext)
     app.before_request(_speak)
     app.teardown_request(_stop_speaking)
     app.wsgi_app = LanguagePrefix(app.wsgi_app)  # type: ignore[method-assign]  # Flask documents wrapping wsgi_app so

@@ -16,6 +16,8 @@ from jinja2 import nodes
 from sqlalchemy import String, Text, select
 
 from renda.db import db
+from renda.i18n import ENGLISH
+from renda.locale import ENVIRON_KEY, PREFIX
 from tests.e2e.pages import PUBLIC_PAGES, page_paths
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -258,3 +260,19 @@ def test_a_page_whose_address_holds_a_tracking_code_links_the_other_language_wit
 def test_the_staff_area_has_no_language_link(client):
     html = client.get("/staff/login").get_data(as_text=True)
     assert "language-link" not in html and "hreflang" not in html
+
+
+@pytest.mark.parametrize(("english", "heading"), [(False, "回执码丢了？"), (True, "Lost your tracking code?")])
+def test_a_templates_texts_keep_their_markup_and_escape_what_is_put_into_them(app, english, heading):
+    template = app.jinja_env.from_string(
+        '{{ _("回执码丢了？") }}|{{ _("搜索“%(q)s”", q=q) }}|{{ _("100%%") }}|'
+        '{% trans url=url %}每位代表的<a href="{{ url }}">履职档案</a>{% endtrans %}')
+    # What renda.locale.LanguagePrefix makes of /en/ (a test request context skips the middleware)
+    environ = {ENVIRON_KEY: ENGLISH, "SCRIPT_NAME": PREFIX} if english else {}
+    with app.test_request_context("/", environ_overrides=environ):
+        app.preprocess_request()  # the language of the address, as a page's request has it
+        shown = template.render(q="<b>停车</b>", url='"><script>')
+    found, searched, percent, linked = shown.split("|")
+    assert found == heading and percent == "100%"
+    assert "&lt;b&gt;停车&lt;/b&gt;" in searched and "<b>" not in searched
+    assert linked.count("<a href=") == 1 and "<script>" not in linked and "&#34;&gt;&lt;script&gt;" in linked
