@@ -243,11 +243,12 @@ def opinion_by_code(text: str) -> Opinion | None:
     code = normalise_code(text)
     if code is None:
         return None
+    # One statement with its few events; the unit, proposal and project are read only where the opinion has one
+    # (most have none: no query then). The code is unique: every row is of the one opinion.
     return db.session.scalars(
         select(Opinion).where(Opinion.code == code)
-        .options(selectinload(Opinion.events), joinedload(Opinion.group), joinedload(Opinion.community),
-                 joinedload(Opinion.unit), joinedload(Opinion.proposal), joinedload(Opinion.project))
-    ).first()
+        .options(joinedload(Opinion.events), joinedload(Opinion.group), joinedload(Opinion.community))
+    ).unique().one_or_none()
 
 
 def overdue_limits() -> tuple[int, int]:
