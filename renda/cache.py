@@ -119,11 +119,23 @@ def never_cached(view: V) -> V:
     return view
 
 
+def cached_only_when(condition: Callable[[], bool]) -> Callable[[V], V]:
+    """Mark a view of a public blueprint whose answers may come from, or go into, the public cache only for the
+    requests `condition()` holds for (the tracking page without a code): the others skip the cache at once."""
+
+    def mark(view: V) -> V:
+        view.public_cache = condition  # type: ignore[attr-defined]  # a mark on the function, read back with getattr
+        return view
+
+    return mark
+
+
 def is_public_view() -> bool:
     """Whether this request goes to a view of a blueprint marked public, and the view itself did not opt out."""
     if request.blueprint not in current_app.extensions.get(PUBLIC_BLUEPRINTS, ()):
         return False
-    return getattr(current_app.view_functions.get(request.endpoint or ""), "public_cache", True) is not False
+    mark = getattr(current_app.view_functions.get(request.endpoint or ""), "public_cache", True)
+    return bool(mark()) if callable(mark) else mark is not False
 
 
 # --- What the cache knows of Flask-Login and Flask-WTF: their internals, each behind one function ---------------

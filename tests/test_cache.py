@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import DEMO_CONTENT, Auth, app_on_copy, copy_database, csrf_token_of, make_app
-from flask import Blueprint, Flask, flash, g, redirect, session
+from flask import Blueprint, Flask, flash, g, redirect, request, session
 from flask_login import LoginManager, UserMixin, current_user, login_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFProtect, generate_csrf, validate_csrf
@@ -407,6 +407,12 @@ def probes(app: Flask) -> list[str]:
         made.append("opted-out")
         return "made afresh"
 
+    @marked.get("/probe/sometimes")
+    @cache.cached_only_when(lambda: not request.args.get("mine"))
+    def sometimes() -> str:
+        made.append("sometimes " + request.args.get("mine", ""))
+        return "the same for everyone unless it is someone's own"
+
     @marked.post("/probe/post")
     @csrf.exempt
     def form_post() -> str:
@@ -438,8 +444,22 @@ def test_only_the_pages_of_a_blueprint_marked_public_are_kept(app):
                 assert response.status_code == 200 and "ETag" not in response.headers, path
             posted = visitor.post("/probe/post", data={"x": "1"})
             assert posted.status_code == 200 and "ETag" not in posted.headers
-    assert made.count("public") == 1  # made once, then every visitor got the stored copy
+            assert visitor.get("/probe/sometimes").headers["ETag"]
+            assert "ETag" not in visitor.get("/probe/sometimes?mine=1").headers
+    assert made.count("public") == made.count("sometimes ") == 1  # made once, then every visitor got the copy
     assert made.count("opted-out") == made.count("unmarked") == made.count("bare") == made.count("post") == 4
+    assert made.count("sometimes 1") == 4
+
+
+def test_a_tracking_lookup_never_touches_the_cache_but_the_empty_form_is_kept(client, sqlite_statements,
+                                                                               count_queries):
+    empty = client.get("/opinions/track")
+    before = count_queries.count
+    assert client.get("/opinions/track").get_data() == empty.get_data() and count_queries.count == before
+    for path in ("/opinions/track?code=AAAAA-BBBBB", "/opinions/receipt/AAAAABBBBB"):
+        sqlite_statements.clear()
+        assert client.get(path).status_code == 404
+        assert cache.VERSION_SQL not in sqlite_statements, path  # not looked up in the cache, nor kept
 
 
 def test_every_public_area_is_marked_and_no_staff_page_is(app):

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, String, and_, case, exc, func, or_, select
-from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, selectinload
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from ..areas.models import Community
 from ..db import AUDIENCE, Audience, Choice, Model, choice, db, flag, intpk, text, timestamp, utcnow

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..areas.models import Community, ElectoralDistrict
 from ..areas.queries import community_label, find_community, search_communities
-from ..cache import never_cached, public
+from ..cache import cached_only_when, never_cached, public
 from ..clock import TZ
 from ..db import db, utcnow
 from ..deputies.models import DeputyGroup
@@ -194,6 +194,7 @@ lookup_limit = limiter.shared_limit(lambda: current_app.config["OPINION_LOOKUP_L
 
 
 @bp.get("/opinions/receipt/<code>")
+@never_cached  # the resident's own: looked up, counted and made afresh each time
 @lookup_limit
 def receipt(code: str) -> Response:
     opinion = opinion_by_code(code)
@@ -205,6 +206,7 @@ def receipt(code: str) -> Response:
 
 
 @bp.get("/opinions/track")
+@cached_only_when(_no_code_asked)  # with a code, the resident's own: looked up, counted and made afresh each time
 @lookup_limit
 def track() -> Response:
     code = request.args.get("code", "")[:40]
