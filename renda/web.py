@@ -620,6 +620,29 @@ def log_error(error: Exception, what: str) -> None:
                              "".join(traceback.format_tb(error.__traceback__)))
 
 
+# The header's links, in their order: the same on every page but for the language and the address's prefix.
+NAVIGATION = (
+    ("deputies.index", lazy_gettext("代表名录")), ("areas.lookup", lazy_gettext("找我的代表")),
+    ("stations.index", lazy_gettext("联络站")), ("groups.index", lazy_gettext("代表小组")),
+    ("stations.month_view", lazy_gettext("接待日")), ("reports.index", lazy_gettext("述职报告")),
+    ("proposals.index", lazy_gettext("建议办理")), ("projects.index", lazy_gettext("民生实事")),
+    ("supervision.index", lazy_gettext("监督整改")), ("opinions.new", lazy_gettext("提意见建议")),
+    ("opinions.track", lazy_gettext("查询办理进度")),
+)
+
+
+def navigation() -> list[tuple[str, str, str]]:
+    """(endpoint, address, label) of each header link, made once per language and prefix in each process."""
+    made: dict[tuple[str, str], list[tuple[str, str, str]]] = current_app.extensions.setdefault("navigation", {})
+    key = (request.script_root, language())
+    links = made.get(key)
+    if links is None:
+        if len(made) > 8:  # a prefix is the deployment's; more than a few means something odd: start again
+            made.clear()
+        links = made[key] = [(endpoint, url_for(endpoint), str(label)) for endpoint, label in NAVIGATION]
+    return links
+
+
 def site_name() -> str:
     profile = _profile()
     if profile is None:
@@ -682,7 +705,8 @@ def init_app(app: Flask) -> None:
     for hook in reversed(AFTER_REQUEST):  # Flask runs after-request hooks in the reverse order of registration
         app.after_request(hook)
     app.jinja_env.globals.update(district=_profile, site_name=site_name, weekday=weekday, TZ=TZ, page_url=page_url,
-                                 query_args=query_args, display_mode=cache.display_mode, mode_back=mode_back)
+                                 query_args=query_args, display_mode=cache.display_mode, mode_back=mode_back,
+                                 navigation=navigation)
     app.jinja_env.filters.update(date_long=date_long, date_short=date_short, month_long=month_long)
     app.jinja_env.globals.update(enumerations())
     app.jinja_env.trim_blocks = True
