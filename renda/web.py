@@ -19,6 +19,7 @@ from flask_babel import gettext, lazy_gettext
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError
 from limits import RateLimitItem, parse_many
+from markupsafe import Markup
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError, StatementError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, Map
@@ -631,16 +632,30 @@ NAVIGATION = (
 )
 
 
-def navigation() -> list[tuple[str, str, str]]:
-    """(endpoint, address, label) of each header link, made once per language and prefix in each process."""
-    made: dict[tuple[str, str], list[tuple[str, str, str]]] = current_app.extensions.setdefault("navigation", {})
+T = TypeVar("T")
+
+
+def _once_per_language(name: str, make: Callable[[], T]) -> T:
+    """What `make()` gives in this request's language under its address's prefix, made once in each process: the
+    parts of every page's header that depend on nothing else."""
+    made: dict[tuple[str, str], T] = current_app.extensions.setdefault(name, {})
     key = (request.script_root, language())
-    links = made.get(key)
-    if links is None:
+    if key not in made:
         if len(made) > 8:  # a prefix is the deployment's; more than a few means something odd: start again
             made.clear()
-        links = made[key] = [(endpoint, url_for(endpoint), str(label)) for endpoint, label in NAVIGATION]
-    return links
+        made[key] = make()
+    return made[key]
+
+
+def navigation() -> list[tuple[str, str, str]]:
+    """(endpoint, address, label) of each header link."""
+    return _once_per_language("navigation", lambda: [(endpoint, url_for(endpoint), str(label))
+                                                     for endpoint, label in NAVIGATION])
+
+
+def site_search() -> Markup:
+    """The header's search box."""
+    return _once_per_language("site_search", lambda: Markup(render_template("_site_search.html")))
 
 
 def site_name() -> str:
@@ -706,7 +721,7 @@ def init_app(app: Flask) -> None:
         app.after_request(hook)
     app.jinja_env.globals.update(district=_profile, site_name=site_name, weekday=weekday, TZ=TZ, page_url=page_url,
                                  query_args=query_args, display_mode=cache.display_mode, mode_back=mode_back,
-                                 navigation=navigation)
+                                 navigation=navigation, site_search=site_search)
     app.jinja_env.filters.update(date_long=date_long, date_short=date_short, month_long=month_long)
     app.jinja_env.globals.update(enumerations())
     app.jinja_env.trim_blocks = True
