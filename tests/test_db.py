@@ -94,15 +94,19 @@ def postgres_url():
     engine.dispose()
 
 
-@pytest.mark.postgres
-def test_migrations_and_content_load_on_postgresql(postgres_url):
-    engine, schema = postgres_url
-    app = create_app({
+def app_on_schema(schema: str) -> Flask:
+    """The app on the PostgreSQL server's schema `schema` (postgres_url)."""
+    return create_app({
         "TESTING": True,
         "SECRET_KEY": "test",
         "SQLALCHEMY_DATABASE_URI": POSTGRES_URL,
         "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": f"-csearch_path={schema}"}},
     })
+
+
+@pytest.mark.postgres
+def test_migrations_and_content_load_on_postgresql(postgres_url):
+    app = app_on_schema(postgres_url[1])
     with app.app_context():
         flask_migrate.upgrade()
         first = load_content(DEMO_CONTENT)
@@ -157,11 +161,5 @@ def test_the_search_index_is_numbered_by_kind_by_its_migration(tmp_path):
 
 @pytest.mark.postgres
 def test_the_search_index_is_numbered_by_kind_by_its_migration_on_postgresql(postgres_url):
-    engine, schema = postgres_url
-    app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "test",
-        "SQLALCHEMY_DATABASE_URI": POSTGRES_URL,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": f"-csearch_path={schema}"}},
-    })
+    app = app_on_schema(postgres_url[1])
     search_index_after_the_migration_numbers_it_by_kind(app, "entry_id")
