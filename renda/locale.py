@@ -179,10 +179,8 @@ def _stop_speaking(error: BaseException | None) -> None:
 def init_app(app: Flask) -> None:
     """After web.init_app: a page served from the public cache is answered before the catalog is looked up."""
     Babel(app, locale_selector=select_locale, default_domain="messages")
-    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
-        gettext=translate, ngettext=translate_plural, newstyle=True, pgettext=translate_in,
-        npgettext=lambda context, singular, plural, n: translate_plural(singular, plural, n))
-    # `{% trans %}` compiles as newstyle (above); the callables themselves are the one-call ones.
+    # `{% trans %}` (jinja2.ext.i18n, which Babel adds) compiles to `gettext(text, **values)`, like `_()`.
+    app.jinja_env.newstyle_gettext = True  # type: ignore[attr-defined]  # read by jinja2.ext.i18n as it compiles
     app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext, pgettext=_template_pgettext,
                                  ngettext=_template_ngettext, npgettext=_template_npgettext)
     app.before_request(_speak)

@@ -21,7 +21,6 @@ FTS_TABLE = "search_fts"
 # (The migration 3d8b5f7a9c21 numbers entries made before this by the same codes.)
 KIND_CODES = {"deputy": 1, "group": 2, "station": 3, "report": 4, "proposal": 5, "opinion": 6, "project": 7,
               "supervision": 8, "commitment": 9, "unit": 10}
-KIND_OF_CODE = {code: kind for kind, code in KIND_CODES.items()}
 ID_STRIDE = 100_000_000  # (max code + 1) × ID_STRIDE stays within a 32-bit integer
 
 

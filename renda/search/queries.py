@@ -116,12 +116,14 @@ def search(q: str, page: int, per_page: int, first: int | None = None) -> Found:
         return found
     parts, values = [], {"match": match, "first": first_id}
     for i, (kind, offset, limit) in enumerate(slices):
-        low, high = kind_ids("proposal" if kind == "first" else kind)
-        where = f"{dialect.id} = :first" if kind == "first" else (
-            f"{dialect.id} BETWEEN :low{i} AND :high{i}" + (f" AND {dialect.id} <> :first" if leading else ""))
+        if kind == "first":
+            where = f"{dialect.id} = :first"
+        else:
+            where = f"{dialect.id} BETWEEN :low{i} AND :high{i}" + (f" AND {dialect.id} <> :first" if leading else "")
+            values[f"low{i}"], values[f"high{i}"] = kind_ids(kind)
         parts.append(f"SELECT {i} AS part, id, score FROM (SELECT {dialect.id} AS id, {dialect.score} AS score "
                      f"FROM {dialect.source} AND {where} ORDER BY score, id LIMIT :limit{i} OFFSET :offset{i}) p{i}")
-        values |= {f"low{i}": low, f"high{i}": high, f"limit{i}": limit, f"offset{i}": offset}
+        values |= {f"limit{i}": limit, f"offset{i}": offset}
     rows = db.session.execute(text(
         f"SELECT e.kind, e.key, e.title, e.text FROM ({' UNION ALL '.join(parts)}) f "
         "JOIN search_entries e ON e.id = f.id ORDER BY f.part, f.score, f.id"), values)
