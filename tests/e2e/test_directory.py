@@ -20,7 +20,9 @@ def test_typing_initials_filters_live_pushes_the_url_and_back_restores_the_list(
     page.locator("#level").select_option("county")
     expect(page).to_have_url(re.compile(r"level=county"))
     expect(page.locator("#results .deputy-name").first).to_have_text("张明华")
-    page.go_back()
+    page.go_back()  # each step back restores its own list: wait for it, or the two restores race
+    expect(page).to_have_url(re.compile(r"/deputies\?q=zmh(&|$)"))
+    expect(page.locator("#results h2")).to_contain_text("zmh")
     page.go_back()
     expect(page).to_have_url(re.compile(r"/deputies$"))
     expect(page.locator("#results h2")).to_have_text(total)
