@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import (
+    OPINION_FORM,
     POSTGRES_URL,
     copy_database,
     copy_rows,
@@ -27,7 +28,8 @@ from conftest import (
 )
 from flask import Flask
 from limits.storage import MemoryStorage, RedisStorage, storage_from_string
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, event, func, select, text
+from sqlalchemy.exc import OperationalError
 
 from renda import create_app
 from renda.db import db
@@ -129,6 +131,48 @@ def test_a_limited_request_costs_one_statement_per_limit(request, engine):
     assert response.status_code == 404 and response.headers["X-RateLimit-Remaining"] == "18"
     on_counters = [s for s in counter.statements if "rate_limit_counters" in s]
     assert len(on_counters) == 2 and all(s.startswith("INSERT INTO rate_limit_counters") for s in on_counters)
+
+
+def test_a_hit_does_not_wait_for_the_disk_but_an_opinion_still_does(app):
+    """On SQLite a counter's commit skips the fsync (synchronous=NORMAL: a power cut may forget a hit), while the
+    opinion a resident sends waits for the disk (FULL), and every pooled connection goes back to FULL."""
+    last: list[str] = [""]
+    commits: list[tuple[str, int]] = []
+
+    def statement(connection, cursor, sql, *args) -> None:  # noqa: ANN001
+        last[0] = sql
+
+    def committed(connection) -> None:  # noqa: ANN001
+        level = connection.connection.dbapi_connection.execute("PRAGMA synchronous").fetchone()[0]
+        commits.append(("hit" if last[0].startswith("INSERT INTO rate_limit_counters") else "site", level))
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", statement)
+        event.listen(db.engine, "commit", committed)
+    try:
+        client = app.test_client()
+        page = client.get("/opinions/new").get_data(as_text=True)
+        assert client.post("/opinions", data={**OPINION_FORM, "csrf_token": csrf_token_of(page)}).status_code == 303
+    finally:
+        with app.app_context():
+            event.remove(db.engine, "before_cursor_execute", statement)
+            event.remove(db.engine, "commit", committed)
+    assert {level for what, level in commits if what == "hit"} == {1}  # the post's limits, counted
+    assert {level for what, level in commits if what == "site"} == {2}  # the opinion, stored
+    with app.app_context():
+        connections = [db.engine.connect() for _ in range(3)]  # what the pool holds, and more
+        assert [c.exec_driver_sql("PRAGMA synchronous").scalar() for c in connections] == [2, 2, 2]
+        for connection in connections:
+            connection.close()
+
+
+def test_a_hit_that_fails_gives_its_connection_back_waiting_for_the_disk(empty_app, monkeypatch):
+    monkeypatch.setattr("renda.ratelimits.HIT", text("INSERT INTO no_such_table VALUES (1)"))
+    with empty_app.app_context():
+        with pytest.raises(OperationalError):
+            DatabaseStorage().incr("visitor", 60)
+        with db.engine.connect() as connection:  # the pool's one connection, the one the hit had
+            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2
 
 
 # --- Which storage the site uses --------------------------------------------------------------------------------
