@@ -165,9 +165,24 @@ def _template_npgettext(eval_ctx: EvalContext, context: str, singular: str, plur
     return _formatted(eval_ctx, translate_plural(singular, plural, num), {"num": num, **variables})
 
 
+CATALOGS_KEY = "renda.catalogs"
+
+
+def _catalog(code: str) -> Any:
+    """The catalog of `code`, asked of Flask-Babel once per app: it keeps each one for the process anyway, but
+    finds it anew for every request (the locale parsed, the domain, its cache), which costs more than a page
+    served from the public cache."""
+    catalogs: dict[str, Any] = current_app.extensions.setdefault(CATALOGS_KEY, {})
+    found = catalogs.get(code)
+    if found is None:
+        found = catalogs[code] = get_translations()
+    return found
+
+
 def _speak() -> None:
     """The language and catalog of this request, found once for all its texts (i18n.translate)."""
-    request.environ[SPEAKING_KEY] = speak(select_locale(), get_translations())
+    code = select_locale()
+    request.environ[SPEAKING_KEY] = speak(code, _catalog(code))
 
 
 def _stop_speaking(error: BaseException | None) -> None:
