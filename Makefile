@@ -62,7 +62,7 @@ browser:
 	fi
 
 test: $(VENV)/.test browser $(CATALOG).mo
-	$(VENV)/bin/ruff check renda
+	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(PYTHON) -m pytest
 

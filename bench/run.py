@@ -2,11 +2,12 @@
 
 Prints, per page: requests/s, p50 and p99 latency, the ratio to the trivial route (the framework's ceiling on
 this machine), the SQL queries a fresh answer sends, the gzip size of the HTML and of the whole page (HTML,
-CSS, htmx, images), and the bytes the server sends for them to a client that accepts gzip, as wrk's client does. Then repeats the directory, lookup and proposal list on 100 times the demo data and prints the
-growth of p50. Each page is loaded twice: as served (the public cache on) and afresh (a second server with the
-cache off), so the figures show both what a visitor gets and what the page itself costs. What is compared is
-loaded in turn, one second each, so that other work on the machine weighs on all of it alike. All traffic goes
-to 127.0.0.1; every load is bounded in time, and so is the whole run (--budget).
+CSS, htmx, images), and the bytes the server sends for them to a client that accepts gzip, as wrk's client does.
+Then repeats the directory, lookup and proposal list on 100 times the demo data and prints the growth of p50.
+Each page is loaded twice: as served (the public cache on) and afresh (a second server with the cache off), so
+the figures show both what a visitor gets and what the page itself costs. What is compared is loaded in turn, one
+second each, so that other work on the machine weighs on all of it alike. All traffic goes to 127.0.0.1; every
+load is bounded in time, and so is the whole run (--budget).
 """
 
 from __future__ import annotations
@@ -36,11 +37,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a file (python bench/run.py): the project must be importable
     sys.path.insert(0, str(ROOT))
 
-import flask_migrate  # noqa: E402  (needs the path above)
-from flask import Flask  # noqa: E402
-from sqlalchemy import event, select  # noqa: E402
+import flask_migrate
+from flask import Flask
+from sqlalchemy import event, select
 
-from renda import create_app  # noqa: E402
+from renda import create_app
 from renda.areas.models import Community
 from renda.content.load import load_content
 from renda.db import db

@@ -172,7 +172,7 @@ def postgres_server() -> Iterator[Engine]:
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-    except Exception as e:  # noqa: BLE001 — any failure to connect means: no server here
+    except Exception as e:  # any failure to connect means: no server here
         engine.dispose()
         pytest.skip(f"PostgreSQL {UNREACHABLE} {POSTGRES_URL} ({type(e).__name__}); start it "
                     "(.ci/run shows how) or set TEST_POSTGRES_URL to run the PostgreSQL tests")
@@ -300,7 +300,7 @@ def free_port() -> int:
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+    def redirect_request(self, *args, **kwargs):
         return None
 
 
@@ -421,7 +421,7 @@ class QueryCounter:
     def __init__(self) -> None:
         self.statements: list[str] = []
 
-    def __call__(self, conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+    def __call__(self, conn, cursor, statement, parameters, context, executemany) -> None:
         self.statements.append(statement)
 
     @property
@@ -616,7 +616,7 @@ class Mailbox:
     def __init__(self) -> None:
         self.messages: list = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802  # aiosmtpd's hook name
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's hook name
         self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
         return "250 OK"
 
@@ -647,7 +647,7 @@ def relay() -> Iterator[tuple[str, Relay]]:
     state = Relay()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802  # http.server's name
+        def do_POST(self) -> None:  # http.server's name
             body = self.rfile.read(int(self.headers["Content-Length"]))
             time.sleep(state.delay)
             if self.headers.get("X-Signature") != sign(SECRET, body):
@@ -671,7 +671,7 @@ def relay() -> Iterator[tuple[str, Relay]]:
 
 
 @pytest.fixture
-def notify_app(demo_database, tmp_path, smtp_server, relay):  # noqa: ANN001, ANN201
+def notify_app(demo_database, tmp_path, smtp_server, relay):
     with app_on_copy(demo_database, tmp_path, SITE_URL=SITE, SMTP_URL=smtp_server[0], MAIL_FROM="rd@example.gov.cn",
                      SMS_GATEWAY_URL=relay[0], SMS_GATEWAY_SECRET=SECRET) as app:
         yield app

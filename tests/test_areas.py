@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pytest
-from conftest import DEMO_TODAY, queries_for
+from conftest import queries_for
 from sqlalchemy import select
 
 from renda.areas.models import Community
@@ -97,7 +96,9 @@ def test_many_candidates_are_capped_and_counted(client):
     assert f"有 {answer['total']} 个社区或村" in page and "只列出了前 20 个" in page
 
 
-@pytest.mark.parametrize("query, near", [("月芽湾社区", "月牙湾社区"), ("yueyawam", "月牙湾社区"), ("西岭街", "西岭村")])
+@pytest.mark.parametrize("query, near", [
+    ("月芽湾社区", "月牙湾社区"), ("yueyawam", "月牙湾社区"), ("西岭街", "西岭村"),
+])
 def test_unknown_input_says_so_and_offers_the_closest_names(client, query, near):
     response = client.get("/api/v1/lookup", query_string={"community": query})
     assert response.status_code == 404
@@ -115,7 +116,8 @@ def test_lookup_api_without_a_community_is_a_bad_parameter(client):
 
 
 @pytest.mark.parametrize("query", [
-    "<script>alert(1)</script>", "' OR '1'='1", "%", "_", "月%", "\"; DROP TABLE communities; --", "x" * 1000, "社" * 1000,
+    "<script>alert(1)</script>", "' OR '1'='1", "%", "_", "月%", "\"; DROP TABLE communities; --",
+    "x" * 1000, "社" * 1000,
 ])
 def test_hostile_lookups_are_answered_safely_and_shown_escaped(app, client, query):
     response = client.get("/lookup", query_string={"community": query})

@@ -55,5 +55,6 @@ def test_a_changed_file_gets_a_new_name(tmp_path):
 
 
 def test_unknown_and_escaping_names_are_not_found(client):
-    for path in ("/static/nothing.css", "/static/../renda/config.py", "/static/%2e%2e/app.py", "/static/style.0000.css"):
+    for path in ("/static/nothing.css", "/static/../renda/config.py", "/static/%2e%2e/app.py",
+                 "/static/style.0000.css"):
         assert client.get(path).status_code == 404, path

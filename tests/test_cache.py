@@ -57,7 +57,7 @@ def sqlite_statements(app: Flask) -> Iterator[list[str]]:
         engine = db.engine
     engine.dispose()  # new connections, so that each one gets the trace
 
-    def trace(dbapi_connection, record) -> None:  # noqa: ANN001
+    def trace(dbapi_connection, record) -> None:
         dbapi_connection.set_trace_callback(seen.append)
 
     event.listen(engine, "connect", trace)
@@ -309,7 +309,7 @@ def test_the_cache_can_be_turned_off(demo_database, tmp_path):
 # --- Every app process: gunicorn with two workers ---------------------------------------------------------
 
 @pytest.fixture
-def two_workers(demo_database: Path, tmp_path: Path, serve) -> Iterator[tuple[str, Path, int]]:  # noqa: ANN001
+def two_workers(demo_database: Path, tmp_path: Path, serve) -> Iterator[tuple[str, Path, int]]:
     """gunicorn with two workers over a copy of the demo, an editor account, and the id of a published report."""
     database = tmp_path / "portal.db"
     copy_database(demo_database, database)
@@ -385,9 +385,9 @@ def test_a_staff_write_shows_at_once_in_every_worker(two_workers):
 
 # --- Only what is marked public is kept ---------------------------------------------------------------------
 
-PUBLIC_BLUEPRINTS = {"pages", "openapi", "areas", "deputies", "stations", "groups", "committee", "reports", "proposals", "opinions", "records",
-                     "outreach", "feeds", "search",
-                     "projects", "supervision", "units"}
+PUBLIC_BLUEPRINTS = {"pages", "openapi", "areas", "deputies", "stations", "groups", "committee", "reports",
+                     "proposals", "opinions", "records", "outreach", "feeds", "search", "projects", "supervision",
+                     "units"}
 
 
 def probes(app: Flask) -> list[str]:

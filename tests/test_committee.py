@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from conftest import csrf_token_of
 from sqlalchemy import func, select
 
 from renda.committee.models import Contact, ContactMode
@@ -12,8 +13,6 @@ from renda.content.rows import ContentError
 from renda.db import db
 from renda.deputies.models import Deputy
 from renda.staff.models import AuditEvent
-
-from conftest import csrf_token_of
 
 
 def member_with_links(app) -> tuple[str, list[str]]:

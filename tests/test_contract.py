@@ -26,7 +26,7 @@ def section(text: str, heading: str) -> str:
     return text.split(f"## {heading}", 1)[1].split("\n## ", 1)[0]
 
 
-def concrete(app, path: str, code: str) -> str:  # noqa: ANN001
+def concrete(app, path: str, code: str) -> str:
     """A documented path with its placeholders filled from the demo district."""
     with app.app_context():
         report = db.session.scalars(select(ReportBack).where(ReportBack.status == ReportStatus.PUBLISHED)).first()
@@ -51,7 +51,7 @@ def documented_paths(contract: str) -> list[str]:
     return sorted({p for p in paths if p.startswith("/")})
 
 
-def receipt_code(client) -> str:  # noqa: ANN001
+def receipt_code(client) -> str:
     page = client.get("/opinions/new").get_data(as_text=True)
     token = csrf_token_of(page)
     response = client.post("/opinions", data={

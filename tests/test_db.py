@@ -54,7 +54,8 @@ def test_constraints_refuse_bad_rows(app):
             db.session.execute(text("UPDATE deputies SET group_id = 999999 WHERE id = 1"))
         db.session.rollback()
         with pytest.raises(IntegrityError):
-            db.session.execute(text("INSERT INTO stations (slug, name, kind, address, hours, phone, schedule, directions)"
+            db.session.execute(text("INSERT INTO stations"
+                                    " (slug, name, kind, address, hours, phone, schedule, directions)"
                                     " VALUES (:slug, 'x', 'station', '', '', '', '', '')"),
                                {"slug": station.slug})
         db.session.rollback()
@@ -82,7 +83,7 @@ def postgres_url():
         engine = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-    except Exception as e:  # noqa: BLE001 — any failure to connect means: no server here
+    except Exception as e:  # any failure to connect means: no server here
         pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_URL} ({type(e).__name__}); "
                     "start it or set TEST_POSTGRES_URL to run the PostgreSQL tests")
     schema = f"t_{uuid.uuid4().hex[:12]}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import gzip
 import re
 
@@ -13,8 +12,6 @@ from sqlalchemy import select
 from renda.db import db
 from renda.deputies.models import Deputy
 from renda.stations.models import Reception, ReceptionStatus
-
-
 
 pytestmark = pytest.mark.usefixtures("fixed_today")
 
@@ -221,7 +218,8 @@ def test_hostile_queries_are_answered_safely_and_shown_escaped(app, client, quer
 def test_deputy_page_shows_particulars_group_station_and_next_duty(client):
     page = client.get("/deputies/zhang-minghua").get_data(as_text=True)
     assert "<h1>张明华</h1>" in page
-    for text in ("区人大代表", "第一选区", '<a href="/groups/g-chenghu">澄湖代表小组</a>（组长）', "中共党员", "澄湖社区党委书记"):
+    for text in ("区人大代表", "第一选区", '<a href="/groups/g-chenghu">澄湖代表小组</a>（组长）', "中共党员",
+                 "澄湖社区党委书记"):
         assert text in page
     assert 'href="/stations/chenghu"' in page
     next_section = page.split('id="next-heading"')[1].split("</section>")[0]

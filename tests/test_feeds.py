@@ -53,7 +53,7 @@ def answered_opinion(app: Flask, consent: bool = True, name: str = "欧阳秘密
         return opinion.ref, opinion.code
 
 
-def parse(response) -> ET.Element:  # noqa: ANN001
+def parse(response) -> ET.Element:
     assert response.status_code == 200 and response.mimetype == "application/atom+xml"
     root = ET.fromstring(response.data)
     assert root.tag == f"{ATOM}feed"

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 import pytest
+from conftest import make_opinion, queries_for
 from sqlalchemy import select
 
 from renda.db import db, utcnow
@@ -13,8 +14,6 @@ from renda.deputies.models import Activity, ActivityKind, Deputy, DeputyGroup, D
 from renda.opinions.models import Opinion, OpinionEvent, OpinionStatus
 from renda.reports.models import ReportBack, ReportStatus
 from renda.vocabulary import Satisfaction
-
-from conftest import make_opinion, queries_for
 
 
 def add_activity(app, group_slug: str, date: dt.date, kind: ActivityKind = ActivityKind.OTHER,
@@ -130,7 +129,8 @@ def test_groups_page_shows_every_group_side_by_side_for_the_year(client, fixed_t
     assert set(first) >= {"slug", "name", "station", "leader", "districts", "year", "practice"}
     assert first["districts"][0].keys() == {"code", "name"}
     csv = client.get("/groups.csv").get_data(as_text=True)
-    assert csv.splitlines()[0].lstrip("\ufeff") == "slug,name,station,leader,districts,year,q1,q2,q3,q4,report_back,research"
+    header = "slug,name,station,leader,districts,year,q1,q2,q3,q4,report_back,research"
+    assert csv.splitlines()[0].lstrip("\ufeff") == header
     assert len(csv.splitlines()) == 18
 
 

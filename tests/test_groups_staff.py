@@ -19,8 +19,7 @@ from test_templates import assert_errors_are_wired
 
 from renda.content.load import load_content
 from renda.content.rows import ContentError
-from renda.db import db
-from renda.db import WEB_REF_PREFIX
+from renda.db import WEB_REF_PREFIX, db
 from renda.deputies.models import Activity, ActivityKind, DeputyGroup, check_activity
 from renda.staff.models import AuditEvent
 
@@ -203,7 +202,8 @@ def test_a_row_from_the_content_files_is_shown_but_not_changed(app, client, auth
 
 
 @pytest.mark.parametrize("path", ["/staff/activities?group=nowhere", "/staff/activities/new?group=nowhere",
-                                  "/staff/activities/no-such-activity/edit", "/staff/activities/" + "x" * 300 + "/edit"])
+                                  "/staff/activities/no-such-activity/edit",
+                                  "/staff/activities/" + "x" * 300 + "/edit"])
 def test_an_unknown_group_or_activity_is_404(client, auth, path):
     auth.as_role("editor")
     assert client.get(path).status_code == 404

@@ -29,12 +29,12 @@ from renda.opinions.retention import anonymise
 FORM = OPINION_FORM
 
 
-def submit(client, **changes: str):  # noqa: ANN001, ANN201
+def submit(client, **changes: str):
     token = csrf_token_of(client.get("/opinions/new").get_data(as_text=True))
     return client.post("/opinions", data={**FORM, "csrf_token": token, **changes})
 
 
-def last_opinion(app) -> Opinion:  # noqa: ANN001
+def last_opinion(app) -> Opinion:
     with app.app_context():
         opinion = db.session.scalars(select(Opinion).order_by(Opinion.id.desc())).first()
         db.session.expunge(opinion)
@@ -111,7 +111,7 @@ def test_a_bad_address_comes_back_with_everything_kept(notify_app, changes, mess
 
 # --- delivery: retries, give-up, injection, the relay's rules ---------------------------------------------------
 
-def queued(app, count: int, channel: Channel = Channel.SMS, recipient: str = "+8613900000000") -> None:  # noqa: ANN001
+def queued(app, count: int, channel: Channel = Channel.SMS, recipient: str = "+8613900000000") -> None:
     with app.app_context():
         for n in range(count):
             enqueue(f"test:{n}", channel, recipient, f"测试通知 {n}", subject="测试")
@@ -264,7 +264,7 @@ def test_a_sender_killed_mid_batch_and_run_again_delivers_every_message_at_most_
 
 # --- lost codes -------------------------------------------------------------------------------------------------
 
-def resend(client, phone: str):  # noqa: ANN001, ANN201
+def resend(client, phone: str):
     token = csrf_token_of(client.get("/opinions/track").get_data(as_text=True))
     return client.post("/opinions/codes", data={"csrf_token": token, "phone": phone})
 

@@ -40,7 +40,7 @@ def staff(app: Flask, username: str, role: str, group: str | None = None, email:
     return user_id
 
 
-def submit(client: FlaskClient, **changes: str):  # noqa: ANN201
+def submit(client: FlaskClient, **changes: str):
     token = csrf_token_of(client.get("/opinions/new").get_data(as_text=True))
     return client.post("/opinions", data={**FORM, "csrf_token": token, **changes})
 
@@ -269,7 +269,7 @@ def test_editors_who_asked_hear_once_of_each_commitment_past_its_due_date(notify
 
 # --- the settings -----------------------------------------------------------------------------------------------
 
-def settings_form(client: FlaskClient, **fields: str):  # noqa: ANN201
+def settings_form(client: FlaskClient, **fields: str):
     """Post the settings page as a browser does: both text fields always sent, a box only when ticked."""
     data = {"csrf_token": token_of(client, "/staff/notifications"), "email": "", "mobile": "", **fields}
     return client.post("/staff/notifications", data=data)

@@ -19,13 +19,13 @@ NAME, PHONE = "赵秘密", "13800009999"
 SUGGESTION = "18-2-012"
 
 
-def link(client: FlaskClient, opinion_id: int, number: str):  # noqa: ANN201
+def link(client: FlaskClient, opinion_id: int, number: str):
     token = csrf_token_of(client.get("/staff/").get_data(as_text=True))
     return client.post(f"/staff/opinions/{opinion_id}/proposal",
                        data={"link-csrf_token": token, "link-number": number})
 
 
-def unlink(client: FlaskClient, opinion_id: int):  # noqa: ANN201
+def unlink(client: FlaskClient, opinion_id: int):
     token = csrf_token_of(client.get("/staff/").get_data(as_text=True))
     return client.post(f"/staff/opinions/{opinion_id}/proposal/unlink", data={"unlink-csrf_token": token})
 

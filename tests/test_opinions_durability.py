@@ -17,7 +17,7 @@ SUBMISSIONS = 50
 
 
 @pytest.fixture
-def gunicorn(demo_database: Path, tmp_path: Path, serve):  # noqa: ANN001, ANN201
+def gunicorn(demo_database: Path, tmp_path: Path, serve):
     database = tmp_path / "portal.db"
     copy_database(demo_database, database)
     yield serve(database, OPINION_RATE_LIMIT="1000 per minute", OPINION_POST_LIMIT="1000 per minute").base, database

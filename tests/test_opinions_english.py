@@ -23,7 +23,7 @@ HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 GOOD = OPINION_FORM
 
 
-def submit(client: FlaskClient, prefix: str = "/en", **changes: str | None):  # noqa: ANN201
+def submit(client: FlaskClient, prefix: str = "/en", **changes: str | None):
     token = csrf_token_of(client.get(f"{prefix}/opinions/new").get_data(as_text=True))
     data = {**GOOD, "csrf_token": token, **changes}
     return client.post(f"{prefix}/opinions", data={k: v for k, v in data.items() if v is not None})

@@ -18,17 +18,17 @@ from renda.staff.models import AuditEvent
 SCRIPT = "<script>alert(1)</script>"
 
 
-def csrf(client, path: str) -> str:  # noqa: ANN001
+def csrf(client, path: str) -> str:
     return csrf_token_of(client.get(path).get_data(as_text=True))
 
 
-def act(client, opinion_id: int, action: str, **data: str):  # noqa: ANN001, ANN201
+def act(client, opinion_id: int, action: str, **data: str):
     token = csrf(client, "/staff/")
     fields = {f"{action}-{k}": v for k, v in data.items()}
     return client.post(f"/staff/opinions/{opinion_id}/{action}", data={f"{action}-csrf_token": token, **fields})
 
 
-def reveal(client, opinion_id: int):  # noqa: ANN001, ANN201
+def reveal(client, opinion_id: int):
     """The staff member clicks “查看完整联系方式” on the opinion's page."""
     page = client.get(f"/staff/opinions/{opinion_id}").get_data(as_text=True)
     token = re.search(r'name="reveal-csrf_token"[^>]* value="([^"]+)"', page).group(1)
@@ -211,7 +211,7 @@ def test_anonymise_removes_name_and_phone_from_long_closed_opinions(app, days):
 RESIDENT, MOBILE, LANDLINE = "欧阳秀芝", "13807550123", "0755-86123456"
 
 
-def _handled_long_ago(app: Flask, client, opinion_id: int, steps: list[str], days_ago: int) -> None:  # noqa: ANN001
+def _handled_long_ago(app: Flask, client, opinion_id: int, steps: list[str], days_ago: int) -> None:
     """Take the opinion through `steps`, each with a note that repeats the resident's name and numbers, then date
     every step `days_ago`."""
     for step in steps:

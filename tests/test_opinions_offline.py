@@ -35,7 +35,7 @@ ELSEWHERE = "shiqiao-2026-10-22"  # held at another station
 NAME, PHONE = "赵秘密", "13800009999"
 
 
-def record(client: FlaskClient, query: str = "", **fields: str):  # noqa: ANN201
+def record(client: FlaskClient, query: str = "", **fields: str):
     token = csrf_token_of(client.get(f"/staff/opinions/new{query}").get_data(as_text=True))
     data = {"csrf_token": token, "source": "letter", "community": CHENGHU, "category": "urban",
             "subject": "楼道灯坏了", "body": "三号楼楼道灯坏了一个月，晚上上下楼看不见。", **fields}

@@ -29,7 +29,7 @@ def form_token(client: FlaskClient, path: str = "/opinions/new") -> str:
     return csrf_token_of(client.get(path).get_data(as_text=True))
 
 
-def submit(client: FlaskClient, **changes: str | None):  # noqa: ANN201
+def submit(client: FlaskClient, **changes: str | None):
     data = {**GOOD, "csrf_token": form_token(client), **changes}
     return client.post("/opinions", data={k: v for k, v in data.items() if v is not None})
 

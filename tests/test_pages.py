@@ -122,7 +122,7 @@ def test_home_page_and_every_page_lead_to_the_tracking_page(client):
 
 # --- 关怀版 and the accessibility statement ------------------------------------------------------------------------
 
-def switch_mode(client, mode: str, back: str = "/deputies"):  # noqa: ANN001, ANN201
+def switch_mode(client, mode: str, back: str = "/deputies"):
     form = client.get(f"/mode?next={back}").get_data(as_text=True)
     return client.post("/mode", data={"csrf_token": csrf_token_of(form), "mode": mode, "next": back})
 

@@ -21,7 +21,7 @@ from conftest import copy_database, copy_rows, make_app, postgres_schema
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine
-from test_content import (  # noqa: F401
+from test_content import (  # noqa: F401  (tests collected here, run on PostgreSQL)
     test_cli_load_into_an_empty_database_and_again,
     test_demo_district_has_the_size_contract_md_gives,
     test_load_updates_by_key_instead_of_duplicating,
@@ -30,14 +30,14 @@ from test_content import (  # noqa: F401
 )
 
 # The same bodies as on SQLite (see the docstring).
-from test_contract import contract, test_every_documented_url_answers  # noqa: F401
-from test_demo_opinions import test_the_demo_gains_opinions_of_every_source_and_step_once  # noqa: F401
-from test_opinions_chain import (  # noqa: F401
+from test_contract import contract, test_every_documented_url_answers  # noqa: F401  (tests collected here, run on PostgreSQL)
+from test_demo_opinions import test_the_demo_gains_opinions_of_every_source_and_step_once  # noqa: F401  (tests collected here, run on PostgreSQL)
+from test_opinions_chain import (  # noqa: F401  (tests collected here, run on PostgreSQL)
     test_a_liaison_links_and_unlinks_the_suggestion_raised_from_an_opinion_audited,
     test_the_proposal_page_names_its_opinions_by_ref_and_never_the_code_or_the_resident,
     test_the_tracking_page_shows_the_suggestion_and_its_stage,
 )
-from test_opinions_handling import (  # noqa: F401
+from test_opinions_handling import (  # noqa: F401  (tests collected here, run on PostgreSQL)
     test_a_liaison_sees_only_the_opinions_of_their_group,
     test_a_step_out_of_order_is_refused_with_a_message,
     test_accept_forward_reply_close_each_leave_a_dated_attributed_event,
@@ -49,13 +49,13 @@ from test_opinions_handling import (  # noqa: F401
     test_personal_data_is_masked_until_revealed_and_revealing_is_audited,
     test_publishing_needs_consent_and_shows_only_the_redacted_text,
 )
-from test_opinions_offline import (  # noqa: F401
+from test_opinions_offline import (  # noqa: F401  (tests collected here, run on PostgreSQL)
     test_a_held_receptions_line_says_what_it_collected_and_links_the_public_answers,
     test_a_liaison_records_each_source_and_it_is_tracked_and_queued_as_one_sent_online,
     test_a_refused_recording_keeps_everything_typed_says_why_in_chinese_and_stores_nothing,
     test_the_board_filtered_by_reception_in_every_rendering,
 )
-from test_opinions_public import (  # noqa: F401
+from test_opinions_public import (  # noqa: F401  (tests collected here, run on PostgreSQL)
     test_a_database_failure_while_saving_an_opinion_keeps_personal_data_out_of_the_log,
     test_a_resident_sends_an_opinion_and_gets_a_receipt_after_the_commit,
     test_api_never_shows_name_phone_or_the_raw_body_only_the_published_text,
@@ -65,7 +65,7 @@ from test_opinions_public import (  # noqa: F401
     test_the_resident_rates_the_reply_with_the_last_four_digits,
     test_tracking_by_code_in_any_case_with_or_without_hyphen,
 )
-from test_staff import (  # noqa: F401
+from test_staff import (  # noqa: F401  (tests collected here, run on PostgreSQL)
     test_a_liaison_cannot_reach_editor_or_admin_routes,
     test_a_session_cookie_saved_before_logout_is_refused_after,
     test_admin_creates_an_account_and_it_is_audited,
@@ -82,7 +82,7 @@ from test_staff import (  # noqa: F401
     test_sixth_wrong_password_within_a_minute_gets_429,
     test_wrong_password_and_unknown_user_get_the_same_answer,
 )
-from test_web import test_a_huge_integer_in_any_path_answers_404  # noqa: F401
+from test_web import test_a_huge_integer_in_any_path_answers_404  # noqa: F401  (tests collected here, run on PostgreSQL)
 
 from renda.db import db
 

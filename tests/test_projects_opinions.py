@@ -24,7 +24,7 @@ GOOD = {
 }
 
 
-def submit(client, **changes):  # noqa: ANN001, ANN003, ANN201
+def submit(client, **changes):
     token = csrf_token_of(client.get("/opinions/new").get_data(as_text=True))
     data = {**GOOD, "csrf_token": token, "project": CANDIDATE, **changes}
     return client.post("/opinions", data={k: v for k, v in data.items() if v is not None})
@@ -74,7 +74,7 @@ def test_an_unknown_or_closed_project_is_refused_with_everything_kept(app, clien
     assert len(list_opinions(app)) == before
 
 
-def list_opinions(app):  # noqa: ANN001, ANN201
+def list_opinions(app):
     with app.app_context():
         return list(db.session.scalars(select(Opinion)))
 

@@ -29,7 +29,8 @@ SCRIPT = "<script>alert(1)</script>"
 @pytest.fixture(scope="module")
 def app(demo_database: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """One app for the module (hypothesis runs many examples in one test), with the opinion limits out of the way."""
-    limits = {name: "100000 per minute" for name in ("OPINION_RATE_LIMIT", "OPINION_POST_LIMIT", "OPINION_LOOKUP_LIMIT")}
+    limits = {name: "100000 per minute"
+              for name in ("OPINION_RATE_LIMIT", "OPINION_POST_LIMIT", "OPINION_LOOKUP_LIMIT")}
     with app_on_copy(demo_database, tmp_path_factory.mktemp("properties"), **limits) as app:
         yield app
 
@@ -134,7 +135,7 @@ PATHS = {
 }
 
 
-def check(response, path: str, sent: list[str]) -> None:  # noqa: ANN001
+def check(response, path: str, sent: list[str]) -> None:
     assert response.status_code < 500, (path, sent, response.status_code)
     if path.startswith("/api/"):
         assert response.is_json and response.get_json() is not None, (path, sent, response.status_code)
@@ -214,14 +215,14 @@ CHANGES = st.dictionaries(st.sampled_from(sorted(OPINION_FIELDS)), st.none(), ma
 RECEIPT = re.compile(r"^/opinions/receipt/([A-Z2-9]{5}-[A-Z2-9]{5})$")
 
 
-def send_opinion(client: FlaskClient, fields: dict[str, str], htmx: bool = False):  # noqa: ANN201
+def send_opinion(client: FlaskClient, fields: dict[str, str], htmx: bool = False):
     page = client.get("/opinions/new").get_data(as_text=True)
     token = csrf_token_of(page)
     return client.post("/opinions", data={**fields, "csrf_token": token},
                        headers={"HX-Request": "true"} if htmx else {})
 
 
-def check_opinion_answer(client: FlaskClient, response, fields: dict[str, str]) -> None:  # noqa: ANN001
+def check_opinion_answer(client: FlaskClient, response, fields: dict[str, str]) -> None:
     check(response, "/opinions", list(fields.values()))
     assert response.status_code in (200, 303, 400), (fields, response.status_code)
     if response.status_code == 303:  # stored: the receipt names the code

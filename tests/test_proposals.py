@@ -211,7 +211,8 @@ def test_page_past_the_end_is_empty(client):
 def test_pages_do_not_repeat_or_skip_proposals(client):
     numbers = []
     for page in (1, 2, 3):
-        numbers += [i["number"] for i in api(client, f"/api/v1/proposals?session=18-1&per_page=15&page={page}")["items"]]
+        found = api(client, f"/api/v1/proposals?session=18-1&per_page=15&page={page}")["items"]
+        numbers += [i["number"] for i in found]
     assert len(numbers) == 36 and len(set(numbers)) == 36
 
 
@@ -244,7 +245,8 @@ def test_pages_run_newest_session_first_then_by_number_across_session_boundaries
                              ("18-4", dt.date(2027, 1, 10))):
             session = CongressSession(code=code, name=f"会议{code}", opened_on=opened)
             db.session.add(Proposal(number=f"{code}-001", session=session, kind=ProposalKind.SUGGESTION,
-                                    title="关于测试排序的建议", lead_id=lead, stage=Stage.SUBMITTED, submitted_on=opened))
+                                    title="关于测试排序的建议", lead_id=lead, stage=Stage.SUBMITTED,
+                                    submitted_on=opened))
         db.session.commit()
     everything = newest_session_first(app)
     assert everything[:2] == ["18-4-001", "18-3-001"] and everything[-1] == "17-5-001" and len(everything) == 245
@@ -276,7 +278,10 @@ def test_a_page_of_the_list_is_read_without_sorting_every_proposal(scaled_app):
     sent = []
     with scaled_app.app_context():
         engine = db.engine
-    listener = lambda conn, cursor, statement, params, context, many: sent.append((statement, params))  # noqa: E731
+
+    def listener(conn, cursor, statement, params, context, many) -> None:
+        sent.append((statement, params))
+
     event.listen(engine, "before_cursor_execute", listener)
     try:
         assert scaled_app.test_client().get("/api/v1/proposals?page=3").status_code == 200
@@ -308,7 +313,8 @@ def test_htmx_filtering_gets_only_the_results(client):
     assert "<html" not in fragment and "<form" not in fragment
     assert "共找到 4 件" in fragment
     assert "HX-Request" in response.headers["Vary"]
-    whole = client.get("/proposals?stage=assigned", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    whole = client.get("/proposals?stage=assigned",
+                       headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
     assert "<html" in whole.get_data(as_text=True)
 
 
@@ -341,7 +347,7 @@ def test_csv_is_the_whole_filtered_list_in_utf8_with_bom(client):
     json_keys = api(client, "/api/v1/proposals?per_page=1")["items"][0].keys()
     assert set(header) == set(json_keys)
     assert len(body) == 206  # not paginated
-    first = dict(zip(header, body[0]))
+    first = dict(zip(header, body[0], strict=True))
     assert first["number"] == "18-2-001" and first["lead"] == "郑强宇" and first["lead_unit"] == "区住房和城乡建设局"
     assert first["co_units"] == "区财政局;区自然资源和规划局"
     assert {row[header.index("session")] for row in body} == {"第十八届人民代表大会第二次会议"}  # references by name
@@ -490,7 +496,8 @@ def test_percent_has_two_decimals_rounded_half_up(part, whole, expected):
 
 def test_rates_are_null_when_nothing_is_counted(app, client):
     with app.app_context():
-        db.session.add(CongressSession(code="18-3", name="第十八届人民代表大会第三次会议", opened_on=dt.date(2027, 1, 10)))
+        db.session.add(CongressSession(code="18-3", name="第十八届人民代表大会第三次会议",
+                                       opened_on=dt.date(2027, 1, 10)))
         db.session.commit()
     data = api(client, "/api/v1/proposals/stats")
     assert data["session"]["code"] == "18-3" and data["total"] == 0
@@ -516,7 +523,8 @@ def test_stats_charts_are_svg_with_a_table_beside_and_no_script(client):
         label = re.search(r'aria-labelledby="([^"]+)"', svg).group(1)
         assert f'id="{label}"' in page
     assert page.count('<div class="chart-pair">') == 3 and page.count("<table") >= 3
-    assert '<th scope="row">A类：已解决或基本解决</th><td class="stat-num">136</td><td class="stat-num">66.67%</td>' in page
+    assert ('<th scope="row">A类：已解决或基本解决</th><td class="stat-num">136</td>'
+            '<td class="stat-num">66.67%</td>') in page
     assert "<script>" not in page.split("</head>")[1] and 'style="' not in page
 
 

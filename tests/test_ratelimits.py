@@ -139,10 +139,10 @@ def test_a_hit_does_not_wait_for_the_disk_but_an_opinion_still_does(app):
     last: list[str] = [""]
     commits: list[tuple[str, int]] = []
 
-    def statement(connection, cursor, sql, *args) -> None:  # noqa: ANN001
+    def statement(connection, cursor, sql, *args) -> None:
         last[0] = sql
 
-    def committed(connection) -> None:  # noqa: ANN001
+    def committed(connection) -> None:
         level = connection.connection.dbapi_connection.execute("PRAGMA synchronous").fetchone()[0]
         commits.append(("hit" if last[0].startswith("INSERT INTO rate_limit_counters") else "site", level))
 

@@ -9,6 +9,7 @@ import io
 
 import pytest
 import yaml
+from conftest import DEMO_CONTENT, DEMO_TODAY, queries_for
 from sqlalchemy import func, select
 
 from renda.content.load import load_content
@@ -19,8 +20,6 @@ from renda.district.models import DistrictProfile
 from renda.records.models import DutyEntry, DutyItem, DutyStatus, Scoring
 from renda.records.queries import Compared
 from renda.stations.models import Reception, ReceptionStatus
-
-from conftest import DEMO_CONTENT, DEMO_TODAY, queries_for
 
 SLUG = "zhang-minghua"
 

@@ -6,7 +6,6 @@ import datetime as dt
 import re
 
 import pytest
-from conftest import DEMO_TODAY as TODAY
 from sqlalchemy import delete, func, select
 
 from renda.db import db
@@ -15,7 +14,6 @@ from renda.reports.models import ReportBack, ReportStatus
 from renda.reports.queries import draft_reports
 from renda.reports.rendering import render_markdown
 from renda.staff.models import AuditEvent
-
 
 HOSTILE_BODY = (
     "## 工作情况\n\n"
@@ -135,7 +133,8 @@ def test_report_page_shows_particulars_and_the_evaluation_with_percentages(clien
     # 55 + 6 + 1 = 62 voters: 88.71 %, 9.68 %, 1.61 %; satisfied or basic 98.39 %.
     assert "共 62 人参加评议" in page
     for label, count, share in (("满意", 55, "88.71"), ("基本满意", 6, "9.68"), ("不满意", 1, "1.61")):
-        assert re.search(rf'<th scope="row">{label}</th><td class="num">{count}</td><td class="num">{share}%</td>', page)
+        row = rf'<th scope="row">{label}</th><td class="num">{count}</td><td class="num">{share}%</td>'
+        assert re.search(row, page)
     assert "98.39%" in page
     assert "<h2>一年来的主要工作</h2>" in report_section(page)
 
@@ -385,7 +384,8 @@ def test_overview_query_count_is_bounded(app, client, count_queries):
 
 def form_data(token: str, **changes) -> dict:
     data = {
-        "csrf_token": token, "deputy": "", "group": "g-chenghu", "year": "2024", "title": "澄湖代表小组2024年度履职报告",
+        "csrf_token": token, "deputy": "", "group": "g-chenghu", "year": "2024",
+        "title": "澄湖代表小组2024年度履职报告",
         "delivered_on": "2024-12-10", "venue": "澄湖街道人大代表联络站", "attendees": "80",
         "satisfied": "70", "basic": "8", "unsatisfied": "2", "body": "## 主要工作\n\n- 接待选民 12 次\n",
     }
@@ -509,7 +509,8 @@ def test_invalid_report_comes_back_with_messages_and_every_value_kept(app, clien
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert 'class="error-summary"' in page and f'href="#{field}"' in page
-    assert re.search(rf'<p class="error-message" id="{field}-error"><span class="visually-hidden">错误：</span>[^<]*{message}', page)
+    error = rf'<p class="error-message" id="{field}-error"><span class="visually-hidden">错误：</span>[^<]*{message}'
+    assert re.search(error, page)
     for name in ("year", "attendees", "satisfied", "unsatisfied", "delivered_on"):
         assert f'value="{data[name]}"' in page or name == "delivered_on" and not data[name]
     if data["title"]:

@@ -33,7 +33,7 @@ from renda.staff.models import AuditEvent
 DEPUTY_COLUMNS = DEPUTIES.column_names
 
 
-def roster_table(content_dir) -> list[list[str]]:  # noqa: ANN001
+def roster_table(content_dir) -> list[list[str]]:
     with (content_dir / "deputies.csv").open(encoding="utf-8") as f:
         return list(csv.reader(f))
 
@@ -44,7 +44,7 @@ def as_csv(table: list[list[str]]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def edited_roster(app) -> list[list[str]]:  # noqa: ANN001
+def edited_roster(app) -> list[list[str]]:
     """The shipped roster with one deputy changed and one added."""
     from pathlib import Path
 
@@ -57,13 +57,13 @@ def edited_roster(app) -> list[list[str]]:  # noqa: ANN001
     return table
 
 
-def upload(client, auth, filename: str, data: bytes):  # noqa: ANN001, ANN201
+def upload(client, auth, filename: str, data: bytes):
     token = auth.csrf_token("/staff/roster/")
     return client.post("/staff/roster/", data={"csrf_token": token, "roster": (io.BytesIO(data), filename)},
                        content_type="multipart/form-data")
 
 
-def deputy_count(app) -> int:  # noqa: ANN001
+def deputy_count(app) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(Deputy))
 

@@ -67,7 +67,7 @@ def proposal_form(app: Flask, number: str, **changes: object) -> dict[str, objec
     return data
 
 
-def staff_refusal(client, auth, path: str, data: dict[str, object]) -> str:  # noqa: ANN001
+def staff_refusal(client, auth, path: str, data: dict[str, object]) -> str:
     auth.as_role("editor")
     response = client.post(path, data={**data, "csrf_token": auth.csrf_token(path)})
     assert response.status_code == 400

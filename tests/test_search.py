@@ -266,7 +266,8 @@ def test_a_report_leaves_the_index_when_it_goes_back_to_draft_and_returns_when_p
     assert keys(found(client, "玳瑁湾")) == [key]
     for status, expected in ((ReportStatus.DRAFT, []), (ReportStatus.PUBLISHED, [key])):
         with app.app_context():
-            db.session.scalars(select(ReportBack).where(ReportBack.title == "关于玳瑁湾的履职报告")).one().status = status
+            report = db.session.scalars(select(ReportBack).where(ReportBack.title == "关于玳瑁湾的履职报告")).one()
+            report.status = status
             db.session.commit()
         assert keys(found(client, "玳瑁湾")) == expected
 

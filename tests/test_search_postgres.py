@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
-from test_search import (  # noqa: F401
+from test_search import (  # noqa: F401  (tests collected here, run on PostgreSQL)
     test_a_change_rolled_back_leaves_the_index_as_it_was,
     test_a_duty_entry_is_never_indexed,
     test_a_proposal_number_goes_straight_to_its_proposal,

@@ -87,7 +87,7 @@ def test_sixth_wrong_password_within_a_minute_gets_429(client, auth):
     assert "操作过于频繁" in auth.login("ada").get_data(as_text=True)
 
 
-def _login_from(app, address: str, username: str, password: str):  # noqa: ANN001, ANN202
+def _login_from(app, address: str, username: str, password: str):
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = address
     token = csrf_token_of(client.get("/staff/login").get_data(as_text=True))
@@ -213,7 +213,7 @@ def _staff_rules(app: Flask) -> list:
             if rule.rule.startswith("/staff") and rule.endpoint != "staff.login"]
 
 
-def _example_url(rule) -> str:  # noqa: ANN001
+def _example_url(rule) -> str:
     """A URL the rule matches, with a value of the right kind in each variable part."""
     values = {}
     for name in rule.arguments:
@@ -280,7 +280,8 @@ def test_admin_creates_an_account_and_it_is_audited(app, client, auth):
 
 
 @pytest.mark.parametrize(("data", "message"), [
-    ({"username": "x", "role": "liaison", "group": "", "password": "long enough password"}, "联络员必须属于一个代表小组"),
+    ({"username": "x", "role": "liaison", "group": "", "password": "long enough password"},
+     "联络员必须属于一个代表小组"),
     ({"username": "x", "role": "editor", "group": "", "password": "short"}, "密码至少"),
     ({"username": "<script>", "role": "editor", "group": "", "password": "long enough password"}, "用户名只能使用"),
     ({"username": "admin-all", "role": "editor", "group": "", "password": "long enough password"}, "已被使用"),
@@ -308,7 +309,7 @@ def test_admin_deactivates_an_account(app, client, auth):
     assert auth.login("bob").status_code == 400
 
 
-def edit_account(app, client, auth, username: str, **data: str):  # noqa: ANN001, ANN201
+def edit_account(app, client, auth, username: str, **data: str):
     path = f"/staff/accounts/{_user_id(app, username)}/edit"
     form = {"csrf_token": auth.csrf_token(path), **data}
     return client.post(path, data={k: v for k, v in form.items() if v is not None})

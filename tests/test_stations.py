@@ -16,8 +16,6 @@ from renda.staff.models import AuditEvent
 from renda.stations.models import Reception, ReceptionStatus, Station
 from renda.stations.schedule import describe_schedule, receptions_between
 
-
-
 pytestmark = pytest.mark.usefixtures("fixed_today")
 
 

@@ -29,19 +29,19 @@ TWINS = [
 ]
 
 
-def link_header(response) -> dict[str, str]:  # noqa: ANN001
+def link_header(response) -> dict[str, str]:
     """The Link header's alternates: media type → URL."""
     found = re.findall(r'<([^>]+)>; rel="alternate"; type="([^"]+)"', response.headers.get("Link", ""))
     return {media: url for url, media in found}
 
 
-def csv_rows(response) -> list[list[str]]:  # noqa: ANN001
+def csv_rows(response) -> list[list[str]]:
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert response.data.startswith(b"\xef\xbb\xbf")
     return list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
 
 
-def publish(app, subject: str = "路灯不亮", text: str = "某小区路灯坏了。", reply: str = "已修复。") -> str:  # noqa: ANN001
+def publish(app, subject: str = "路灯不亮", text: str = "某小区路灯坏了。", reply: str = "已修复。") -> str:
     """An answered opinion its author let be published, with the text staff wrote; its tracking code."""
     opinion_id = make_opinion(app, consent=True, subject=subject)
     with app.app_context():

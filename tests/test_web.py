@@ -185,7 +185,7 @@ def _int_rules(app: Flask) -> list:
     return rules
 
 
-def _url_with(rule, number: int) -> str:  # noqa: ANN001
+def _url_with(rule, number: int) -> str:
     values = {}
     for name, converter in rule._converters.items():
         kind = type(converter).__name__

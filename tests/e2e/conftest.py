@@ -196,8 +196,10 @@ def overflow() -> Callable[[object], list[str]]:
             for (const el of document.body.querySelectorAll('*')) {
                 const box = el.getBoundingClientRect();
                 if (box.width > 0 && box.right > width + 0.5) {
-                    const classes = typeof el.className === 'string' && el.className ? '.' + el.className.trim().split(/\\s+/).join('.') : '';
-                    wide.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + classes + ' right=' + Math.round(box.right));
+                    const classes = typeof el.className === 'string' && el.className
+                        ? '.' + el.className.trim().split(/\\s+/).join('.') : '';
+                    wide.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + classes
+                              + ' right=' + Math.round(box.right));
                 }
             }
             return ['scrollWidth=' + document.documentElement.scrollWidth, ...wide.slice(0, 8)];
@@ -216,11 +218,13 @@ def overflow() -> Callable[[object], list[str]]:
 LAYOUT_PROBE = """width => {
     const found = [];
     const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
-        (typeof el.className === 'string' && el.className.trim() ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
+        (typeof el.className === 'string' && el.className.trim()
+            ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
     const where = el => { const s = el.closest('section[aria-labelledby], main'); return s ? name(s) + ' ' : ''; };
     for (const table of document.querySelectorAll('main table')) {
         let scroller = table.parentElement;
-        while (scroller && scroller !== document.body && !['auto', 'scroll'].includes(getComputedStyle(scroller).overflowX)) {
+        while (scroller && scroller !== document.body
+               && !['auto', 'scroll'].includes(getComputedStyle(scroller).overflowX)) {
             scroller = scroller.parentElement;
         }
         const box = table.getBoundingClientRect();
@@ -231,8 +235,10 @@ LAYOUT_PROBE = """width => {
         if (scroller.scrollWidth > scroller.clientWidth + 1) {
             const label = scroller.getAttribute('aria-label') ||
                 (document.getElementById(scroller.getAttribute('aria-labelledby') || '') || {}).textContent;
-            if (scroller.getAttribute('tabindex') !== '0' || scroller.getAttribute('role') !== 'region' || !(label || '').trim()) {
-                found.push('wide table in a scroll region without tabindex=0, role=region and a name: ' + where(table) + name(scroller));
+            if (scroller.getAttribute('tabindex') !== '0' || scroller.getAttribute('role') !== 'region'
+                || !(label || '').trim()) {
+                found.push('wide table in a scroll region without tabindex=0, role=region and a name: '
+                           + where(table) + name(scroller));
             }
         }
     }
@@ -253,9 +259,12 @@ LAYOUT_PROBE = """width => {
             }
         }
         const lines = tops.length;
-        if (inner < 2 * size) found.push('cell narrower than two characters: ' + where(cell) + JSON.stringify(text.slice(0, 20)));
-        else if (token.test(text) && lines > 1) found.push('number or code broken over lines: ' + where(cell) + JSON.stringify(text.slice(0, 20)));
-        else if (cell.tagName === 'TH' && text.length <= 6 && lines > 1) found.push('short header broken over lines: ' + where(cell) + JSON.stringify(text));
+        const shown = where(cell) + JSON.stringify(text.slice(0, 20));
+        if (inner < 2 * size) found.push('cell narrower than two characters: ' + shown);
+        else if (token.test(text) && lines > 1) found.push('number or code broken over lines: ' + shown);
+        else if (cell.tagName === 'TH' && text.length <= 6 && lines > 1) {
+            found.push('short header broken over lines: ' + where(cell) + JSON.stringify(text));
+        }
     }
     if (parseFloat(getComputedStyle(document.body).fontSize) < 16) found.push('body text under 16 px');
     const secondary = '.hint, .meta, .meta-line, .practice-note, .report-meta, .proposal-note, .proposal-meta, ' +

@@ -18,12 +18,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-import flask_migrate  # noqa: E402  (after the path is set)
-from conftest import DEMO_CONTENT, make_app  # noqa: E402
-from werkzeug.serving import make_server  # noqa: E402
+import flask_migrate
+from conftest import DEMO_CONTENT, make_app
+from werkzeug.serving import make_server
 
-from e2e.conftest import CHROMIUM, CHROMIUM_ARGS, missing_cjk_font  # noqa: E402
-from e2e.pages import PUBLIC_PAGES, page_paths  # noqa: E402
+from e2e.conftest import CHROMIUM, CHROMIUM_ARGS, missing_cjk_font
+from e2e.pages import PUBLIC_PAGES, page_paths
 from renda.content.load import load_content
 
 WIDTHS = (360, 1280)

@@ -37,7 +37,7 @@ def paths(live_app: Flask) -> dict[str, str]:
 
 
 @pytest.fixture
-def care_page(browser, live_server):  # noqa: ANN001, ANN201
+def care_page(browser, live_server):
     from e2e.conftest import new_page
 
     context, opened = new_page(browser, viewport={"width": 360, "height": 800})

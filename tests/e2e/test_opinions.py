@@ -28,7 +28,10 @@ def route_of(app: Flask, code: str) -> tuple[str, str, str]:
         return group.slug, group.name, group.station.name
 
 
-def fill_opinion(page: object, subject: str, body: str = "小区门口的两盏路灯坏了一个多月，晚上回家很黑，老人容易摔倒。") -> None:
+DEFAULT_BODY = "小区门口的两盏路灯坏了一个多月，晚上回家很黑，老人容易摔倒。"
+
+
+def fill_opinion(page: object, subject: str, body: str = DEFAULT_BODY) -> None:
     page.get_by_label("类别", exact=True).select_option(label="城乡建设")
     page.get_by_label("标题", exact=True).fill(subject)
     page.get_by_label("具体内容", exact=True).fill(body)
