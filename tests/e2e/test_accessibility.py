@@ -46,3 +46,19 @@ def test_a_form_sent_back_with_errors_stays_accessible(live_server, page, axe):
     assert page.locator(".error-message").count() >= 5
     assert page.locator("#subject").get_attribute("aria-describedby") == "subject-error"
     assert axe(page, also=STRUCTURE) == []
+
+
+# What a liaison opens from a phone: the to-do list, the group's opinion queue and their own notice settings.
+LIAISON_PAGES = ("/staff/", "/staff/opinions", "/staff/notifications")
+
+
+def test_a_liaisons_pages_pass_axe_and_fit_360_px(live_server, page, staff_account, sign_in, axe, overflow,
+                                                  layout):
+    sign_in(page, staff_account("liaison", "g-chenghu"))
+    for path in LIAISON_PAGES:
+        response = page.goto(live_server + path)
+        assert response.status == 200, path
+        assert overflow(page) == [], path
+        assert layout(page) == [], path
+        assert axe(page, also=STRUCTURE) == [], path
+    assert page.console_errors == []
