@@ -215,6 +215,7 @@ def overflow() -> Callable[[object], list[str]]:
 #   (letters, digits and their punctuation) broken over lines; a short header (up to six characters) broken;
 # - body text at least 16 px: the body and the running text of main (paragraphs, list items, cells,
 #   definitions), where not marked as secondary (hints, meta lines, notes, captions).
+# - every field to type into or choose from in main at least 44 px tall, a finger's touch target.
 LAYOUT_PROBE = """width => {
     const found = [];
     const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
@@ -265,6 +266,12 @@ LAYOUT_PROBE = """width => {
         else if (cell.tagName === 'TH' && text.length <= 6 && lines > 1) {
             found.push('short header broken over lines: ' + where(cell) + JSON.stringify(text));
         }
+    }
+    const fields = 'main input:not([type=hidden]):not([type=checkbox]):not([type=radio]):not([type=file]), ' +
+        'main select, main textarea';
+    for (const field of document.querySelectorAll(fields)) {
+        const height = field.getBoundingClientRect().height;
+        if (height < 44) found.push('field under a 44 px touch target (' + Math.round(height) + ' px): ' + name(field));
     }
     if (parseFloat(getComputedStyle(document.body).fontSize) < 16) found.push('body text under 16 px');
     const secondary = '.hint, .meta, .meta-line, .practice-note, .report-meta, .proposal-note, .proposal-meta, ' +
